@@ -1,0 +1,28 @@
+package dev.ren.hub;
+
+import dev.ren.RenEvent;
+import dev.ren.log.Position;
+
+/**
+ * One slot of the ring: an event encoded once, shared by every subscriber.
+ *
+ * <p>Thread-safety: immutable; published to readers through the ring's volatile head.
+ */
+final class Entry {
+  final long index;
+  final Position position;
+  final String id;
+  final RenEvent event;
+  final byte[] frame;
+  /** Total frame bytes ingested up to and including this entry (for lag accounting). */
+  final long endOffset;
+
+  Entry(long index, Position position, String id, RenEvent event, byte[] frame, long endOffset) {
+    this.index = index;
+    this.position = position;
+    this.id = id;
+    this.event = event;
+    this.frame = frame;
+    this.endOffset = endOffset;
+  }
+}

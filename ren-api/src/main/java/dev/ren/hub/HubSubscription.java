@@ -1,0 +1,173 @@
+package dev.ren.hub;
+
+import dev.ren.RenEvent;
+import dev.ren.log.LogEntry;
+import dev.ren.log.Position;
+import dev.ren.sse.SseFrames;
+import org.jspecify.annotations.Nullable;
+
+import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * A cursor into the hub's ring, with replay entries (from the log) to hand out first.
+ *
+ * <p>Thread-safety: fields below "reader-owned" are touched only by the single polling thread; {@code cursor} is
+ * volatile so the dispatcher can tell whether the reader is behind.
+ */
+final class HubSubscription implements Subscription {
+
+  private static final System.Logger LOG = System.getLogger(HubSubscription.class.getName());
+
+  private final RenHub hub;
+  private final RenFilter filter;
+  private final Predicate<RenEvent> access;
+  private final @Nullable String clientId;
+  final Runnable onAvailable;
+
+  private volatile long cursor;
+  private volatile boolean closed;
+  private boolean reset;
+  private String startId = "";
+
+  // reader-owned
+  private List<LogEntry> replay = List.of();
+  private int replayIndex;
+  private @Nullable Position skipThrough;
+
+  HubSubscription(RenHub hub, SubscribeRequest request, Runnable onAvailable) {
+    this.hub = hub;
+    this.filter = request.filter();
+    this.access = request.access();
+    this.clientId = request.clientId();
+    this.onAvailable = onAvailable;
+  }
+
+  void startLive(long from, String headId, boolean wasReset) {
+    this.cursor = from;
+    this.startId = headId;
+    this.reset = wasReset;
+  }
+
+  void startReplay(List<LogEntry> missed, long from, @Nullable Position skip, String resumeId) {
+    this.replay = missed;
+    this.cursor = from;
+    this.skipThrough = skip;
+    this.startId = resumeId;
+    this.reset = false;
+  }
+
+  void skipToHead() {
+    replay = List.of();
+    cursor = hub.head() + 1;
+  }
+
+  boolean behind(long head) {
+    return !closed && (cursor <= head || replayIndex < replay.size());
+  }
+
+  @Override
+  public boolean reset() {
+    return reset;
+  }
+
+  @Override
+  public String startId() {
+    return startId;
+  }
+
+  @Override
+  public @Nullable String clientId() {
+    return clientId;
+  }
+
+  @Override
+  public PollResult poll(Visitor visitor) {
+    if (closed) {
+      return PollResult.CLOSED;
+    }
+    while (replayIndex < replay.size()) {
+      LogEntry le = replay.get(replayIndex++);
+      RenEvent e = le.encoded().event();
+      if (deliverable(e)) {
+        byte[] frame = SseFrames.frame(le.id(), e.t(), le.encoded().json());
+        if (!visitor.accept(le.id(), e, frame)) {
+          return PollResult.STOPPED;
+        }
+      }
+    }
+    if (replayIndex > 0) {
+      replay = List.of();
+      replayIndex = 0;
+    }
+    long c = cursor;
+    long h = hub.head();
+    try {
+      while (c <= h) {
+        Entry e = hub.entryAt(c);
+        if (e == null) {
+          return PollResult.OVERRUN;
+        }
+        c++;
+        if (skipThrough != null) {
+          if (!e.position.isAfter(skipThrough)) {
+            continue;
+          }
+          skipThrough = null;
+        }
+        if (deliverable(e.event) && !visitor.accept(e.id, e.event, e.frame)) {
+          return PollResult.STOPPED;
+        }
+      }
+    } finally {
+      cursor = c;
+    }
+    return closed ? PollResult.CLOSED : PollResult.DRAINED;
+  }
+
+  private boolean deliverable(RenEvent e) {
+    if (!filter.test(e)) {
+      return false;
+    }
+    try {
+      return access.test(e);
+    } catch (RuntimeException ex) {
+      LOG.log(Level.WARNING, "access check failed for " + e.t() + "; event withheld", ex);
+      return false;
+    }
+  }
+
+  @Override
+  public long lagBytes() {
+    long h = hub.head();
+    long c = cursor;
+    if (c > h) {
+      return 0;
+    }
+    Entry last = hub.entryAt(h);
+    Entry first = hub.entryAt(c);
+    if (last == null || first == null) {
+      return Long.MAX_VALUE; // overrun
+    }
+    return last.endOffset - first.endOffset + first.frame.length;
+  }
+
+  @Override
+  public boolean hasMore() {
+    return behind(hub.head());
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      hub.removed(this);
+    }
+  }
+
+  @Override
+  public boolean isClosed() {
+    return closed;
+  }
+}

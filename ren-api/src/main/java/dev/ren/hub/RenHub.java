@@ -1,0 +1,487 @@
+package dev.ren.hub;
+
+import dev.ren.EventTypes;
+import dev.ren.RenEvent;
+import dev.ren.RenOrigin;
+import dev.ren.RenPublisher;
+import dev.ren.log.EncodedEvent;
+import dev.ren.log.EventLog;
+import dev.ren.log.LogEntry;
+import dev.ren.log.MemoryEventLog;
+import dev.ren.log.Position;
+import dev.ren.sse.SseFrames;
+import org.jspecify.annotations.Nullable;
+
+import java.lang.System.Logger.Level;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The in-process event hub: the {@link RenPublisher} backends publish to, and the source every SSE stream reads.
+ *
+ * <p>Publishing stamps {@code ts} and {@code src} (from {@link RenOrigin}), encodes the event's JSON once and
+ * appends it to the {@link EventLog}, which gives it an id. Every entry the log delivers is framed once and stored
+ * in a bounded ring (by count and by bytes); subscribers read that ring at their own cursor, so replay after a
+ * reconnect and live delivery are the same code path. A subscriber that falls further behind than the ring holds
+ * is told so ({@link Subscription.PollResult#OVERRUN}) instead of growing memory, and a publisher never waits for
+ * a subscriber: one dispatcher thread tells subscribers that events are waiting.
+ *
+ * <pre>{@code
+ * RenHub hub = RenHub.builder().capacity(65_536).build();
+ * hub.publish(RenEvent.kvPut("demo", "todo:1", "1"));
+ * try (AutoCloseable l = hub.listen(RenFilter.parse("kv"), (id, e) -> System.out.println(id + " " + e))) { ... }
+ * }</pre>
+ *
+ * <p>Thread-safety: thread-safe.
+ */
+public final class RenHub implements RenPublisher, AutoCloseable {
+
+  private static final System.Logger LOG = System.getLogger(RenHub.class.getName());
+  private static final int MAX_LAST_EVENT_ID = 128;
+
+  private final EventLog log;
+  private final Clock clock;
+  private final String nodeId;
+  private final int maxEventBytes;
+  private final long maxRingBytes;
+
+  // ring: written by the log's sink (one caller at a time), read by subscribers; head publishes the slots
+  private final Entry[] slots;
+  private final int mask;
+  private volatile long head = -1;
+  /** Oldest index still held (slots older than this were dropped for the byte budget). Written by the sink. */
+  private volatile long oldestHeld;
+  private final Position startPosition;
+
+  private final Set<HubSubscription> subscriptions = ConcurrentHashMap.newKeySet();
+  private final ConcurrentHashMap<String, Integer> clientStreams = new ConcurrentHashMap<>();
+  private final List<ClientListener> clientListeners = new CopyOnWriteArrayList<>();
+
+  private final Thread dispatcher;
+  private volatile boolean dispatcherParked;
+  private volatile boolean closed;
+
+  private RenHub(Builder b) {
+    int cap = Integer.highestOneBit(Math.max(2, b.capacity) - 1) << 1;
+    this.slots = new Entry[cap];
+    this.mask = cap - 1;
+    this.log = b.log != null ? b.log : new MemoryEventLog();
+    this.clock = b.clock;
+    this.nodeId = b.nodeId != null ? b.nodeId : randomNodeId();
+    this.maxEventBytes = b.maxEventBytes;
+    this.maxRingBytes = b.maxRingBytes;
+    this.dispatcher = new Thread(this::dispatchLoop, "ren-hub-dispatcher-" + nodeId);
+    this.dispatcher.setDaemon(true);
+    this.startPosition = log.start(this::ingest);
+    this.dispatcher.start();
+  }
+
+  /** A builder with the defaults: 65,536 events, 64 MiB of frames, in-memory log, system clock. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A hub with the defaults. */
+  public static RenHub create() {
+    return builder().build();
+  }
+
+  // ------------------------------------------------------------------------------------------------ publishing
+
+  /**
+   * Publishes an event: stamps {@code ts} if absent and {@code src} from {@link RenOrigin} if absent, encodes it
+   * once and appends it to the log.
+   *
+   * @return the event id
+   * @throws IllegalArgumentException if the event is in the reserved {@code ren} domain or its JSON exceeds the
+   *     configured maximum
+   * @throws IllegalStateException if the hub is closed
+   * @throws dev.ren.EventLogUnavailableException if a remote log cannot record it
+   */
+  @Override
+  public String publish(RenEvent event) {
+    Objects.requireNonNull(event, "event");
+    if (closed) {
+      throw new IllegalStateException("hub is closed");
+    }
+    if (EventTypes.REN.equals(event.r())) {
+      throw new IllegalArgumentException("the 'ren' domain is reserved for stream control frames: " + event.t());
+    }
+    RenEvent e = event;
+    if (e.src() == null) {
+      String origin = RenOrigin.current();
+      if (origin != null) {
+        e = e.withSrc(origin);
+      }
+    }
+    if (e.ts() == 0) {
+      e = e.withTs(clock.millis());
+    }
+    byte[] json = SseFrames.json(e);
+    if (json.length > maxEventBytes) {
+      throw new IllegalArgumentException("event " + e.t() + " encodes to " + json.length
+          + " bytes; the limit is " + maxEventBytes);
+    }
+    return log.append(new EncodedEvent(e, json));
+  }
+
+  /** Called by the log, one entry at a time, in log order. */
+  private void ingest(LogEntry le) {
+    RenEvent e = le.encoded().event();
+    byte[] frame = SseFrames.frame(le.id(), e.t(), le.encoded().json());
+    long idx = head + 1;
+    Entry prev = idx == 0 ? null : slots[(int) ((idx - 1) & mask)];
+    long end = (prev == null ? 0 : prev.endOffset) + frame.length;
+    slots[(int) (idx & mask)] = new Entry(idx, le.position(), le.id(), e, frame, end);
+    long oldest = Math.max(oldestHeld, idx - slots.length + 1);
+    while (oldest < idx) {
+      Entry o = slots[(int) (oldest & mask)];
+      if (o == null || o.index != oldest || end - o.endOffset <= maxRingBytes) {
+        break;
+      }
+      slots[(int) (oldest & mask)] = null;
+      oldest++;
+    }
+    oldestHeld = oldest;
+    head = idx;
+    if (dispatcherParked) {
+      LockSupport.unpark(dispatcher);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------ subscribing
+
+  /**
+   * Opens a subscription. {@code onAvailable} is called (on the hub's dispatcher thread; it must not block) when
+   * events may be waiting; the owner then polls, on its own thread.
+   */
+  public Subscription subscribe(SubscribeRequest request, Runnable onAvailable) {
+    Objects.requireNonNull(onAvailable, "onAvailable");
+    if (closed) {
+      throw new IllegalStateException("hub is closed");
+    }
+    HubSubscription s = new HubSubscription(this, request, onAvailable);
+    position(s, request.lastEventId());
+    subscriptions.add(s);
+    String cid = request.clientId();
+    if (cid != null) {
+      int n = clientStreams.merge(cid, 1, Integer::sum);
+      if (n == 1) {
+        for (ClientListener l : clientListeners) {
+          try {
+            l.clientConnected(cid);
+          } catch (RuntimeException ex) {
+            LOG.log(Level.WARNING, "client listener failed on connect of " + cid, ex);
+          }
+        }
+      }
+    }
+    if (s.hasMore()) {
+      onAvailable.run();
+    }
+    return s;
+  }
+
+  /**
+   * Delivers matching events to an in-process listener on the hub's dispatcher thread (keep it fast; exceptions
+   * are logged and do not stop delivery). Close the returned handle to stop.
+   */
+  public AutoCloseable listen(RenFilter filter, Listener listener) {
+    Objects.requireNonNull(listener, "listener");
+    HubSubscription[] holder = new HubSubscription[1];
+    Subscription.Visitor visitor = (id, e, frame) -> {
+      try {
+        listener.onEvent(id, e);
+      } catch (RuntimeException ex) {
+        LOG.log(Level.WARNING, "listener failed on event " + id, ex);
+      }
+      return true;
+    };
+    Runnable drain = () -> {
+      HubSubscription s = holder[0];
+      if (s != null && s.poll(visitor) == Subscription.PollResult.OVERRUN) {
+        LOG.log(Level.WARNING, "in-process listener fell behind the ring; skipping to the newest event");
+        s.skipToHead();
+      }
+    };
+    synchronized (holder) {
+      HubSubscription s = new HubSubscription(this, SubscribeRequest.of(filter), drain);
+      position(s, null);
+      holder[0] = s;
+      subscriptions.add(s);
+      return s;
+    }
+  }
+
+  /** Receives events from {@link #listen}. */
+  @FunctionalInterface
+  public interface Listener {
+    void onEvent(String id, RenEvent event);
+  }
+
+  /** Registers a listener told when a client id's first stream opens and its last one closes. */
+  public void addClientListener(ClientListener listener) {
+    clientListeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /** Whether the client id has at least one open subscription. */
+  public boolean isClientConnected(String clientId) {
+    return clientStreams.containsKey(clientId);
+  }
+
+  /** Number of open subscriptions (SSE streams and in-process listeners). */
+  public int subscriberCount() {
+    return subscriptions.size();
+  }
+
+  /** This hub's node id (reported in {@code ren.meta}). */
+  public String nodeId() {
+    return nodeId;
+  }
+
+  /** The event log under this hub. */
+  public EventLog log() {
+    return log;
+  }
+
+  /** The id of the newest event, or the log's start position when nothing was published yet. */
+  public String headId() {
+    long h = head;
+    if (h >= 0) {
+      Entry e = slots[(int) (h & mask)];
+      if (e != null && e.index == h) {
+        return e.id;
+      }
+    }
+    return log.format(startPosition);
+  }
+
+  void removed(HubSubscription s) {
+    if (subscriptions.remove(s)) {
+      String cid = s.clientId();
+      if (cid != null) {
+        Integer left = clientStreams.computeIfPresent(cid, (k, n) -> n <= 1 ? null : n - 1);
+        if (left == null) {
+          for (ClientListener l : clientListeners) {
+            try {
+              l.clientDisconnected(cid);
+            } catch (RuntimeException ex) {
+              LOG.log(Level.WARNING, "client listener failed on disconnect of " + cid, ex);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Places a new subscription's cursor for the requested resume point. */
+  private void position(HubSubscription s, @Nullable String lastEventId) {
+    if (lastEventId == null) {
+      s.startLive(head + 1, headId(), false);
+      return;
+    }
+    Position p = lastEventId.length() > MAX_LAST_EVENT_ID ? null : log.parse(lastEventId);
+    if (p == null) {
+      s.startLive(head + 1, headId(), true);
+      return;
+    }
+    for (int attempt = 0; attempt < 3; attempt++) {
+      long h = head;
+      long oldest = Math.max(oldestHeld, h - slots.length + 1);
+      Entry newest = h >= 0 ? entryAt(h) : null;
+      Entry first = h >= 0 ? entryAt(Math.max(oldest, 0)) : null;
+      if (h >= 0 && (newest == null || first == null)) {
+        continue; // overwritten while we looked; look again
+      }
+      if (newest == null || p.isAfter(newest.position)) {
+        // newer than anything this node has ingested: the log may know it (another node's event not yet tailed)
+        List<LogEntry> missed = log.readAfter(p, null, slots.length);
+        if (missed == null || missed.size() >= slots.length) {
+          s.startLive(h + 1, headId(), true);
+        } else {
+          Position skip = missed.isEmpty() ? p : missed.get(missed.size() - 1).position();
+          s.startReplay(missed, h + 1, skip, lastEventId);
+        }
+        return;
+      }
+      if (p.compareTo(first.position) >= 0) {
+        s.startReplay(List.of(), firstAfter(p, first.index, h), null, lastEventId);
+        return;
+      }
+      List<LogEntry> missed = log.readAfter(p, first.position, slots.length);
+      if (missed == null || missed.size() >= slots.length) {
+        s.startLive(h + 1, headId(), true);
+      } else {
+        s.startReplay(missed, first.index, null, lastEventId);
+      }
+      return;
+    }
+    s.startLive(head + 1, headId(), true);
+  }
+
+  /** The first index in [lo, hi] whose position is after p (hi + 1 if none). */
+  private long firstAfter(Position p, long lo, long hi) {
+    long a = lo;
+    long b = hi + 1;
+    while (a < b) {
+      long mid = (a + b) >>> 1;
+      Entry e = entryAt(mid);
+      if (e == null) {
+        return lo; // overwritten meanwhile: the reader will see the overrun
+      }
+      if (e.position.isAfter(p)) {
+        b = mid;
+      } else {
+        a = mid + 1;
+      }
+    }
+    return a;
+  }
+
+  @Nullable Entry entryAt(long index) {
+    if (index < 0) {
+      return null;
+    }
+    Entry e = slots[(int) (index & mask)];
+    return e != null && e.index == index ? e : null;
+  }
+
+  long head() {
+    return head;
+  }
+
+  EventLog eventLog() {
+    return log;
+  }
+
+  // ------------------------------------------------------------------------------------------------ dispatching
+
+  private void dispatchLoop() {
+    long seen = -1;
+    while (!closed) {
+      long h = head;
+      if (h == seen) {
+        dispatcherParked = true;
+        if (head == seen && !closed) {
+          LockSupport.parkNanos(this, 100_000_000L);
+        }
+        dispatcherParked = false;
+        continue;
+      }
+      seen = h;
+      for (HubSubscription s : subscriptions) {
+        if (s.behind(h)) {
+          try {
+            s.onAvailable.run();
+          } catch (RuntimeException ex) {
+            LOG.log(Level.WARNING, "subscriber callback failed", ex);
+          }
+        }
+      }
+    }
+  }
+
+  /** Closes every subscription and the log. Idempotent. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    LockSupport.unpark(dispatcher);
+    for (HubSubscription s : subscriptions) {
+      s.close();
+    }
+    try {
+      dispatcher.join(1000);
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+    }
+    log.close();
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  private static String randomNodeId() {
+    SecureRandom r = new SecureRandom();
+    return Long.toString(Math.abs(r.nextLong() % 2_000_000_000L) + 1, 36);
+  }
+
+  /**
+   * Configures a {@link RenHub}.
+   *
+   * <p>Thread-safety: not thread-safe; the built hub is.
+   */
+  public static final class Builder {
+    private int capacity = 65_536;
+    private long maxRingBytes = 64L << 20;
+    private int maxEventBytes = 256 << 10;
+    private @Nullable EventLog log;
+    private Clock clock = Clock.systemUTC();
+    private @Nullable String nodeId;
+
+    private Builder() {}
+
+    /** Events the ring holds for replay (rounded up to a power of two); default 65,536. */
+    public Builder capacity(int events) {
+      if (events < 2 || events > (1 << 24)) {
+        throw new IllegalArgumentException("capacity must be in [2, 16777216] events, was " + events);
+      }
+      this.capacity = events;
+      return this;
+    }
+
+    /** Frame bytes the ring holds at most; older events are dropped first. Default 64 MiB. */
+    public Builder maxRingBytes(long bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("maxRingBytes must be >= 1024, was " + bytes);
+      }
+      this.maxRingBytes = bytes;
+      return this;
+    }
+
+    /** Largest event JSON accepted by {@link #publish}; default 256 KiB. */
+    public Builder maxEventBytes(int bytes) {
+      if (bytes < 256) {
+        throw new IllegalArgumentException("maxEventBytes must be >= 256, was " + bytes);
+      }
+      this.maxEventBytes = bytes;
+      return this;
+    }
+
+    /** The event log; default a fresh {@link MemoryEventLog}. */
+    public Builder log(EventLog eventLog) {
+      if (this.log != null) {
+        throw new IllegalStateException("log was already set to " + this.log.describe());
+      }
+      this.log = Objects.requireNonNull(eventLog, "eventLog");
+      return this;
+    }
+
+    public Builder clock(Clock c) {
+      this.clock = Objects.requireNonNull(c, "clock");
+      return this;
+    }
+
+    /** The node id reported in {@code ren.meta}; default random. */
+    public Builder nodeId(String id) {
+      if (!id.matches("[A-Za-z0-9_.-]{1,64}")) {
+        throw new IllegalArgumentException("node id '" + id + "' must match [A-Za-z0-9_.-]{1,64}");
+      }
+      this.nodeId = id;
+      return this;
+    }
+
+    public RenHub build() {
+      return new RenHub(this);
+    }
+  }
+}

@@ -1,0 +1,206 @@
+package dev.ren.sse;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ren.RenEvent;
+import org.jspecify.annotations.Nullable;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * The one encoder every byte on the SSE wire goes through.
+ *
+ * <ul>
+ *   <li>Output is UTF-8 without a BOM, produced here, never by a servlet writer's default charset.</li>
+ *   <li>{@code id}, {@code event} and {@code retry} values containing CR, LF or NUL are rejected before anything is
+ *       written, so no value can add a field or an event to the stream.</li>
+ *   <li>Data is split on every line terminator the SSE spec knows ({@code \r\n}, {@code \n} and a bare
+ *       {@code \r}) into one {@code data:} line each, so a spec-compliant parser reads back the exact value.</li>
+ *   <li>Event JSON is compact, absent fields omitted, fields in schema order {@code t r k ns v ts src ch data uid}.
+ *       A lone UTF-16 surrogate is written as its JSON escape ({@code \ud800}), so it round-trips exactly
+ *       instead of corrupting the UTF-8 stream.</li>
+ *   <li>Every frame ends with a blank line.</li>
+ * </ul>
+ *
+ * <p>Thread-safety: stateless, thread-safe.
+ */
+public final class SseFrames {
+
+  /** The shared mapper for REN JSON (event payloads, HTTP bodies). Thread-safe once configured. */
+  public static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private static final JsonFactory FACTORY = MAPPER.getFactory();
+  private static final byte[] HEARTBEAT = ":ping\n\n".getBytes(StandardCharsets.US_ASCII);
+
+  private SseFrames() {}
+
+  /** The compact JSON of an event, in schema field order, as UTF-8. */
+  public static byte[] json(RenEvent e) {
+    StringWriter out = new StringWriter(160);
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("t", e.t());
+      g.writeStringField("r", e.r());
+      if (e.k() != null) g.writeStringField("k", e.k());
+      if (e.ns() != null) g.writeStringField("ns", e.ns());
+      if (e.v() != null) g.writeStringField("v", e.v());
+      if (e.ts() != 0) g.writeNumberField("ts", e.ts());
+      if (e.src() != null) g.writeStringField("src", e.src());
+      if (e.ch() != null) g.writeStringField("ch", e.ch());
+      if (e.data() != null) {
+        g.writeFieldName("data");
+        MAPPER.writeTree(g, e.data());
+      }
+      if (e.uid() != null) g.writeStringField("uid", e.uid());
+      g.writeEndObject();
+    } catch (IOException ex) {
+      throw new UncheckedIOException(ex);
+    }
+    return utf8(out.toString());
+  }
+
+  /** Compact JSON of a map or tree (for control frames such as {@code ren.meta}), as UTF-8. */
+  public static byte[] json(Object value) {
+    try {
+      return utf8(MAPPER.writeValueAsString(value));
+    } catch (IOException ex) {
+      throw new UncheckedIOException(ex);
+    }
+  }
+
+  /**
+   * A complete frame: {@code id:} (when not null), {@code event:} and the JSON on one {@code data:} line.
+   * The JSON must come from {@link #json}: compact JSON never contains a raw line terminator.
+   */
+  public static byte[] frame(@Nullable String id, String event, byte[] json) {
+    byte[] idBytes = id == null ? null : field("id", id);
+    byte[] eventBytes = field("event", event);
+    int len = (idBytes == null ? 0 : idBytes.length) + eventBytes.length + 6 + json.length + 2;
+    byte[] out = new byte[len];
+    int p = 0;
+    if (idBytes != null) {
+      System.arraycopy(idBytes, 0, out, 0, idBytes.length);
+      p = idBytes.length;
+    }
+    System.arraycopy(eventBytes, 0, out, p, eventBytes.length);
+    p += eventBytes.length;
+    out[p++] = 'd'; out[p++] = 'a'; out[p++] = 't'; out[p++] = 'a'; out[p++] = ':'; out[p++] = ' ';
+    System.arraycopy(json, 0, out, p, json.length);
+    p += json.length;
+    out[p++] = '\n';
+    out[p] = '\n';
+    return out;
+  }
+
+  /**
+   * A frame with arbitrary text data: one {@code data:} line per line of {@code data}, whatever its line
+   * terminators.
+   */
+  public static byte[] textFrame(@Nullable String id, @Nullable String event, String data) {
+    StringBuilder sb = new StringBuilder(data.length() + 32);
+    if (id != null) {
+      checkField("id", id);
+      sb.append("id: ").append(id).append('\n');
+    }
+    if (event != null) {
+      checkField("event", event);
+      sb.append("event: ").append(event).append('\n');
+    }
+    int start = 0;
+    int n = data.length();
+    for (int i = 0; i < n; i++) {
+      char c = data.charAt(i);
+      if (c == '\r' || c == '\n') {
+        sb.append("data: ").append(data, start, i).append('\n');
+        if (c == '\r' && i + 1 < n && data.charAt(i + 1) == '\n') {
+          i++;
+        }
+        start = i + 1;
+      }
+    }
+    sb.append("data: ").append(data, start, n).append("\n\n");
+    return utf8(sb.toString());
+  }
+
+  /** The {@code retry:} field telling the client how long to wait before reconnecting. */
+  public static byte[] retry(long millis) {
+    if (millis < 0) {
+      throw new IllegalArgumentException("retry must be >= 0 ms, was " + millis);
+    }
+    return ("retry: " + millis + "\n\n").getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** The heartbeat comment {@code :ping}. */
+  public static byte[] heartbeat() {
+    return HEARTBEAT.clone();
+  }
+
+  /** A {@code ren.meta} frame carrying the given fields after {@code t} and {@code r}. */
+  public static byte[] meta(@Nullable String id, Map<String, ?> fields) {
+    var node = MAPPER.createObjectNode();
+    node.put("t", "ren.meta");
+    node.put("r", "ren");
+    for (Map.Entry<String, ?> f : fields.entrySet()) {
+      node.set(f.getKey(), MAPPER.valueToTree(f.getValue()));
+    }
+    return frame(id, "ren.meta", json((Object) node));
+  }
+
+  /** Throws if {@code value} cannot be written as the SSE field {@code name} (CR, LF or NUL). */
+  public static void checkField(String name, String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == '\r' || c == '\n' || c == 0) {
+        throw new IllegalArgumentException("SSE " + name + " must not contain CR, LF or NUL (found U+"
+            + String.format("%04X", (int) c) + " at index " + i + ")");
+      }
+    }
+  }
+
+  private static byte[] field(String name, String value) {
+    checkField(name, value);
+    return utf8(name + ": " + value + "\n");
+  }
+
+  /**
+   * UTF-8 bytes of JSON text; a lone surrogate (only possible inside a JSON string) becomes its 6-character JSON
+   * escape instead of the '?' a plain encoder would write.
+   */
+  static byte[] utf8(String s) {
+    int n = s.length();
+    int i = 0;
+    while (i < n && !Character.isSurrogate(s.charAt(i))) {
+      i++;
+    }
+    if (i == n) {
+      return s.getBytes(StandardCharsets.UTF_8);
+    }
+    StringBuilder sb = new StringBuilder(n + 16).append(s, 0, i);
+    for (; i < n; i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+        sb.append(c).append(s.charAt(++i));
+      } else if (Character.isSurrogate(c)) {
+        sb.append(String.format("\\u%04x", (int) c));
+      } else {
+        sb.append(c);
+      }
+    }
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Parses JSON text into a tree; convenience for bindings and tests. */
+  public static JsonNode parse(String json) {
+    try {
+      return MAPPER.readTree(json);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+      throw new IllegalArgumentException("invalid JSON: " + ex.getOriginalMessage(), ex);
+    }
+  }
+}

@@ -1,0 +1,158 @@
+package dev.ren.servlet.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ren.sse.SseFrames;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Base of every HTTP binding: JSON in, JSON out, and errors in one place. A {@link HttpError} becomes its status
+ * with {@code {"error","message"}}; an {@link IllegalArgumentException} from a store (bad key, bad filter, ...)
+ * becomes {@code 400} with the exception's message; anything else is a logged {@code 500} that reveals nothing.
+ *
+ * <p>Thread-safety: stateless apart from configuration; safe for concurrent requests.
+ */
+public abstract class JsonServlet extends HttpServlet {
+
+  private static final System.Logger LOG = System.getLogger(JsonServlet.class.getName());
+
+  /** Default request body limit: 1 MiB. */
+  public static final long DEFAULT_MAX_BODY = 1L << 20;
+
+  @Override
+  protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
+    try {
+      super.service(req, resp);
+    } catch (HttpError e) {
+      sendError(resp, e.status(), e.code(), e.getMessage());
+    } catch (IllegalArgumentException e) {
+      sendError(resp, 400, "bad_request", e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.log(Level.ERROR, "unexpected failure on " + req.getMethod() + " " + req.getRequestURI(), e);
+      sendError(resp, 500, "internal_error", "the server failed to handle this request");
+    }
+  }
+
+  /** Writes {@code {"error": code, "message": message}} unless the response is already committed. */
+  public static void sendError(HttpServletResponse resp, int status, String code, String message) throws IOException {
+    if (resp.isCommitted()) {
+      return;
+    }
+    resp.resetBuffer();
+    ObjectNode body = SseFrames.MAPPER.createObjectNode();
+    body.put("error", code);
+    body.put("message", message == null ? code : message);
+    writeJson(resp, status, body);
+  }
+
+  /** Writes a JSON body (UTF-8) with the given status. */
+  public static void writeJson(HttpServletResponse resp, int status, Object body) throws IOException {
+    byte[] bytes = body instanceof byte[] b ? b : SseFrames.MAPPER.writeValueAsBytes(body);
+    resp.setStatus(status);
+    resp.setContentType("application/json");
+    resp.setCharacterEncoding("UTF-8");
+    resp.setHeader("Cache-Control", "no-store");
+    resp.setContentLength(bytes.length);
+    try (OutputStream out = resp.getOutputStream()) {
+      out.write(bytes);
+    }
+  }
+
+  /**
+   * Reads the request body, failing with {@code 413} past {@code maxBytes} (checked while reading: a lying or
+   * missing Content-Length cannot get more in).
+   */
+  public static byte[] readBody(HttpServletRequest req, long maxBytes) throws IOException {
+    long declared = req.getContentLengthLong();
+    if (declared > maxBytes) {
+      throw HttpError.tooLarge("body is " + declared + " bytes; the limit is " + maxBytes);
+    }
+    ByteArrayOutputStream buf = new ByteArrayOutputStream(declared > 0 ? (int) declared : 256);
+    byte[] chunk = new byte[8192];
+    try (InputStream in = req.getInputStream()) {
+      int n;
+      while ((n = in.read(chunk)) >= 0) {
+        if (buf.size() + n > maxBytes) {
+          throw HttpError.tooLarge("body exceeds the limit of " + maxBytes + " bytes");
+        }
+        buf.write(chunk, 0, n);
+      }
+    }
+    return buf.toByteArray();
+  }
+
+  /** Reads and parses a JSON body; empty or malformed → {@code 400 invalid_json}. */
+  public static JsonNode readJson(HttpServletRequest req, long maxBytes) throws IOException {
+    byte[] body = readBody(req, maxBytes);
+    if (body.length == 0) {
+      throw new HttpError(400, "invalid_json", "request body is empty; expected JSON");
+    }
+    try {
+      JsonNode node = SseFrames.MAPPER.readTree(body);
+      if (node == null || node.isMissingNode()) {
+        throw new HttpError(400, "invalid_json", "request body is empty; expected JSON");
+      }
+      return node;
+    } catch (JsonProcessingException e) {
+      throw new HttpError(400, "invalid_json", "request body is not valid JSON: " + e.getOriginalMessage());
+    }
+  }
+
+  /** Reads a JSON body that must be an object (or is empty, giving an empty object when {@code optional}). */
+  public static ObjectNode readJsonObject(HttpServletRequest req, long maxBytes, boolean optional) throws IOException {
+    byte[] body = readBody(req, maxBytes);
+    if (body.length == 0 && optional) {
+      return SseFrames.MAPPER.createObjectNode();
+    }
+    JsonNode node;
+    try {
+      node = body.length == 0 ? null : SseFrames.MAPPER.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw new HttpError(400, "invalid_json", "request body is not valid JSON: " + e.getOriginalMessage());
+    }
+    if (node == null || !node.isObject()) {
+      throw new HttpError(400, "invalid_json", "request body must be a JSON object");
+    }
+    return (ObjectNode) node;
+  }
+
+  /**
+   * The part of the request path after this servlet's mapping, taken from the raw URI and percent-decoded here,
+   * so {@code a%2Fb} and {@code a/b} both yield {@code a/b} and no container decoding rule interferes.
+   * Returns "" when nothing follows the mapping.
+   */
+  public static String rawRest(HttpServletRequest req) {
+    String uri = req.getRequestURI();
+    String prefix = req.getContextPath() + req.getServletPath();
+    String rest = uri.length() > prefix.length() && uri.startsWith(prefix) ? uri.substring(prefix.length()) : "";
+    // the container may have normalised servletPath; fall back to raw uri handling
+    if (rest.startsWith("/")) {
+      rest = rest.substring(1);
+    }
+    return rest;
+  }
+
+  /** Percent-decodes one path part as UTF-8 ({@code +} stays a plus); a malformed escape is a 400. */
+  public static String decode(String raw) {
+    if (raw.indexOf('%') < 0) {
+      return raw;
+    }
+    try {
+      return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw HttpError.badRequest("malformed percent-encoding in path: " + raw);
+    }
+  }
+}
