@@ -236,6 +236,11 @@ public final class Realtime implements Closeable {
     return List.copyOf(names);
   }
 
+  /** The largest accepted payload or metadata, in bytes of JSON. */
+  public int maxPayloadBytes() {
+    return maxPayloadBytes;
+  }
+
   /** Whether messages on {@code channel} are kept for {@link #history}. */
   public boolean historyEnabled(String channel) {
     checkChannel(channel);
