@@ -95,10 +95,10 @@ final class SseParser {
       endLine();
     } else {
       lastWasCr = false;
+      if (lineLen >= maxLineBytes) {
+        throw new IllegalStateException("SSE line longer than " + maxLineBytes + " bytes");
+      }
       if (lineLen == line.length) {
-        if (lineLen >= maxLineBytes) {
-          throw new IllegalStateException("SSE line longer than " + maxLineBytes + " bytes");
-        }
         line = Arrays.copyOf(line, Math.min(maxLineBytes, lineLen * 2));
       }
       line[lineLen++] = b;
