@@ -353,14 +353,21 @@ public final class RenClient implements AutoCloseable {
 
   /** Guarded by lock. Exponential backoff from initialBackoff, capped, equal jitter; server retry is a floor. */
   private long nextDelayMs() {
-    long base = initialBackoffMs << Math.min(failures, 30);
-    if (base <= 0 || base > maxBackoffMs) {
-      base = maxBackoffMs;
-    }
+    long base = baseDelayMs(initialBackoffMs, maxBackoffMs, failures);
     failures++;
+    return Math.max(jitteredMs(base, ThreadLocalRandom.current().nextDouble()), serverRetryMs);
+  }
+
+  /** initial * 2^failures, capped at max. */
+  static long baseDelayMs(long initialMs, long maxMs, int failures) {
+    long base = initialMs << Math.min(failures, 30);
+    return base <= 0 || base > maxMs ? maxMs : base;
+  }
+
+  /** "Equal jitter": a wait in [base/2, base] for {@code random} in [0, 1). */
+  static long jitteredMs(long base, double random) {
     long half = base / 2;
-    long jittered = half + (half > 0 ? ThreadLocalRandom.current().nextLong(base - half + 1) : base);
-    return Math.max(jittered, serverRetryMs);
+    return half + (long) ((base - half) * random);
   }
 
   private void checkReadTimeout() {
@@ -645,17 +652,10 @@ public final class RenClient implements AutoCloseable {
 
     /** Stops this exchange; {@code cause} null means a deliberate close. */
     void cancel(@Nullable Throwable cause) {
-      Flow.Subscription s = subscription;
-      if (s != null) {
-        s.cancel();
-      }
-      CompletableFuture<HttpResponse<Void>> f = future;
-      if (f != null) {
-        f.cancel(true);
-      }
       finish(cause);
     }
 
+    /** Ends this exchange once: the first cause wins (cancelling below completes the future with another). */
     private void finish(@Nullable Throwable cause) {
       if (!finished.compareAndSet(false, true)) {
         return;
@@ -663,6 +663,10 @@ public final class RenClient implements AutoCloseable {
       Flow.Subscription s = subscription;
       if (s != null) {
         s.cancel();
+      }
+      CompletableFuture<HttpResponse<Void>> f = future;
+      if (f != null) {
+        f.cancel(true);
       }
       ended(this, cause);
     }
