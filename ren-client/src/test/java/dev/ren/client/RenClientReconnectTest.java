@@ -73,6 +73,50 @@ class RenClientReconnectTest {
     assertTrue(e instanceof HttpTimeoutException, String.valueOf(e));
   }
 
+  /** Sends the meta frame, then only heartbeats for longer than the client's read timeout, then one event. */
+  static final class PingingServlet extends jakarta.servlet.http.HttpServlet {
+    private static final long serialVersionUID = 1L;
+    final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    protected void doGet(jakarta.servlet.http.HttpServletRequest req, jakarta.servlet.http.HttpServletResponse resp)
+        throws java.io.IOException {
+      requests.incrementAndGet();
+      resp.setContentType("text/event-stream");
+      var out = resp.getOutputStream();
+      out.write(ScriptedSseServlet.meta("m1").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      out.flush();
+      try {
+        for (int i = 0; i < 10; i++) {
+          Thread.sleep(100); // the server's heartbeat pace, not a wait for a condition
+          out.write(":ping\n\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          out.flush();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      out.write("id: 2\nevent: test.done\ndata: {}\n\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.flush();
+    }
+  }
+
+  @Test
+  void readTimeout_heartbeatsKeepArriving_sameConnectionSurvives() throws Exception {
+    PingingServlet pinging = new PingingServlet();
+    server = new JettyTestServer().servlet("/sse", pinging).start();
+    BlockingQueue<RenMessage> q = new LinkedBlockingQueue<>();
+    client = builder().heartbeat(Duration.ofMillis(120)).build(); // times out after 300 ms of silence
+    client.on(q::add);
+    client.start();
+    RenMessage m;
+    do {
+      m = q.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      assertNotNull(m, "message arrived");
+    } while (!m.type().equals("test.done"));
+    assertEquals(1, pinging.requests.get(), "one connection for a stream of 1 s that only pinged");
+  }
+
   @Test
   void retry_overloadAnswer_nextAttemptWaitsAtLeastRetry() throws Exception {
     ScriptedSseServlet s = serve(Step.thenClose("retry: 700\n: overloaded, retry later\n\n"),
