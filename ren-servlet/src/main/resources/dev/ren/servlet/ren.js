@@ -247,6 +247,16 @@ export class RenClient {
     this._lastByte = 0;
     this._generation = 0;
 
+    // back online while waiting out a backoff: try now instead of after the wait
+    this._onOnline = () => {
+      if (this._state === 'waiting' && this._timer !== null) {
+        clearTimeout(this._timer);
+        this._timer = null;
+        this._connect();
+      }
+    };
+    if (typeof addEventListener === 'function') addEventListener('online', this._onOnline);
+
     // connect after the constructor returns, so listeners registered right after `new` see the first frame
     Promise.resolve().then(() => this._connect());
   }
@@ -298,6 +308,7 @@ export class RenClient {
   close() {
     if (this._closed) return;
     this._closed = true;
+    if (typeof removeEventListener === 'function') removeEventListener('online', this._onOnline);
     clearTimeout(this._timer);
     clearInterval(this._watchdog);
     this._timer = null;
