@@ -182,8 +182,8 @@ public final class RedisEventLog implements EventLog {
         head = p == null ? Position.ZERO : p;
         tailPositioned = true;
       } catch (RedisException ex) {
-        // tailing starts at the stream's head once Redis is reachable; nothing is lost that this node could have
-        // delivered, since its own appends fail until then
+        // tailing starts at the stream's head on first contact, or before this node's first own append if that
+        // came earlier (see firstOwnId): other nodes' events from before first contact are served by readAfter
         LOG.log(Level.WARNING, "Redis at " + where + " is unreachable at start (" + ex.getMessage()
             + "); events will be delivered once it is reachable");
         closeQuietly(tail.getAndSet(null));
