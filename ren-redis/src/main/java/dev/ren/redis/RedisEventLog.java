@@ -63,7 +63,8 @@ import java.util.regex.Pattern;
  * RenHub hub = RenHub.builder().log(log).build(); // the hub starts and closes the log
  * }</pre>
  *
- * <p>Positions of a new epoch are assumed to sort after those of the old one (Redis stream ids are based on the
+ * <p>Retention must cover how far a node's tail can lag: entries trimmed before a node read them never reach its
+ * local subscribers (this is logged as a warning). Positions of a new epoch are assumed to sort after those of the old one (Redis stream ids are based on the
  * server clock, so this holds unless that clock goes back).
  *
  * <p>Thread-safety: thread-safe. The sink is called from the tail thread only.
