@@ -400,7 +400,7 @@ class RenServletTest {
       healthy.next("ren.meta", WAIT);
       awaitTrue(() -> servlet.activeStreams() == 2, "both streams open");
       String pad = "x".repeat(1000);
-      int n = 5000;
+      int n = 10_000; // ~11 MB: more than loopback socket buffers can absorb
       for (int i = 0; i < n; i++) {
         hub.publish(RenEvent.builder("kv.put").namespace("demo").key("k" + i).data(TextNode.valueOf(pad)).build());
       }
