@@ -1,7 +1,6 @@
 package dev.ren.kv;
 
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * A namespace and a key, kept apart: two keys are equal only when both parts are, so {@code ("a:b", "c")} never
@@ -26,7 +25,6 @@ public record KvKey(String namespace, String key) implements Comparable<KvKey> {
   /** Longest accepted key, in UTF-16 characters. */
   public static final int MAX_KEY_LENGTH = 512;
 
-  private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
   /** Validates both parts; see the class comment for the rules. */
   public KvKey {
@@ -41,7 +39,7 @@ public record KvKey(String namespace, String key) implements Comparable<KvKey> {
    */
   public static String checkNamespace(String namespace) {
     Objects.requireNonNull(namespace, "namespace");
-    if (namespace.length() > 64 || !NAMESPACE.matcher(namespace).matches()) {
+    if (!isValidNamespace(namespace)) {
       throw new IllegalArgumentException("namespace '" + printable(namespace)
           + "' must match [A-Za-z0-9_.-]{1,64}");
     }
@@ -78,6 +76,23 @@ public record KvKey(String namespace, String key) implements Comparable<KvKey> {
       }
     }
     return key;
+  }
+
+  // a loop, not a regex: this runs on every get and put
+  private static boolean isValidNamespace(String ns) {
+    int n = ns.length();
+    if (n < 1 || n > 64) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = ns.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '_' || c == '.' || c == '-';
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
