@@ -45,6 +45,7 @@ final class EventingKvStore implements KvStore {
     });
   }
 
+  @SuppressWarnings("try") // the scope is used for its side effect on the thread
   private void publishSystem(RenEvent event) {
     if (closed.get()) {
       return;
