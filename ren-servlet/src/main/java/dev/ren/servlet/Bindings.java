@@ -35,6 +35,22 @@ final class Bindings {
       ctx.setAttribute(Realtime.class.getName(), realtime);
     }
     add(ctx, "ren-realtime", new RealtimeServlet(realtime), RealtimeServlet.PATH);
+    if (present("dev.ren.kv.KvStore")) {
+      Kv.install(ctx, hub, owned);
+    }
+  }
+
+  /** Only loaded when ren-kv is on the classpath. */
+  private static final class Kv {
+    static void install(ServletContext ctx, RenHub hub, List<AutoCloseable> owned) {
+      dev.ren.kv.KvStore kv = existing(ctx, dev.ren.kv.KvStore.class);
+      if (kv == null) {
+        kv = dev.ren.kv.KvStore.inMemory(hub);
+        owned.add(kv);
+        ctx.setAttribute(dev.ren.kv.KvStore.class.getName(), kv);
+      }
+      add(ctx, "ren-kv", new dev.ren.servlet.http.KvServlet(kv), "/api/kv/*");
+    }
   }
 
   /** A store the application put in the context under its interface name, or null. */
