@@ -480,6 +480,7 @@ public final class RedisEventLog implements EventLog {
     } else {
       LOG.log(Level.WARNING, "entries of " + streamKey + " after " + id
           + " were trimmed by retention while Redis was unreachable; local subscribers missed them");
+      Objects.requireNonNull(sink).gap("entries after " + id + " were trimmed before this node read them");
     }
   }
 
@@ -500,6 +501,7 @@ public final class RedisEventLog implements EventLog {
       LOG.log(Level.WARNING, "tailing " + streamKey + " fell behind retention: entries after " + lastId
           + " and before " + first.get(0).getId() + " may have been trimmed before this node read them; local "
           + "subscribers may have missed them; raise retention");
+      Objects.requireNonNull(sink).gap("tailing fell behind retention after " + lastId);
     }
   }
 
