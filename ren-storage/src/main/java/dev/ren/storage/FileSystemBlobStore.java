@@ -223,6 +223,7 @@ final class FileSystemBlobStore implements BlobStore {
         }
         ch.force(true);
       }
+      BasicFileAttributes written = Files.readAttributes(tmp, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       String etag = HexFormat.of().formatHex(digest.digest());
       BlobInfo info = new BlobInfo(key, size, contentType, etag, Instant.ofEpochMilli(System.currentTimeMillis()),
           metadata);
@@ -243,7 +244,7 @@ final class FileSystemBlobStore implements BlobStore {
               + "' is a folder of other objects; it cannot also be an object");
         }
         forceDirectory(target.getParent());
-        writeMeta(key, metaFile, info);
+        writeMeta(key, metaFile, info, written);
       }
       if (options.publish()) {
         publisher.publish(RenEvent.storagePut(bucket, key, etag));
@@ -254,13 +255,16 @@ final class FileSystemBlobStore implements BlobStore {
     }
   }
 
-  private void writeMeta(String key, Path metaFile, BlobInfo info) throws IOException {
+  private void writeMeta(String key, Path metaFile, BlobInfo info, BasicFileAttributes content) throws IOException {
     checkParents(meta, metaFile, key, true);
     ObjectNode node = JSON.createObjectNode();
     node.put("size", info.size());
     node.put("contentType", info.contentType());
     node.put("etag", info.etag());
     node.put("lastModified", info.lastModified().toEpochMilli());
+    // identify the content file this sidecar describes (a rename keeps both), so a sidecar left stale by a crash
+    // between the two renames is detected even when the sizes agree
+    node.put("file", identity(content));
     ObjectNode m = node.putObject("metadata");
     info.metadata().forEach(m::put);
     Path tmp = metaFile.resolveSibling(TMP_PREFIX + UUID.randomUUID());
@@ -341,7 +345,7 @@ final class FileSystemBlobStore implements BlobStore {
     if (a == null || !a.isRegularFile()) {
       return Optional.empty();
     }
-    return Optional.of(info(key, target, metaFile, a.size(), a.lastModifiedTime().toInstant()));
+    return Optional.of(info(key, target, metaFile, a));
   }
 
   @Override
@@ -364,7 +368,7 @@ final class FileSystemBlobStore implements BlobStore {
       }
       try {
         ch = FileChannel.open(target, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-        info = info(key, target, metaFile, ch.size(), a.lastModifiedTime().toInstant());
+        info = info(key, target, metaFile, a);
       } catch (NoSuchFileException e) {
         return Optional.empty();
       } catch (IOException | RuntimeException e) {
@@ -385,7 +389,8 @@ final class FileSystemBlobStore implements BlobStore {
   }
 
   /** Reads the sidecar; rebuilds the info from content when the sidecar is missing or belongs to another size. */
-  private BlobInfo info(String key, Path target, Path metaFile, long size, Instant fileTime) throws IOException {
+  private BlobInfo info(String key, Path target, Path metaFile, BasicFileAttributes a) throws IOException {
+    long size = a.size();
     JsonNode node = null;
     if (checkParents(meta, metaFile, key, false)) {
       BasicFileAttributes m = attrs(metaFile);
@@ -397,7 +402,8 @@ final class FileSystemBlobStore implements BlobStore {
         }
       }
     }
-    if (node != null && node.path("size").asLong(-1) == size && node.hasNonNull("etag")) {
+    if (node != null && node.path("size").asLong(-1) == size && node.hasNonNull("etag")
+        && identity(a).equals(node.path("file").asText())) {
       Map<String, String> metadata = new LinkedHashMap<>();
       node.path("metadata").fields().forEachRemaining(e -> metadata.put(e.getKey(), e.getValue().asText()));
       return new BlobInfo(key, size, node.path("contentType").asText("application/octet-stream"),
@@ -413,7 +419,11 @@ final class FileSystemBlobStore implements BlobStore {
       }
     }
     return new BlobInfo(key, size, "application/octet-stream", HexFormat.of().formatHex(digest.digest()),
-        fileTime, Map.of());
+        a.lastModifiedTime().toInstant(), Map.of());
+  }
+
+  private static String identity(BasicFileAttributes a) {
+    return a.fileKey() + "@" + a.lastModifiedTime().toMillis();
   }
 
   @Override

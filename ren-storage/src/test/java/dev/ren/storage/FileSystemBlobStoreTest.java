@@ -312,6 +312,20 @@ class FileSystemBlobStoreTest {
   }
 
   @Test
+  void head_staleSidecarOfSameSize_detectedAndRebuilt() throws Exception {
+    Path sidecar = root.resolve("default/meta/same.txt.ren-meta.json");
+    store.put("same.txt", new ByteArrayInputStream(bytes("AAAA")), "text/plain", Map.of());
+    byte[] old = Files.readAllBytes(sidecar);
+    store.put("same.txt", new ByteArrayInputStream(bytes("BBBB")), "text/plain", Map.of());
+    // as if the process died after the content rename but before the sidecar rename
+    Files.write(sidecar, old);
+    assertEquals(sha256(bytes("BBBB")), store.head("same.txt").orElseThrow().etag());
+    try (BlobRead r = store.get("same.txt").orElseThrow()) {
+      assertEquals(sha256(r.stream().readAllBytes()), r.info().etag());
+    }
+  }
+
+  @Test
   void put_severalMiB_streamedWithMatchingEtag() throws Exception {
     long size = 8L << 20;
     MessageDigest md = MessageDigest.getInstance("SHA-256");
