@@ -405,7 +405,7 @@ final class FileSystemBlobStore implements BlobStore {
     if (node != null && node.path("size").asLong(-1) == size && node.hasNonNull("etag")
         && identity(a).equals(node.path("file").asText())) {
       Map<String, String> metadata = new LinkedHashMap<>();
-      node.path("metadata").fields().forEachRemaining(e -> metadata.put(e.getKey(), e.getValue().asText()));
+      node.path("metadata").properties().forEach(e -> metadata.put(e.getKey(), e.getValue().asText()));
       return new BlobInfo(key, size, node.path("contentType").asText("application/octet-stream"),
           node.get("etag").asText(), Instant.ofEpochMilli(node.path("lastModified").asLong()), metadata);
     }

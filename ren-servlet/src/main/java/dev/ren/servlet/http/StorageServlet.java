@@ -445,8 +445,7 @@ public final class StorageServlet extends JsonServlet {
       throw HttpError.badRequest("X-Metadata must be a JSON object of string values");
     }
     java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
-    for (var it = node.fields(); it.hasNext(); ) {
-      var e = it.next();
+    for (var e : node.properties()) {
       if (!e.getValue().isValueNode() || e.getValue().isNull()) {
         throw HttpError.badRequest("X-Metadata value of '" + e.getKey() + "' must be a string, number or boolean");
       }

@@ -55,8 +55,7 @@ public final class TransformServlet extends JsonServlet {
       if (!opts.isObject()) {
         throw HttpError.badRequest("'opts' must be a JSON object");
       }
-      for (var it = opts.fields(); it.hasNext(); ) {
-        var e = it.next();
+      for (var e : opts.properties()) {
         if (!e.getValue().isValueNode() || e.getValue().isNull()) {
           throw HttpError.badRequest("option '" + e.getKey() + "' must be a string, number or boolean");
         }

@@ -185,6 +185,12 @@ class StorageServletTest {
     assertEquals(200, multi.statusCode());
     assertEquals("0123456789", multi.body());
     assertEquals(200, get("/api/storage/r.txt", "Range", "bytes=2-3", "If-Range", "\"stale\"").statusCode());
+    HttpResponse<String> head = send(HttpRequest.newBuilder(server.uri("/api/storage/r.txt"))
+        .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+    assertEquals(200, head.statusCode());
+    assertEquals("", head.body());
+    assertEquals("10", head.headers().firstValue("Content-Length").orElseThrow());
+    assertTrue(head.headers().firstValue("ETag").isPresent());
   }
 
   @Test
