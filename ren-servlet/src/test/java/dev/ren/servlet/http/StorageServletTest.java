@@ -232,14 +232,18 @@ class StorageServletTest {
 
   @Test
   void hostileKeys_rejected4xxAndNothingStored() throws Exception {
+    // Jetty refuses some of these URIs itself and may close the connection before reading the upload, so they go
+    // through their own client: a refused connection counts as rejected, and the shared pool stays clean
+    HttpClient hostile = HttpClient.newHttpClient();
     for (String path : List.of("/api/storage/..%2F..%2Fescape.txt", "/api/storage/%2e%2e%2Fescape.txt",
         "/api/storage/a%00b", "/api/storage/a%5Cb", "/api/storage/C%3A%5Cx", "/api/storage/%2Fetc%2Fpasswd",
         "/api/storage/a%2F%2Fb", "/api/storage/a/./b", "/api/storage/%252e%252e%252Fx", "/api/storage/CON",
         "/api/storage/a%0Ab", "/api/storage/" + "x".repeat(300))) {
-      HttpResponse<String> r = put(path, "pwn", "text/plain");
-      assertTrue(r.statusCode() >= 400 && r.statusCode() < 500, path + " → " + r.statusCode() + " " + r.body());
-      HttpResponse<String> g = get(path);
-      assertTrue(g.statusCode() >= 400 && g.statusCode() < 500, path + " → " + g.statusCode());
+      int put = statusOrRefused(hostile, HttpRequest.newBuilder(server.uri(path)).header("Content-Type", "text/plain")
+          .PUT(HttpRequest.BodyPublishers.ofString("pwn")).build());
+      assertTrue(put == -1 || (put >= 400 && put < 500), path + " → " + put);
+      int get = statusOrRefused(hostile, HttpRequest.newBuilder(server.uri(path)).GET().build());
+      assertTrue(get == -1 || (get >= 400 && get < 500), path + " → " + get);
     }
     HttpResponse<String> q = send(HttpRequest.newBuilder(server.uri("/api/storage/upload?path=..%2Fx"))
         .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString("pwn")));
@@ -247,6 +251,15 @@ class StorageServletTest {
     assertTrue(json(q).get("message").asText().contains("'..'"), q.body());
     assertEquals(List.of(), storedFiles());
     assertNoStorageEventBeforeMarker();
+  }
+
+  /** The status, or -1 when the server closed the connection instead of answering. */
+  static int statusOrRefused(HttpClient client, HttpRequest request) throws InterruptedException {
+    try {
+      return client.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
+    } catch (IOException e) {
+      return -1;
+    }
   }
 
   @Test
