@@ -56,8 +56,7 @@ final class JdbcDocumentStore implements DocumentStore {
       throw new UncheckedIOException("cannot create database directory " + dir, e);
     }
     // WRITE_DELAY=0: a commit reaches the file before it returns, so it survives kill -9 of the JVM.
-    // async: file access through AsynchronousFileChannel, which an interrupt cannot close under H2.
-    String url = "jdbc:h2:async:" + dir.toAbsolutePath().resolve("ren") + ";WRITE_DELAY=0";
+    String url = "jdbc:h2:" + dir.toAbsolutePath().resolve("ren") + ";WRITE_DELAY=0";
     return open(null, publisher, JdbcConnectionPool.create(url, "sa", ""));
   }
 
