@@ -1,0 +1,52 @@
+package dev.ren.examples;
+
+import dev.ren.RenEvent;
+import dev.ren.hub.RenHub;
+import dev.ren.servlet.RenServlet;
+import dev.ren.servlet.testing.SseTestClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DemoServerTest {
+
+  @TempDir
+  Path data;
+
+  @Test
+  void start_onEphemeralPort_servesStreamAndWebApp() throws Exception {
+    DemoServer.Options o = DemoServer.Options.parse("--port", "0", "--host", "127.0.0.1", "--data", data.toString());
+    try (DemoServer demo = new DemoServer(o).start()) {
+      HttpResponse<String> page = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(demo.uri().resolve("/")).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, page.statusCode());
+      assertTrue(page.body().contains("<title>"), page.body());
+      try (SseTestClient c = SseTestClient.open(demo.uri().resolve("/api/maravilla/ren?s=kv"))) {
+        c.next("ren.meta", Duration.ofSeconds(10));
+        RenHub hub = demo.hub();
+        hub.publish(RenEvent.kvPut("demo", "todo:1", "1"));
+        assertEquals("todo:1", c.next("kv.put", Duration.ofSeconds(10)).json().get("k").asText());
+      }
+    }
+  }
+
+  @Test
+  void parse_badOptions_failWithUsage() {
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> DemoServer.Options.parse("--port", "x"))
+        .getMessage().contains("--port must be an integer"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> DemoServer.Options.parse("--nope", "1"))
+        .getMessage().contains("unknown option --nope"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> DemoServer.Options.parse("--port"))
+        .getMessage().contains("needs a value"));
+    assertEquals(RenServlet.DEFAULT_PATH, "/api/maravilla/ren");
+  }
+}

@@ -1,0 +1,292 @@
+package dev.ren.servlet;
+
+import dev.ren.RenEvent;
+import dev.ren.RenOrigin;
+import dev.ren.hub.RenFilter;
+import dev.ren.hub.RenHub;
+import dev.ren.hub.SubscribeRequest;
+import dev.ren.hub.Subscription;
+import dev.ren.servlet.http.JsonServlet;
+import dev.ren.sse.SseFrames;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ServletConfig;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.jspecify.annotations.Nullable;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+/**
+ * The SSE endpoint ({@code GET /api/maravilla/ren}) and the browser client ({@code GET .../client.js}).
+ *
+ * <p>A stream is an async request with its timeout disabled, written with non-blocking I/O by
+ * {@link SseConnection}: no thread is held per connection. The query is validated before anything is written
+ * ({@code s} filters, {@code cid}, {@code lastEventId} or the {@code Last-Event-ID} header; bad input is a
+ * {@code 400} JSON error). The first frame is {@code ren.meta} carrying the client id, the node, and
+ * {@code "reset": true} when the requested resume point is gone; its {@code id:} is the position the stream starts
+ * after, so a client that reconnects before any event arrives still resumes without a gap. Beyond
+ * {@code maxStreams} a client gets {@code retry:} and a closed stream (never an error status: a browser
+ * {@code EventSource} gives up for good on one).
+ *
+ * <pre>{@code
+ * RenHub hub = RenHub.create();
+ * context.addServlet(new ServletHolder(new RenServlet(hub)), "/api/maravilla/ren/*");
+ * }</pre>
+ *
+ * <p>With the no-argument constructor (drop-in registration) the hub is taken from the servlet context attribute
+ * {@code dev.ren.hub.RenHub}.
+ *
+ * <p>Thread-safety: thread-safe.
+ */
+public class RenServlet extends HttpServlet {
+
+  /** Servlet-context attribute under which the drop-in registration stores the hub. */
+  public static final String HUB_ATTRIBUTE = RenHub.class.getName();
+  /** Default mapping of the stream. */
+  public static final String DEFAULT_PATH = "/api/maravilla/ren";
+
+  private static final System.Logger LOG = System.getLogger(RenServlet.class.getName());
+  private static final int MAX_QUERY = 4096;
+  private static final String CLIENT_JS = "/dev/ren/servlet/ren.js";
+
+  private @Nullable RenHub hub;
+  private final RenServletConfig config;
+  private final Set<SseConnection> connections = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger active = new AtomicInteger();
+  private @Nullable Executor executor;
+  private @Nullable ScheduledFuture<?> heartbeatTask;
+  private volatile byte @Nullable [] clientJs;
+  private volatile @Nullable String clientJsEtag;
+
+  /** Drop-in form: the hub comes from the servlet context ({@link #HUB_ATTRIBUTE}). */
+  public RenServlet() {
+    this(null, RenServletConfig.defaults());
+  }
+
+  public RenServlet(RenHub hub) {
+    this(hub, RenServletConfig.defaults());
+  }
+
+  public RenServlet(@Nullable RenHub hub, RenServletConfig config) {
+    this.hub = hub;
+    this.config = config;
+  }
+
+  @Override
+  public void init(ServletConfig servletConfig) throws ServletException {
+    super.init(servletConfig);
+    if (hub == null) {
+      Object h = servletConfig.getServletContext().getAttribute(HUB_ATTRIBUTE);
+      if (!(h instanceof RenHub)) {
+        throw new ServletException("no RenHub in servlet context attribute " + HUB_ATTRIBUTE
+            + "; pass one to the constructor or use RenInitializer");
+      }
+      hub = (RenHub) h;
+    }
+    executor = config.executor != null ? config.executor : SharedExecutors.writers();
+    ScheduledExecutorService scheduler = config.scheduler != null ? config.scheduler : SharedExecutors.heartbeats();
+    long ms = config.heartbeat.toMillis();
+    heartbeatTask = scheduler.scheduleAtFixedRate(this::heartbeatAll, ms, ms, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void destroy() {
+    ScheduledFuture<?> t = heartbeatTask;
+    if (t != null) {
+      t.cancel(false);
+    }
+    for (SseConnection c : connections) {
+      c.close();
+    }
+    super.destroy();
+  }
+
+  /** Number of open streams. */
+  public int activeStreams() {
+    return active.get();
+  }
+
+  private void heartbeatAll() {
+    for (SseConnection c : connections) {
+      c.heartbeat();
+    }
+  }
+
+  @Override
+  protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    String pathInfo = req.getPathInfo();
+    if (pathInfo == null || pathInfo.equals("/") || pathInfo.isEmpty()) {
+      openStream(req, resp);
+    } else if (pathInfo.equals("/client.js")) {
+      serveClient(req, resp);
+    } else {
+      JsonServlet.sendError(resp, 404, "not_found", "no such resource: " + pathInfo);
+    }
+  }
+
+  private void openStream(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    RenHub h = hub;
+    if (h == null) {
+      throw new IllegalStateException("servlet not initialised");
+    }
+    String query = req.getQueryString();
+    if (query != null && query.length() > MAX_QUERY) {
+      JsonServlet.sendError(resp, 400, "query_too_long", "query is " + query.length() + " characters; at most "
+          + MAX_QUERY);
+      return;
+    }
+    RenFilter filter;
+    try {
+      filter = RenFilter.parse(req.getParameter("s"));
+    } catch (IllegalArgumentException e) {
+      JsonServlet.sendError(resp, 400, "invalid_filter", e.getMessage());
+      return;
+    }
+    String cid = req.getParameter("cid");
+    if (cid == null || cid.isEmpty()) {
+      cid = req.getHeader(RenClientFilter.HEADER);
+    }
+    if (cid != null && !RenOrigin.isValidClientId(cid)) {
+      JsonServlet.sendError(resp, 400, "invalid_client_id", "cid must match [A-Za-z0-9_-]{1,64}");
+      return;
+    }
+    boolean generatedId = cid == null;
+    String clientId = cid != null ? cid : randomClientId();
+    String lastEventId = req.getParameter("lastEventId");
+    if (lastEventId == null || lastEventId.isEmpty()) {
+      lastEventId = req.getHeader("Last-Event-ID");
+    }
+    if (lastEventId != null && lastEventId.isEmpty()) {
+      lastEventId = null;
+    }
+    Predicate<RenEvent> access;
+    try {
+      access = config.access.forRequest(req);
+    } catch (SecurityException e) {
+      JsonServlet.sendError(resp, 403, "forbidden", e.getMessage() == null ? "stream refused" : e.getMessage());
+      return;
+    }
+
+    resp.setStatus(200);
+    resp.setContentType("text/event-stream; charset=utf-8");
+    resp.setHeader("Cache-Control", "no-cache");
+    resp.setHeader("X-Accel-Buffering", "no");
+
+    if (active.incrementAndGet() > config.maxStreams) {
+      active.decrementAndGet();
+      LOG.log(Level.DEBUG, "stream limit " + config.maxStreams + " reached; telling client to retry");
+      OutputStream out = resp.getOutputStream();
+      out.write(SseFrames.retry(config.overloadRetryMillis));
+      out.write(": overloaded, retry later\n\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.flush();
+      return;
+    }
+
+    AsyncContext async = req.startAsync();
+    async.setTimeout(0);
+    ServletOutputStream out = resp.getOutputStream();
+    // subscribe first so the meta frame can say where the stream starts and whether it was reset
+    SseConnection[] holder = new SseConnection[1];
+    Subscription sub;
+    try {
+      sub = h.subscribe(new SubscribeRequest(filter, lastEventId, generatedId ? null : clientId, access),
+          () -> {
+            SseConnection c = holder[0];
+            if (c != null) {
+              c.signal();
+            }
+          });
+    } catch (RuntimeException e) {
+      active.decrementAndGet();
+      async.complete();
+      throw e;
+    }
+    Map<String, Object> meta = new LinkedHashMap<>();
+    meta.put("clientId", clientId);
+    meta.put("node", h.nodeId());
+    meta.put("filter", filter.toString());
+    if (sub.reset()) {
+      meta.put("reset", true);
+    }
+    byte[] initial = SseFrames.meta(sub.startId(), meta);
+    SseConnection conn = new SseConnection(async, out, executor, config.maxUnsentBytes, config.maxBatchBytes,
+        initial, this::closed);
+    connections.add(conn);
+    async.addListener(conn);
+    conn.attach(sub);
+    out.setWriteListener(conn); // the container calls onWritePossible, which writes ren.meta first
+    holder[0] = conn; // only now may hub callbacks reach the connection (isReady needs the write listener)
+  }
+
+  private void closed(SseConnection c) {
+    if (connections.remove(c)) {
+      active.decrementAndGet();
+    }
+  }
+
+  private void serveClient(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    byte[] js = clientJs;
+    if (js == null) {
+      try (InputStream in = RenServlet.class.getResourceAsStream(CLIENT_JS)) {
+        if (in == null) {
+          JsonServlet.sendError(resp, 404, "not_found", "client.js is not packaged in this build");
+          return;
+        }
+        js = in.readAllBytes();
+      }
+      clientJsEtag = "\"" + sha256(js).substring(0, 32) + "\"";
+      clientJs = js;
+    }
+    String etag = clientJsEtag;
+    resp.setHeader("ETag", etag);
+    resp.setHeader("Cache-Control", "public, max-age=300, must-revalidate");
+    String inm = req.getHeader("If-None-Match");
+    if (inm != null && etag != null && (inm.equals(etag) || inm.equals("*"))) {
+      resp.setStatus(304);
+      return;
+    }
+    resp.setStatus(200);
+    resp.setContentType("text/javascript; charset=utf-8");
+    resp.setHeader("X-Content-Type-Options", "nosniff");
+    resp.setContentLength(js.length);
+    try (OutputStream out = resp.getOutputStream()) {
+      out.write(js);
+    }
+  }
+
+  private static String sha256(byte[] data) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private static String randomClientId() {
+    byte[] b = new byte[12];
+    RANDOM.nextBytes(b);
+    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+  }
+}

@@ -1,0 +1,145 @@
+package dev.ren.servlet;
+
+import org.jspecify.annotations.Nullable;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * Settings of the SSE endpoint. Built with {@link #builder()}; every setting has a default.
+ *
+ * <pre>{@code
+ * RenServletConfig config = RenServletConfig.builder().heartbeat(Duration.ofSeconds(15)).maxStreams(10_000).build();
+ * }</pre>
+ *
+ * <p>Thread-safety: immutable once built; the builder is not thread-safe.
+ */
+public final class RenServletConfig {
+
+  final Duration heartbeat;
+  final int maxStreams;
+  final long maxUnsentBytes;
+  final int maxBatchBytes;
+  final long overloadRetryMillis;
+  final RenAccess access;
+  final @Nullable Executor executor;
+  final @Nullable ScheduledExecutorService scheduler;
+
+  private RenServletConfig(Builder b) {
+    this.heartbeat = b.heartbeat;
+    this.maxStreams = b.maxStreams;
+    this.maxUnsentBytes = b.maxUnsentBytes;
+    this.maxBatchBytes = b.maxBatchBytes;
+    this.overloadRetryMillis = b.overloadRetryMillis;
+    this.access = b.access;
+    this.executor = b.executor;
+    this.scheduler = b.scheduler;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public static RenServletConfig defaults() {
+    return builder().build();
+  }
+
+  public Duration heartbeat() {
+    return heartbeat;
+  }
+
+  public int maxStreams() {
+    return maxStreams;
+  }
+
+  public long maxUnsentBytes() {
+    return maxUnsentBytes;
+  }
+
+  public RenAccess access() {
+    return access;
+  }
+
+  /** Builds a {@link RenServletConfig}. Not thread-safe. */
+  public static final class Builder {
+    private Duration heartbeat = Duration.ofSeconds(15);
+    private int maxStreams = 10_000;
+    private long maxUnsentBytes = 1L << 20;
+    private int maxBatchBytes = 64 << 10;
+    private long overloadRetryMillis = 5_000;
+    private RenAccess access = RenAccess.allowAll();
+    private @Nullable Executor executor;
+    private @Nullable ScheduledExecutorService scheduler;
+
+    private Builder() {}
+
+    /** Interval of the {@code :ping} comment (also how fast a vanished peer is noticed); default 15 s. */
+    public Builder heartbeat(Duration interval) {
+      if (interval.isNegative() || interval.isZero() || interval.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException("heartbeat must be in (0, 10 min], was " + interval);
+      }
+      this.heartbeat = interval;
+      return this;
+    }
+
+    /** Concurrent streams accepted; beyond it a client is told {@code retry:} and closed. Default 10,000. */
+    public Builder maxStreams(int streams) {
+      if (streams < 1) {
+        throw new IllegalArgumentException("maxStreams must be >= 1, was " + streams);
+      }
+      this.maxStreams = streams;
+      return this;
+    }
+
+    /** A connection whose unread bytes exceed this is closed (slow consumer). Default 1 MiB. */
+    public Builder maxUnsentBytes(long bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("maxUnsentBytes must be >= 1024, was " + bytes);
+      }
+      this.maxUnsentBytes = bytes;
+      return this;
+    }
+
+    /** Frames coalesced into one write at most; default 64 KiB. */
+    public Builder maxBatchBytes(int bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("maxBatchBytes must be >= 1024, was " + bytes);
+      }
+      this.maxBatchBytes = bytes;
+      return this;
+    }
+
+    /** The {@code retry:} sent to clients refused for overload; default 5 s. */
+    public Builder overloadRetry(Duration retry) {
+      if (retry.isNegative()) {
+        throw new IllegalArgumentException("overloadRetry must be >= 0, was " + retry);
+      }
+      this.overloadRetryMillis = retry.toMillis();
+      return this;
+    }
+
+    /** Which events each connection may receive; default {@link RenAccess#allowAll()}. */
+    public Builder access(RenAccess policy) {
+      this.access = Objects.requireNonNull(policy, "access");
+      return this;
+    }
+
+    /** Runs the non-blocking writes; default a shared pool with one thread per core. */
+    public Builder executor(Executor writer) {
+      this.executor = Objects.requireNonNull(writer, "executor");
+      return this;
+    }
+
+    /** Fires heartbeats; default one shared daemon thread for all servlets. */
+    public Builder scheduler(ScheduledExecutorService heartbeats) {
+      this.scheduler = Objects.requireNonNull(heartbeats, "scheduler");
+      return this;
+    }
+
+    public RenServletConfig build() {
+      return new RenServletConfig(this);
+    }
+  }
+}

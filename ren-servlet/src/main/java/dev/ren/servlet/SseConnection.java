@@ -1,0 +1,250 @@
+package dev.ren.servlet;
+
+import dev.ren.RenEvent;
+import dev.ren.hub.Subscription;
+import dev.ren.sse.SseFrames;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import org.jspecify.annotations.Nullable;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * One SSE stream: a single writer and one state machine over a non-blocking servlet output stream.
+ *
+ * <p>Everything that wants bytes on this connection — new events (the hub's callback), heartbeats (the shared
+ * scheduler), the container's {@code onWritePossible} — only calls {@link #signal()}. Signals are counted; one
+ * drain at a time runs on the writer executor and writes whatever is due, so frames never interleave and
+ * heartbeats never race publishes. While the socket is not ready the drain simply stops; the container calls
+ * {@code onWritePossible} when it is, which signals again. A reader that stays behind by more than the unsent
+ * limit, or is overrun by the ring, is closed.
+ *
+ * <p>Every ending — write failure, container error, timeout, overrun, slow reader, servlet shutdown — goes through
+ * {@link #close}, which runs once: the subscription is removed and {@link AsyncContext#complete()} is called once.
+ *
+ * <p>Thread-safety: thread-safe; the fields marked "drain-owned" are touched only inside the drain loop, which the
+ * {@code wip} counter keeps single-threaded.
+ */
+final class SseConnection implements WriteListener, AsyncListener {
+
+  private static final System.Logger LOG = System.getLogger(SseConnection.class.getName());
+  private static final byte[] HEARTBEAT = SseFrames.heartbeat();
+
+  private final AsyncContext async;
+  private final ServletOutputStream out;
+  private final Executor executor;
+  private final long maxUnsentBytes;
+  private final int maxBatchBytes;
+  private final Consumer<SseConnection> onClosed;
+  private final AtomicInteger wip = new AtomicInteger();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile @Nullable Subscription subscription;
+  private volatile boolean heartbeatDue;
+
+  // drain-owned
+  private byte @Nullable [] initial;
+  private boolean wroteSinceHeartbeat;
+  private boolean closeAfterWrite;
+  private final List<byte[]> batch = new ArrayList<>();
+  private int batchBytes;
+
+  SseConnection(AsyncContext async, ServletOutputStream out, Executor executor, long maxUnsentBytes,
+      int maxBatchBytes, byte[] initial, Consumer<SseConnection> onClosed) {
+    this.async = async;
+    this.out = out;
+    this.executor = executor;
+    this.maxUnsentBytes = maxUnsentBytes;
+    this.maxBatchBytes = maxBatchBytes;
+    this.initial = initial;
+    this.onClosed = onClosed;
+  }
+
+  void attach(Subscription s) {
+    this.subscription = s;
+    if (closed.get()) {
+      s.close();
+    }
+  }
+
+  /** Asks for a drain; cheap, never blocks, callable from any thread. */
+  void signal() {
+    if (wip.getAndIncrement() == 0 && !closed.get()) {
+      try {
+        executor.execute(this::drain);
+      } catch (RuntimeException rejected) {
+        LOG.log(Level.WARNING, "writer executor rejected a drain; closing stream", rejected);
+        close();
+      }
+    }
+  }
+
+  void heartbeat() {
+    heartbeatDue = true;
+    signal();
+  }
+
+  private void drain() {
+    int missed = 1;
+    while (true) {
+      if (closed.get()) {
+        return;
+      }
+      try {
+        writeWhatIsDue();
+      } catch (IOException | RuntimeException e) {
+        LOG.log(Level.DEBUG, "stream write failed; closing", e);
+        close();
+        return;
+      }
+      missed = wip.addAndGet(-missed);
+      if (missed == 0) {
+        return;
+      }
+    }
+  }
+
+  /** Writes until nothing is due or the socket is not ready. */
+  private void writeWhatIsDue() throws IOException {
+    while (!closed.get()) {
+      if (!out.isReady()) {
+        Subscription s = subscription;
+        if (s != null && s.lagBytes() > maxUnsentBytes) {
+          LOG.log(Level.DEBUG, "slow reader over " + maxUnsentBytes + " unsent bytes; closing");
+          close();
+        }
+        return; // onWritePossible will signal
+      }
+      byte[] chunk = nextChunk();
+      if (chunk == null) {
+        return;
+      }
+      out.write(chunk);
+      wroteSinceHeartbeat = true;
+      if (out.isReady()) {
+        out.flush();
+      }
+      if (closeAfterWrite) {
+        close();
+        return;
+      }
+    }
+  }
+
+  /** The next bytes to write: the initial frames, a batch of events, or a heartbeat; null when nothing is due. */
+  private byte @Nullable [] nextChunk() {
+    if (initial != null) {
+      byte[] b = initial;
+      initial = null;
+      return b;
+    }
+    Subscription s = subscription;
+    if (s != null) {
+      batch.clear();
+      batchBytes = 0;
+      Subscription.PollResult r = s.poll(this::collect);
+      if (r == Subscription.PollResult.OVERRUN) {
+        LOG.log(Level.DEBUG, "stream overrun by the ring; closing so the client resumes or resets");
+        if (batch.isEmpty()) {
+          close();
+          return null;
+        }
+        closeAfterWrite = true; // write what we have first
+      }
+      if (!batch.isEmpty()) {
+        return joinBatch();
+      }
+    }
+    if (heartbeatDue) {
+      heartbeatDue = false;
+      if (!wroteSinceHeartbeat) {
+        return HEARTBEAT;
+      }
+      wroteSinceHeartbeat = false;
+    }
+    return null;
+  }
+
+  private boolean collect(String id, RenEvent event, byte[] frame) {
+    batch.add(frame);
+    batchBytes += frame.length;
+    return batchBytes < maxBatchBytes;
+  }
+
+  private byte[] joinBatch() {
+    if (batch.size() == 1) {
+      return batch.get(0); // frames are immutable and shared: safe to hand to the container as is
+    }
+    byte[] joined = new byte[batchBytes];
+    int p = 0;
+    for (byte[] f : batch) {
+      System.arraycopy(f, 0, joined, p, f.length);
+      p += f.length;
+    }
+    batch.clear();
+    return joined;
+  }
+
+  /** Ends the stream once: removes the subscription and completes the async context. Idempotent. */
+  void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    Subscription s = subscription;
+    if (s != null) {
+      s.close();
+    }
+    try {
+      async.complete();
+    } catch (RuntimeException e) {
+      LOG.log(Level.DEBUG, "complete() after the container ended the request", e);
+    }
+    onClosed.accept(this);
+  }
+
+  boolean isClosed() {
+    return closed.get();
+  }
+
+  // ---------------------------------------------------------------- container callbacks
+
+  @Override
+  public void onWritePossible() {
+    signal();
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    LOG.log(Level.DEBUG, "stream write error; closing", t);
+    close();
+  }
+
+  @Override
+  public void onComplete(AsyncEvent event) {
+    close();
+  }
+
+  @Override
+  public void onTimeout(AsyncEvent event) {
+    close();
+  }
+
+  @Override
+  public void onError(AsyncEvent event) {
+    close();
+  }
+
+  @Override
+  public void onStartAsync(AsyncEvent event) {
+    // not re-dispatched
+  }
+}
