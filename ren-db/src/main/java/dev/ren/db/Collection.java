@@ -86,7 +86,7 @@ public interface Collection {
    */
   String createIndex(List<String> fields);
 
-  /** Declared indexes, by name. */
+  /** Declared indexes, sorted by name. */
   List<IndexInfo> listIndexes();
 
   /** Drops an index; returns false if there was none of that name. */

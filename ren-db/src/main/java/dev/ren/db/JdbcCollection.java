@@ -629,6 +629,7 @@ final class JdbcCollection implements Collection {
       });
       List<IndexInfo> next = new ArrayList<>(indexes);
       next.add(info);
+      next.sort(Comparator.comparing(IndexInfo::name));
       indexes = List.copyOf(next);
       return indexName;
     } finally {
