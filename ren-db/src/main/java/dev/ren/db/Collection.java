@@ -38,6 +38,14 @@ public interface Collection {
    */
   String insertOne(ObjectNode document);
 
+  /**
+   * Inserts documents in one transaction (all or nothing) and returns their ids in order; one
+   * {@code db.document.created} per document after the commit.
+   *
+   * @throws DuplicateIdException if any {@code _id} is taken (then nothing is inserted)
+   */
+  List<String> insertMany(List<ObjectNode> documents);
+
   /** The documents matching {@code filter}, ordered by {@code options.sort} (default: {@code _id}). */
   List<Document> find(JsonNode filter, FindOptions options);
 

@@ -391,29 +391,70 @@ final class JdbcCollection implements Collection {
   @Override
   public String insertOne(ObjectNode document) {
     java.util.Objects.requireNonNull(document, "document");
-    Documents.checkFieldNames(document);
-    JsonNode given = document.get(Documents.ID);
-    String id = given == null ? store.ids.next() : Documents.checkId(given);
-    ObjectNode doc = Documents.withId(document, id);
-    byte[] json = bytes(doc);
+    return insertMany(List.of(document)).get(0);
+  }
+
+  @Override
+  public List<String> insertMany(List<ObjectNode> documents) {
+    java.util.Objects.requireNonNull(documents, "documents");
+    List<String> ids = new ArrayList<>(documents.size());
+    List<ObjectNode> docs = new ArrayList<>(documents.size());
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (ObjectNode document : documents) {
+      java.util.Objects.requireNonNull(document, "document");
+      Documents.checkFieldNames(document);
+      JsonNode given = document.get(Documents.ID);
+      String id = given == null ? store.ids.next() : Documents.checkId(given);
+      if (!seen.add(id)) {
+        throw new DuplicateIdException(name, id);
+      }
+      ids.add(id);
+      docs.add(Documents.withId(document, id));
+    }
+    if (docs.isEmpty()) {
+      return List.of();
+    }
     indexLock.readLock().lock();
     try {
       return store.write(name, (c, events) -> {
         try (PreparedStatement ps = c.prepareStatement(sqlInsert)) {
-          ps.setString(1, name);
-          ps.setString(2, id);
-          setJson(ps, 3, json);
-          ps.executeUpdate();
+          for (int i = 0; i < docs.size(); i++) {
+            ps.setString(1, name);
+            ps.setString(2, ids.get(i));
+            setJson(ps, 3, bytes(docs.get(i)));
+            ps.executeUpdate();
+            writeEntries(c, ids.get(i), docs.get(i), false);
+            events.add(RenEvent.dbCreated(name, ids.get(i), "1"));
+          }
+        } catch (SQLException e) {
+          if (e.getErrorCode() == 23505 || "23505".equals(e.getSQLState())) {
+            throw new DuplicateIdException(name, duplicateOf(c, ids));
+          }
+          throw e;
         }
-        writeEntries(c, id, doc, false);
-        events.add(RenEvent.dbCreated(name, id, "1"));
-        return id;
+        return List.copyOf(ids);
       });
-    } catch (JdbcDocumentStore.DuplicateKey e) {
-      throw new DuplicateIdException(name, id);
     } finally {
       indexLock.readLock().unlock();
     }
+  }
+
+  /** Which of {@code ids} is taken (called in the failed transaction, which still sees committed rows). */
+  private String duplicateOf(Connection c, List<String> ids) {
+    if (ids.size() == 1) {
+      return ids.get(0);
+    }
+    try {
+      c.rollback();
+      for (String id : ids) {
+        if (selectById(c, id) != null) {
+          return id;
+        }
+      }
+    } catch (SQLException ignored) {
+      // fall through to a generic message
+    }
+    return ids.get(0) + " (or another id of the batch)";
   }
 
   @Override

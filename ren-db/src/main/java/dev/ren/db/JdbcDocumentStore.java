@@ -202,9 +202,6 @@ final class JdbcDocumentStore implements DocumentStore {
             c.setAutoCommit(true);
           }
         } catch (SQLException e) {
-          if (e.getErrorCode() == 23505 || "23505".equals(e.getSQLState())) {
-            throw new DuplicateKey(e);
-          }
           throw new DocumentStoreException("database error in '" + collection + "': " + e.getMessage(), e);
         }
         LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(50_000L * Math.min(attempt, 40)));
@@ -228,15 +225,6 @@ final class JdbcDocumentStore implements DocumentStore {
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
-    }
-  }
-
-  /** A unique-key violation, translated by the collection into {@link DuplicateIdException}. */
-  static final class DuplicateKey extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    DuplicateKey(SQLException cause) {
-      super(cause.getMessage(), cause);
     }
   }
 

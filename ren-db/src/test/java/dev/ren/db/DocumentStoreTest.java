@@ -353,4 +353,18 @@ class DocumentStoreTest {
     }
   }
 
+
+  @Test
+  void insertMany_oneTransaction_allOrNothing() {
+    List<String> ids = todos.insertMany(List.of(obj("{'n':1}"), obj("{'_id':'m2','n':2}")));
+    assertEquals(2, ids.size());
+    assertEquals("m2", ids.get(1));
+    assertEquals(2, events.drain().size());
+    DuplicateIdException e = assertThrows(DuplicateIdException.class,
+        () -> todos.insertMany(List.of(obj("{'_id':'m3'}"), obj("{'_id':'m2'}"))));
+    assertTrue(e.getMessage().contains("m2"), e.getMessage());
+    assertTrue(todos.get("m3").isEmpty(), "the whole batch rolled back");
+    assertThrows(DuplicateIdException.class, () -> todos.insertMany(List.of(obj("{'_id':'d'}"), obj("{'_id':'d'}"))));
+    assertTrue(events.events().isEmpty());
+  }
 }
