@@ -54,7 +54,9 @@ final class OrderedPublisher {
 
   private void drain() {
     publishLock.lock();
-    try {
+    // src was captured at commit; publish with no origin so the publisher cannot stamp this thread's client id
+    // on another writer's event
+    try (RenOrigin.Scope noOrigin = RenOrigin.open(null)) {
       while (true) {
         RenEvent e;
         commitLock.lock();
@@ -76,5 +78,10 @@ final class OrderedPublisher {
     } finally {
       publishLock.unlock();
     }
+  }
+
+  /** Whether a committed writer is waiting to publish (for tests). */
+  boolean hasWaitingPublishers() {
+    return publishLock.hasQueuedThreads();
   }
 }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -134,6 +135,49 @@ class ConcurrencyTest {
       assertEquals(threads - 1, conflicts.get());
       assertEquals(2, c.get("x").orElseThrow().revision());
       assertEquals(1, events.events().size());
+    }
+  }
+
+  @Test
+  void publish_byAnotherWritersThread_keepsEachEventsOwnOrigin() throws Exception {
+    CountDownLatch firstPublishing = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+    // stamps src from the publishing thread's origin, as RenHub does
+    dev.ren.RenPublisher publisher = e -> {
+      String src = e.src() != null ? e.src() : dev.ren.RenOrigin.current();
+      seen.add(e.k() + "=" + src);
+      if (e.k().equals("a")) {
+        firstPublishing.countDown();
+        try {
+          release.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException ex) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return "0";
+    };
+    try (DocumentStore store = DocumentStore.h2(dir, publisher)) {
+      Collection c = store.collection("origins");
+      Thread a = new Thread(() -> {
+        try (dev.ren.RenOrigin.Scope s = dev.ren.RenOrigin.open("client-a")) {
+          c.insertOne(obj("{'_id':'a'}"));
+        }
+      });
+      a.start();
+      assertTrue(firstPublishing.await(30, TimeUnit.SECONDS));
+      Thread b = new Thread(() -> c.insertOne(obj("{'_id':'b'}"))); // a system write: no origin
+      b.start();
+      OrderedPublisher events = ((JdbcDocumentStore) store).events;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!events.hasWaitingPublishers() && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertTrue(events.hasWaitingPublishers(), "b committed and waits to publish");
+      release.countDown();
+      a.join(30_000);
+      b.join(30_000);
+      assertEquals(List.of("a=client-a", "b=null"), seen);
     }
   }
 }
