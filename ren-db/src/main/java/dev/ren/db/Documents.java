@@ -63,7 +63,7 @@ final class Documents {
     }
     ObjectNode out = SseFrames.MAPPER.createObjectNode();
     out.put(ID, id);
-    Iterator<java.util.Map.Entry<String, JsonNode>> it = doc.fields();
+    Iterator<java.util.Map.Entry<String, JsonNode>> it = doc.properties().iterator();
     while (it.hasNext()) {
       java.util.Map.Entry<String, JsonNode> e = it.next();
       if (!e.getKey().equals(ID)) {

@@ -139,7 +139,7 @@ final class Filter {
 
   private static All parseObject(JsonNode obj) {
     List<Node> nodes = new ArrayList<>();
-    Iterator<Map.Entry<String, JsonNode>> it = obj.fields();
+    Iterator<Map.Entry<String, JsonNode>> it = obj.properties().iterator();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
       String key = e.getKey();
@@ -192,7 +192,7 @@ final class Filter {
     String[] parts = parsePath(path, "field path");
     List<Cond> conds = new ArrayList<>();
     if (value.isObject() && value.size() > 0 && isOperatorObject(path, value)) {
-      Iterator<Map.Entry<String, JsonNode>> it = value.fields();
+      Iterator<Map.Entry<String, JsonNode>> it = value.properties().iterator();
       while (it.hasNext()) {
         Map.Entry<String, JsonNode> e = it.next();
         conds.add(parseCond(path, e.getKey(), e.getValue()));

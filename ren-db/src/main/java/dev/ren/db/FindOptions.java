@@ -78,7 +78,7 @@ public record FindOptions(int limit, int skip, List<SortKey> sort) {
     int limit = 0;
     int skip = 0;
     List<SortKey> sort = new ArrayList<>();
-    Iterator<Map.Entry<String, JsonNode>> it = json.fields();
+    Iterator<Map.Entry<String, JsonNode>> it = json.properties().iterator();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
       JsonNode v = e.getValue();
@@ -92,7 +92,7 @@ public record FindOptions(int limit, int skip, List<SortKey> sort) {
           if (!v.isObject()) {
             throw new IllegalArgumentException("sort must be an object of {path: 1 or -1}");
           }
-          Iterator<Map.Entry<String, JsonNode>> keys = v.fields();
+          Iterator<Map.Entry<String, JsonNode>> keys = v.properties().iterator();
           while (keys.hasNext()) {
             Map.Entry<String, JsonNode> k = keys.next();
             JsonNode dir = k.getValue();

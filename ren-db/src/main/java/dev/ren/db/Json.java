@@ -71,8 +71,8 @@ final class Json {
         return Integer.compare(a.size(), b.size());
       }
       default: {
-        Iterator<Map.Entry<String, JsonNode>> ia = a.fields();
-        Iterator<Map.Entry<String, JsonNode>> ib = b.fields();
+        Iterator<Map.Entry<String, JsonNode>> ia = a.properties().iterator();
+        Iterator<Map.Entry<String, JsonNode>> ib = b.properties().iterator();
         while (ia.hasNext() && ib.hasNext()) {
           Map.Entry<String, JsonNode> ea = ia.next();
           Map.Entry<String, JsonNode> eb = ib.next();
@@ -102,7 +102,7 @@ final class Json {
       if (a.size() != b.size()) {
         return false;
       }
-      Iterator<Map.Entry<String, JsonNode>> it = a.fields();
+      Iterator<Map.Entry<String, JsonNode>> it = a.properties().iterator();
       while (it.hasNext()) {
         Map.Entry<String, JsonNode> e = it.next();
         if (!b.has(e.getKey()) || !equal(e.getValue(), b.get(e.getKey()))) {

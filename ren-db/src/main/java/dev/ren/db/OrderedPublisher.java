@@ -52,6 +52,7 @@ final class OrderedPublisher {
     }
   }
 
+  @SuppressWarnings("try") // the scope is used for its effect on RenOrigin.current()
   private void drain() {
     publishLock.lock();
     // src was captured at commit; publish with no origin so the publisher cannot stamp this thread's client id

@@ -59,7 +59,7 @@ final class Update {
     }
     List<Step> steps = new ArrayList<>();
     List<String> paths = new ArrayList<>();
-    Iterator<Map.Entry<String, JsonNode>> it = update.fields();
+    Iterator<Map.Entry<String, JsonNode>> it = update.properties().iterator();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
       String op = e.getKey();
@@ -70,7 +70,7 @@ final class Update {
       if (!e.getValue().isObject() || e.getValue().isEmpty()) {
         throw new IllegalArgumentException(op + " needs a non-empty object of {path: value}");
       }
-      Iterator<Map.Entry<String, JsonNode>> fields = e.getValue().fields();
+      Iterator<Map.Entry<String, JsonNode>> fields = e.getValue().properties().iterator();
       while (fields.hasNext()) {
         Map.Entry<String, JsonNode> f = fields.next();
         String path = f.getKey();

@@ -263,7 +263,7 @@ public final class DbServlet extends JsonServlet {
   }
 
   private static void checkKeys(ObjectNode body, Set<String> allowed) {
-    Iterator<Map.Entry<String, JsonNode>> it = body.fields();
+    Iterator<Map.Entry<String, JsonNode>> it = body.properties().iterator();
     while (it.hasNext()) {
       String k = it.next().getKey();
       if (!allowed.contains(k)) {
