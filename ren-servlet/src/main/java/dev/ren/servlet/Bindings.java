@@ -41,6 +41,22 @@ final class Bindings {
     if (present("dev.ren.storage.BlobStore")) {
       Storage.install(ctx, hub, dataDir, owned);
     }
+    if (present("dev.ren.db.DocumentStore")) {
+      Db.install(ctx, hub, dataDir, owned);
+    }
+  }
+
+  /** Only loaded when ren-db is on the classpath: H2 at {@code jdbc:h2:<dataDir>/ren}. */
+  private static final class Db {
+    static void install(ServletContext ctx, RenHub hub, Path dataDir, List<AutoCloseable> owned) {
+      dev.ren.db.DocumentStore db = existing(ctx, dev.ren.db.DocumentStore.class);
+      if (db == null) {
+        db = dev.ren.db.DocumentStore.h2(dataDir, hub);
+        owned.add(db);
+        ctx.setAttribute(dev.ren.db.DocumentStore.class.getName(), db);
+      }
+      add(ctx, "ren-db", new dev.ren.servlet.http.DbServlet(db), dev.ren.servlet.http.DbServlet.PATH);
+    }
   }
 
   /**

@@ -45,7 +45,7 @@ class RenInitializerTest {
   @Test
   void onStartup_registersStreamAndEveryBindingPresent() throws Exception {
     try (JettyTestServer s = server("ren.heartbeatSeconds", "1").start();
-         SseTestClient c = SseTestClient.open(s.uri("/api/maravilla/ren?s=kv,storage,realtime"))) {
+         SseTestClient c = SseTestClient.open(s.uri("/api/maravilla/ren?s=kv,storage,realtime,db"))) {
       c.next("ren.meta", WAIT);
       assertEquals(200, status(s, HttpRequest.newBuilder(s.uri("/api/kv/demo/a"))
           .PUT(HttpRequest.BodyPublishers.ofString("1"))));
@@ -59,6 +59,11 @@ class RenInitializerTest {
           .POST(HttpRequest.BodyPublishers.ofString("{\"channel\":\"room\",\"data\":{\"x\":1}}"))));
       assertEquals("realtime.message", c.next(WAIT).type());
       assertEquals(404, status(s, HttpRequest.newBuilder(s.uri("/api/media/transforms/jobs/none"))));
+      assertEquals(200, status(s, HttpRequest.newBuilder(s.uri("/api/db/todos"))
+          .header("Content-Type", "application/json")
+          .PUT(HttpRequest.BodyPublishers.ofString("{\"title\":\"x\"}"))));
+      assertEquals("db.document.created", c.next(WAIT).type());
+      assertTrue(Files.exists(data.resolve("ren.mv.db")), "H2 lives at jdbc:h2:<ren.dataDir>/ren");
       RenServletTest.awaitTrue(() -> c.comments() >= 1, "heartbeat interval from ren.heartbeatSeconds");
     }
   }
