@@ -139,6 +139,8 @@ public final class LoadClient {
         }
         System.out.printf(Locale.ROOT, "%n=== %s / %s ===%n", sc, s.label);
         Process p = start(s);
+        Thread reaper = new Thread(p::destroyForcibly);
+        Runtime.getRuntime().addShutdownHook(reaper);
         try {
           switch (sc) {
             case "fanout" -> fanout(s, p);
@@ -153,7 +155,9 @@ public final class LoadClient {
           e.printStackTrace(System.out);
           add(sc, s, "error", 1, "");
         } finally {
+          add(sc, s, "machine load average (1 min)", loadAverage(), "");
           stop(p);
+          Runtime.getRuntime().removeShutdownHook(reaper);
         }
       }
     }
@@ -405,6 +409,15 @@ public final class LoadClient {
       throw new IllegalStateException("no " + field + " in " + json);
     }
     return Long.parseLong(m.group(1));
+  }
+
+  /** The 1-minute load average: the machine is shared, so every result carries it. */
+  static double loadAverage() {
+    try {
+      return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
   }
 
   static long cpuTicks(long pid) throws IOException {

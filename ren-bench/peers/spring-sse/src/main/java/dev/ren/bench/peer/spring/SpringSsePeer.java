@@ -13,6 +13,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
+import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -41,6 +42,13 @@ public class SpringSsePeer {
     emitter.onCompletion(() -> emitters.remove(emitter));
     emitter.onTimeout(() -> emitters.remove(emitter));
     emitter.onError(e -> emitters.remove(emitter));
+    try {
+      // Spring commits the response only with the first send: open the stream at once, as REN's ren.meta does
+      emitter.send(SseEmitter.event().comment("connected"));
+    } catch (IOException e) {
+      emitters.remove(emitter);
+      emitter.completeWithError(e);
+    }
     return emitter;
   }
 
