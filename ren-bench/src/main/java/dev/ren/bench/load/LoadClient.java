@@ -49,9 +49,11 @@ public final class LoadClient {
   int size = 200;
   int idleConns = 19_500;
   double fanoutSeconds = 30;
-  double latencySeconds = 30;
-  double idleHoldSeconds = 20;
-  double mutationSeconds = 15;
+  double latencySeconds = 20;
+  double idleHoldSeconds = 16; // past one 15 s heartbeat
+  double mutationSeconds = 10;
+  boolean jfr;
+  String currentScenario = "";
   double warmSeconds = 3;
   int putConns = 8;
   Path benchDir = Path.of("ren-bench");
@@ -75,6 +77,7 @@ public final class LoadClient {
       String a = args[i];
       switch (a) {
         case "--quick" -> quick = true;
+        case "--jfr" -> jfr = true;
         case "--systems" -> systemNames = Arrays.asList(args[++i].split(","));
         case "--threads" -> threads = Integer.parseInt(args[++i]);
         case "--subscribers" -> subscribers = Integer.parseInt(args[++i]);
@@ -138,6 +141,7 @@ public final class LoadClient {
           continue; // the mutation path is REN's own
         }
         System.out.printf(Locale.ROOT, "%n=== %s / %s ===%n", sc, s.label);
+        currentScenario = sc;
         Process p = start(s);
         Thread reaper = new Thread(p::destroyForcibly);
         Runtime.getRuntime().addShutdownHook(reaper);
@@ -247,10 +251,19 @@ public final class LoadClient {
     long rss0 = procStatus(p.pid(), "VmRSS");
     try (Engine e = new Engine(threads)) {
       long t0 = System.nanoTime();
-      connect(e, s, idleConns, 0);
+      try {
+        connect(e, s, idleConns, 0);
+      } catch (IOException ex) {
+        // how far it got is a result too (e.g. the server ran out of heap)
+        add("idle", s, "streams opened before failure", e.ready(), "");
+        add("idle", s, "server process alive", p.isAlive() ? 1 : 0, "");
+        System.out.println("  server log tail: " + tail(logDir.resolve(s.name + ".log")));
+        throw ex;
+      }
       double connectSeconds = (System.nanoTime() - t0) / 1e9;
       sleep(idleHoldSeconds);
       long heap1 = heapAfterGc(s);
+      classHistogram(s, p);
       long threads1 = procStatus(p.pid(), "Threads");
       long rss1 = procStatus(p.pid(), "VmRSS");
       long held = e.ready() - e.closedByPeer() - e.failures();
@@ -355,12 +368,35 @@ public final class LoadClient {
     System.out.printf(Locale.ROOT, "  %d streams open in %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
   }
 
+  /** Where the idle streams' heap goes: the top of {@code jcmd GC.class_histogram}, saved beside the logs. */
+  private void classHistogram(Sys s, Process p) {
+    Path out = logDir.resolve(s.name + "-idle-histogram.txt");
+    String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+    try {
+      Process j = new ProcessBuilder(jcmd, Long.toString(p.pid()), "GC.class_histogram").redirectErrorStream(true)
+          .redirectOutput(out.toFile()).start();
+      if (!j.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+        j.destroyForcibly();
+      }
+      System.out.println("  class histogram: " + out);
+    } catch (IOException e) {
+      System.out.println("  no class histogram: " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   private long heapAfterGc(Sys s) throws IOException {
     return jsonLong(control(s, "gc", ""), "heapUsed");
   }
 
   Process start(Sys s) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder(s.cmd).redirectErrorStream(true)
+    List<String> cmd = new ArrayList<>(s.cmd);
+    if (jfr) { // profiling run: the same recording settings for every system
+      cmd.add(1, "-XX:StartFlightRecording=settings=profile,filename="
+          + logDir.toAbsolutePath().resolve(s.name + "-" + currentScenario + ".jfr"));
+    }
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve(s.name + ".log").toFile()));
     Process p = pb.start();
     long t0 = System.nanoTime();
@@ -400,6 +436,15 @@ public final class LoadClient {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException(e);
+    }
+  }
+
+  static String tail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+    } catch (IOException | RuntimeException e) {
+      return "(unreadable: " + e + ")";
     }
   }
 
