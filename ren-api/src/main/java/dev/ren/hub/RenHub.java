@@ -366,6 +366,10 @@ public final class RenHub implements RenPublisher, AutoCloseable {
     long seen = -1;
     while (!closed) {
       long h = head;
+      for (int spin = 0; h == seen && spin < 64; spin++) {
+        Thread.onSpinWait(); // a burst of publishes usually continues: avoid a park/unpark per event
+        h = head;
+      }
       if (h == seen) {
         dispatcherParked = true;
         if (head == seen && !closed) {

@@ -1,14 +1,11 @@
 package dev.ren.sse;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ren.RenEvent;
 import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -35,34 +32,26 @@ public final class SseFrames {
   /** The shared mapper for REN JSON (event payloads, HTTP bodies). Thread-safe once configured. */
   public static final ObjectMapper MAPPER = new ObjectMapper();
 
-  private static final JsonFactory FACTORY = MAPPER.getFactory();
   private static final byte[] HEARTBEAT = ":ping\n\n".getBytes(StandardCharsets.US_ASCII);
 
   private SseFrames() {}
 
   /** The compact JSON of an event, in schema field order, as UTF-8. */
   public static byte[] json(RenEvent e) {
-    StringWriter out = new StringWriter(160);
-    try (JsonGenerator g = FACTORY.createGenerator(out)) {
-      g.writeStartObject();
-      g.writeStringField("t", e.t());
-      g.writeStringField("r", e.r());
-      if (e.k() != null) g.writeStringField("k", e.k());
-      if (e.ns() != null) g.writeStringField("ns", e.ns());
-      if (e.v() != null) g.writeStringField("v", e.v());
-      if (e.ts() != 0) g.writeNumberField("ts", e.ts());
-      if (e.src() != null) g.writeStringField("src", e.src());
-      if (e.ch() != null) g.writeStringField("ch", e.ch());
-      if (e.data() != null) {
-        g.writeFieldName("data");
-        MAPPER.writeTree(g, e.data());
-      }
-      if (e.uid() != null) g.writeStringField("uid", e.uid());
-      g.writeEndObject();
-    } catch (IOException ex) {
-      throw new UncheckedIOException(ex);
-    }
-    return utf8(out.toString());
+    JsonOut o = new JsonOut(192);
+    o.raw('{');
+    o.field("t").string(e.t());
+    o.field("r").string(e.r());
+    if (e.k() != null) o.field("k").string(e.k());
+    if (e.ns() != null) o.field("ns").string(e.ns());
+    if (e.v() != null) o.field("v").string(e.v());
+    if (e.ts() != 0) o.field("ts").ascii(Long.toString(e.ts()));
+    if (e.src() != null) o.field("src").string(e.src());
+    if (e.ch() != null) o.field("ch").string(e.ch());
+    if (e.data() != null) o.field("data").node(e.data());
+    if (e.uid() != null) o.field("uid").string(e.uid());
+    o.raw('}');
+    return o.toBytes();
   }
 
   /** Compact JSON of a map or tree (for control frames such as {@code ren.meta}), as UTF-8. */
@@ -79,23 +68,51 @@ public final class SseFrames {
    * The JSON must come from {@link #json}: compact JSON never contains a raw line terminator.
    */
   public static byte[] frame(@Nullable String id, String event, byte[] json) {
-    byte[] idBytes = id == null ? null : field("id", id);
-    byte[] eventBytes = field("event", event);
-    int len = (idBytes == null ? 0 : idBytes.length) + eventBytes.length + 6 + json.length + 2;
+    byte[] idBytes = id == null ? null : fieldValue("id", id);
+    byte[] eventBytes = fieldValue("event", event);
+    int len = (idBytes == null ? 0 : idBytes.length + 5) + eventBytes.length + 8 + 6 + json.length + 2;
     byte[] out = new byte[len];
     int p = 0;
     if (idBytes != null) {
-      System.arraycopy(idBytes, 0, out, 0, idBytes.length);
-      p = idBytes.length;
+      p = put(out, p, ID);
+      System.arraycopy(idBytes, 0, out, p, idBytes.length);
+      p += idBytes.length;
+      out[p++] = '\n';
     }
+    p = put(out, p, EVENT);
     System.arraycopy(eventBytes, 0, out, p, eventBytes.length);
     p += eventBytes.length;
-    out[p++] = 'd'; out[p++] = 'a'; out[p++] = 't'; out[p++] = 'a'; out[p++] = ':'; out[p++] = ' ';
+    out[p++] = '\n';
+    p = put(out, p, DATA);
     System.arraycopy(json, 0, out, p, json.length);
     p += json.length;
     out[p++] = '\n';
     out[p] = '\n';
     return out;
+  }
+
+  private static final byte[] ID = "id: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] EVENT = "event: ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+
+  private static int put(byte[] out, int p, byte[] b) {
+    System.arraycopy(b, 0, out, p, b.length);
+    return p + b.length;
+  }
+
+  /** The UTF-8 bytes of an SSE field value, after checking it for CR, LF and NUL. */
+  private static byte[] fieldValue(String name, String value) {
+    checkField(name, value);
+    int n = value.length();
+    byte[] b = new byte[n];
+    for (int i = 0; i < n; i++) {
+      char c = value.charAt(i);
+      if (c >= 0x80) {
+        return utf8(value);
+      }
+      b[i] = (byte) c;
+    }
+    return b;
   }
 
   /**
@@ -161,11 +178,6 @@ public final class SseFrames {
             + String.format("%04X", (int) c) + " at index " + i + ")");
       }
     }
-  }
-
-  private static byte[] field(String name, String value) {
-    checkField(name, value);
-    return utf8(name + ": " + value + "\n");
   }
 
   /**

@@ -31,6 +31,15 @@ class SseFramesTest {
   }
 
   @Test
+  void json_arbitraryData_matchesJacksonTree() {
+    String doc = "{\"n\":[1,-2.5,1e300,12345678901234567890,true,false,null],\"s\":\"q\\\"b\\\\s\\u0001\\t\u00e9\u4e2d"
+        + "\\ud83d\\ude00\",\"o\":{\"\u00fc\\n\":{}},\"e\":[]}";
+    var data = SseFrames.parse(doc);
+    RenEvent e = RenEvent.builder("custom.thing").data(data).build();
+    assertEquals(data, SseFrames.parse(new String(SseFrames.json(e), StandardCharsets.UTF_8)).get("data"));
+  }
+
+  @Test
   void frame_hasIdEventDataAndBlankLine() {
     byte[] f = SseFrames.frame("e.1", "kv.put", "{}".getBytes(StandardCharsets.UTF_8));
     assertEquals("id: e.1\nevent: kv.put\ndata: {}\n\n", new String(f, StandardCharsets.UTF_8));

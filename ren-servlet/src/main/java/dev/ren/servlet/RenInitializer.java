@@ -31,6 +31,7 @@ import java.util.Set;
  *   <tr><td>{@code ren.maxStreams}</td><td>default 10000</td></tr>
  *   <tr><td>{@code ren.cors}</td><td>comma-separated exact origins, default none</td></tr>
  *   <tr><td>{@code ren.dataDir}</td><td>where H2 and blobs live, default {@code <java.io.tmpdir>/ren-data}</td></tr>
+ *   <tr><td>{@code ren.realtimeHistory}</td><td>messages kept per realtime channel, default 100 (0 = none)</td></tr>
  * </table>
  *
  * <p>An application (or the demo server) that builds its own hub or stores puts them in context attributes named

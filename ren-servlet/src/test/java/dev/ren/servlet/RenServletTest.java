@@ -390,7 +390,7 @@ class RenServletTest {
   @Test
   void slowConsumer_stalledReader_isClosedWithoutAffectingOthers() throws Exception {
     start(RenHub.builder().capacity(1 << 16).build(),
-        RenServletConfig.builder().maxUnsentBytes(64 << 10).heartbeat(Duration.ofMillis(200)).build());
+        RenServletConfig.builder().maxUnsentBytes(512 << 10).heartbeat(Duration.ofMillis(200)).build());
     // a raw socket that never reads: its socket buffers fill, then its lag grows past the limit
     try (java.net.Socket stalled = new java.net.Socket("127.0.0.1", server.port());
          SseTestClient healthy = open("?s=kv")) {
@@ -400,14 +400,22 @@ class RenServletTest {
       healthy.next("ren.meta", WAIT);
       awaitTrue(() -> servlet.activeStreams() == 2, "both streams open");
       String pad = "x".repeat(1000);
-      int n = 5000;
-      for (int i = 0; i < n; i++) {
-        hub.publish(RenEvent.builder("kv.put").namespace("demo").key("k" + i).data(TextNode.valueOf(pad)).build());
-      }
-      for (int i = 0; i < n; i++) {
-        assertEquals("k" + i, healthy.next(WAIT).json().get("k").asText());
+      // paced in batches the healthy reader keeps up with (so only the stalled one falls behind), ~11 MB in
+      // total: more than loopback socket buffers can absorb
+      int batches = 200;
+      int perBatch = 50;
+      for (int b = 0; b < batches; b++) {
+        for (int i = 0; i < perBatch; i++) {
+          hub.publish(RenEvent.builder("kv.put").namespace("demo").key(b + ":" + i).data(TextNode.valueOf(pad))
+              .build());
+        }
+        for (int i = 0; i < perBatch; i++) {
+          assertEquals(b + ":" + i, healthy.next(WAIT).json().get("k").asText());
+        }
       }
       awaitTrue(() -> servlet.activeStreams() == 1 && hub.subscriberCount() == 1, "stalled reader closed");
+      hub.publish(RenEvent.kvPut("demo", "after", "1"));
+      assertEquals("after", healthy.next(WAIT).json().get("k").asText(), "the healthy stream is unaffected");
     }
   }
 

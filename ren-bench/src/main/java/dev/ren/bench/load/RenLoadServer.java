@@ -1,14 +1,15 @@
 package dev.ren.bench.load;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ren.RenEvent;
 import dev.ren.bench.shared.PeerKit;
 import dev.ren.hub.RenHub;
+import dev.ren.kv.KvStore;
 import dev.ren.servlet.RenAccess;
 import dev.ren.servlet.RenServlet;
 import dev.ren.servlet.RenServletConfig;
 import dev.ren.servlet.http.JsonServlet;
+import dev.ren.servlet.http.KvServlet;
 import dev.ren.sse.SseFrames;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -36,8 +37,7 @@ import java.util.function.Predicate;
  * with {@link RenServlet} at {@code /api/maravilla/ren}, the shared control endpoint {@code /bench/<op>}
  * ({@link PeerKit}), and the KV mutation path {@code PUT /api/kv/{ns}/{key}}.
  *
- * <p>The KV binding ({@code KvServlet}) is not on main yet, so {@code /api/kv} here is a stand-in that does what a
- * binding does: reads and parses the JSON body, stores it in a map, publishes {@code kv.put}, answers JSON.
+ * <p>{@code /api/kv/*} is the real KV binding ({@link KvServlet} over {@code KvStore.inMemory(hub)}).
  *
  * <p>"Publish as fast as the server accepts" (rate 0): REN's publish never blocks (a slow subscriber is cut off
  * instead), so the publisher keeps at most {@link #WINDOW} events ahead of the slowest stream, measured with a
@@ -152,7 +152,8 @@ public final class RenLoadServer {
         resp.getOutputStream().write(body);
       }
     }), "/bench/*");
-    ctx.addServlet(new ServletHolder(new KvStandIn(hub)), "/api/kv/*");
+    KvStore kv = KvStore.inMemory(hub);
+    ctx.addServlet(new ServletHolder(new KvServlet(kv)), "/api/kv/*");
     server.setHandler(ctx);
     server.start();
     System.out.println("REN load server on " + port);
@@ -167,40 +168,5 @@ public final class RenLoadServer {
       min = Math.min(min, c.n.get());
     }
     return min == Long.MAX_VALUE ? Long.MAX_VALUE / 2 : min;
-  }
-
-  /**
-   * Stand-in for the KV HTTP binding: {@code PUT /api/kv/{ns}/{key}} with a JSON body → stored, {@code kv.put}
-   * published, {@code {"ok":true,"version":"<n>"}} answered.
-   */
-  static final class KvStandIn extends HttpServlet {
-    private final RenHub hub;
-    private final ConcurrentHashMap<String, JsonNode> store = new ConcurrentHashMap<>();
-    private final AtomicLong versions = new AtomicLong();
-
-    KvStandIn(RenHub hub) {
-      this.hub = hub;
-    }
-
-    @Override
-    protected void doPut(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-      String rest = JsonServlet.rawRest(req);
-      int slash = rest.indexOf('/');
-      if (slash <= 0 || slash == rest.length() - 1) {
-        JsonServlet.sendError(resp, 400, "invalid_key", "path must be /api/kv/{ns}/{key}, was " + rest);
-        return;
-      }
-      String ns = rest.substring(0, slash);
-      String key = JsonServlet.decode(rest.substring(slash + 1));
-      JsonNode value = JsonServlet.readJson(req, JsonServlet.DEFAULT_MAX_BODY);
-      store.put(ns + '\u0000' + key, value);
-      String version = Long.toString(versions.incrementAndGet());
-      hub.publish(RenEvent.kvPut(ns, key, version));
-      byte[] body = ("{\"ok\":true,\"version\":\"" + version + "\"}").getBytes(StandardCharsets.UTF_8);
-      resp.setStatus(200);
-      resp.setContentType("application/json");
-      resp.setContentLength(body.length);
-      resp.getOutputStream().write(body);
-    }
   }
 }

@@ -286,8 +286,23 @@ final class Report {
     }
     panel(g, 360, 80, 400, 400, "(b) latency, 100 events/s (ms, log)", pct, lat, true, " ms");
     panel(g, 790, 80, 400, 400, "(d) healthy latency, 5% stalled (ms, log)", pct, slow, true, " ms");
+    g.setColor(Color.DARK_GRAY);
+    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+    g.drawString("delivered share of the 100 events/s (latency only counts what arrived): " + shares(c, "latency")
+        + "  |  with stalled readers: " + shares(c, "slow"), 20, h - 12);
     g.dispose();
     ImageIO.write(img, "png", file.toFile());
+  }
+
+  private static String shares(LoadClient c, String sc) {
+    StringBuilder sb = new StringBuilder();
+    for (String s : c.systems.keySet()) {
+      Double v = value(c.results, sc, s, "delivered share");
+      if (v != null) {
+        sb.append(sb.length() == 0 ? "" : ", ").append(s).append(' ').append(String.format(Locale.ROOT, "%.0f%%", v));
+      }
+    }
+    return sb.toString();
   }
 
   private static double nz(Double d) {
