@@ -36,6 +36,10 @@ final class OrderedPublisher {
     this.publisher = publisher;
   }
 
+  /**
+   * Commits and queues the transaction's events; the caller then calls {@link #drain()} (once it released any
+   * lock of its own, so a slow publisher never holds up other writers' commits).
+   */
   void commit(Connection c, List<RenEvent> events) throws SQLException {
     String src = RenOrigin.current();
     commitLock.lock();
@@ -47,13 +51,11 @@ final class OrderedPublisher {
     } finally {
       commitLock.unlock();
     }
-    if (!events.isEmpty()) {
-      drain();
-    }
   }
 
+  /** Publishes everything queued, in commit order (whoever holds the publish lock drains for everyone). */
   @SuppressWarnings("try") // the scope is used for its effect on RenOrigin.current()
-  private void drain() {
+  void drain() {
     publishLock.lock();
     // src was captured at commit; publish with no origin so the publisher cannot stamp this thread's client id
     // on another writer's event

@@ -48,6 +48,7 @@ final class SseConnection implements WriteListener, AsyncListener {
   private final Consumer<SseConnection> onClosed;
   private final AtomicInteger wip = new AtomicInteger();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final Runnable drainTask = this::drain;
   private volatile @Nullable Subscription subscription;
   private volatile boolean heartbeatDue;
 
@@ -80,7 +81,7 @@ final class SseConnection implements WriteListener, AsyncListener {
   void signal() {
     if (wip.getAndIncrement() == 0 && !closed.get()) {
       try {
-        executor.execute(this::drain);
+        executor.execute(drainTask);
       } catch (RuntimeException rejected) {
         LOG.log(Level.WARNING, "writer executor rejected a drain; closing stream", rejected);
         close();
@@ -217,9 +218,24 @@ final class SseConnection implements WriteListener, AsyncListener {
 
   // ---------------------------------------------------------------- container callbacks
 
+  /**
+   * The socket can take more. Runs the drain right here on the container's thread (it never blocks) instead of
+   * handing it to the writer pool, and skips it when nothing is waiting: a completed write of the last event needs
+   * no second, empty drain.
+   */
   @Override
   public void onWritePossible() {
-    signal();
+    if (!workWaiting()) {
+      return;
+    }
+    if (wip.getAndIncrement() == 0 && !closed.get()) {
+      drain();
+    }
+  }
+
+  private boolean workWaiting() {
+    Subscription s = subscription;
+    return initial != null || heartbeatDue || closeAfterWrite || s == null || s.hasMore();
   }
 
   @Override
