@@ -28,6 +28,7 @@ final class HubSubscription implements Subscription {
 
   private volatile long cursor;
   private volatile boolean closed;
+  private volatile boolean gap;
   private boolean reset;
   private String startId = "";
 
@@ -58,13 +59,18 @@ final class HubSubscription implements Subscription {
     this.reset = false;
   }
 
+  void markGap() {
+    gap = true;
+  }
+
   void skipToHead() {
+    gap = false;
     replay = List.of();
     cursor = hub.head() + 1;
   }
 
   boolean behind(long head) {
-    return !closed && (cursor <= head || replayIndex < replay.size());
+    return !closed && (gap || cursor <= head || replayIndex < replay.size());
   }
 
   @Override
@@ -86,6 +92,9 @@ final class HubSubscription implements Subscription {
   public PollResult poll(Visitor visitor) {
     if (closed) {
       return PollResult.CLOSED;
+    }
+    if (gap) {
+      return PollResult.OVERRUN;
     }
     while (replayIndex < replay.size()) {
       LogEntry le = replay.get(replayIndex++);

@@ -58,6 +58,8 @@ public final class RenHub implements RenPublisher, AutoCloseable {
   /** Oldest index still held (slots older than this were dropped for the byte budget). Written by the sink. */
   private volatile long oldestHeld;
   private final Position startPosition;
+  /** Resumes at or before this position would cross a gap the log reported; null when none was. */
+  private volatile @Nullable Position gapBarrier;
 
   private final Set<HubSubscription> subscriptions = ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<String, Integer> clientStreams = new ConcurrentHashMap<>();
@@ -78,7 +80,17 @@ public final class RenHub implements RenPublisher, AutoCloseable {
     this.maxRingBytes = b.maxRingBytes;
     this.dispatcher = new Thread(this::dispatchLoop, "ren-hub-dispatcher-" + nodeId);
     this.dispatcher.setDaemon(true);
-    this.startPosition = log.start(this::ingest);
+    this.startPosition = log.start(new EventLog.Sink() {
+      @Override
+      public void accept(LogEntry entry) {
+        ingest(entry);
+      }
+
+      @Override
+      public void gap(String reason) {
+        onGap(reason);
+      }
+    });
     this.dispatcher.start();
   }
 
@@ -152,6 +164,19 @@ public final class RenHub implements RenPublisher, AutoCloseable {
     head = idx;
     if (dispatcherParked) {
       LockSupport.unpark(dispatcher);
+    }
+  }
+
+  /** The log lost entries: end current streams and refuse resumes from before this point. */
+  private void onGap(String reason) {
+    long h = head;
+    Entry newest = h >= 0 ? entryAt(h) : null;
+    gapBarrier = newest != null ? newest.position : startPosition;
+    LOG.log(Level.WARNING, "event log reported a gap (" + reason + "); " + subscriptions.size()
+        + " subscriptions end and resuming clients reset");
+    for (HubSubscription s : subscriptions) {
+      s.markGap();
+      s.onAvailable.run();
     }
   }
 
@@ -287,7 +312,8 @@ public final class RenHub implements RenPublisher, AutoCloseable {
       return;
     }
     Position p = lastEventId.length() > MAX_LAST_EVENT_ID ? null : log.parse(lastEventId);
-    if (p == null) {
+    Position barrier = gapBarrier;
+    if (p == null || (barrier != null && !p.isAfter(barrier))) {
       s.startLive(head + 1, headId(), true);
       return;
     }

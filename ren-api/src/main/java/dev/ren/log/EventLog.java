@@ -65,5 +65,13 @@ public interface EventLog extends AutoCloseable {
   @FunctionalInterface
   interface Sink {
     void accept(LogEntry entry);
+
+    /**
+     * The log lost entries it can no longer deliver (e.g. a remote stream trimmed them before this node read
+     * them). The hub ends every current stream and refuses resumes from before this point, so clients reset
+     * instead of living with a silent gap.
+     */
+    default void gap(String reason) {
+    }
   }
 }

@@ -3,7 +3,11 @@ package dev.ren.hub;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.ren.RenEvent;
 import dev.ren.RenOrigin;
+import dev.ren.log.EncodedEvent;
+import dev.ren.log.EventLog;
+import dev.ren.log.LogEntry;
 import dev.ren.log.MemoryEventLog;
+import dev.ren.log.Position;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -264,6 +268,34 @@ class RenHubTest {
       assertEquals(seen.get(0), ids);
       assertEquals(ids.size(), ids.stream().distinct().count());
     }
+  }
+
+  @Test
+  void gap_reportedByLog_endsStreamsAndResetsResumesFromBeforeIt() {
+    EventLog.Sink[] sink = new EventLog.Sink[1];
+    MemoryEventLog memory = new MemoryEventLog("gap");
+    EventLog log = new EventLog() {
+      @Override public Position start(Sink s) { sink[0] = s; return memory.start(s); }
+      @Override public String append(EncodedEvent event) { return memory.append(event); }
+      @Override public Position parse(String eventId) { return memory.parse(eventId); }
+      @Override public String format(Position position) { return memory.format(position); }
+      @Override public List<LogEntry> readAfter(Position after, Position before, int max) {
+        return memory.readAfter(after, before, max);
+      }
+      @Override public String describe() { return "gapping"; }
+      @Override public void close() { }
+    };
+    hub = RenHub.builder().log(log).build();
+    String before = hub.publish(RenEvent.kvPut("n", "a", "1"));
+    Subscription live = hub.subscribe(SubscribeRequest.of(RenFilter.all()), () -> { });
+    sink[0].gap("test: entries lost");
+    assertEquals(Subscription.PollResult.OVERRUN, live.poll((id, e, f) -> true));
+    assertTrue(sub(before).reset(), "a resume across the gap resets");
+    String after = hub.publish(RenEvent.kvPut("n", "b", "1"));
+    hub.publish(RenEvent.kvPut("n", "c", "1"));
+    Subscription resumed = sub(after);
+    assertFalse(resumed.reset());
+    assertEquals(List.of("c"), keys(resumed));
   }
 
   @Test

@@ -35,6 +35,11 @@ class DemoServerTest {
         RenHub hub = demo.hub();
         hub.publish(RenEvent.kvPut("demo", "todo:1", "1"));
         assertEquals("todo:1", c.next("kv.put", Duration.ofSeconds(10)).json().get("k").asText());
+        HttpResponse<String> put = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            demo.uri().resolve("/api/kv/demo/todo%2Fslash")).PUT(HttpRequest.BodyPublishers.ofString("1")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, put.statusCode(), put.body());
+        assertEquals("todo/slash", c.next("kv.put", Duration.ofSeconds(10)).json().get("k").asText());
       }
     }
   }

@@ -80,9 +80,16 @@ class WarDeploymentIT {
         HttpResponse.BodyHandlers.ofString());
     assertEquals(200, page.statusCode());
     assertTrue(page.body().contains("REN"), "the web app is served");
-    try (SseTestClient c = SseTestClient.open(base.resolve("/api/maravilla/ren?s=*&cid=war-test"))) {
+    try (SseTestClient c = SseTestClient.open(base.resolve("/api/maravilla/ren?s=kv:demo&cid=war-test"))) {
       assertEquals(200, c.status());
       assertEquals("war-test", c.next("ren.meta", WAIT).json().get("clientId").asText());
+      HttpResponse<String> put = http.send(HttpRequest.newBuilder(base.resolve("/api/kv/demo/todo:1"))
+          .header("X-Ren-Client", "writer").PUT(HttpRequest.BodyPublishers.ofString("{\"title\":\"war\"}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, put.statusCode(), put.body());
+      SseTestClient.Event e = c.next("kv.put", WAIT);
+      assertEquals("todo:1", e.json().get("k").asText());
+      assertEquals("writer", e.json().get("src").asText());
     }
     HttpResponse<String> bad = http.send(HttpRequest.newBuilder(base.resolve("/api/maravilla/ren?s=BAD")).build(),
         HttpResponse.BodyHandlers.ofString());

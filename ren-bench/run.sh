@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# REN load benchmark: builds REN's load server and the two peers, then runs scenarios side by side.
+#   ren-bench/run.sh all [--quick]          whole suite (fanout, latency, idle, slow, mutation)
+#   ren-bench/run.sh fanout [--quick]       one scenario (comma-separate several)
+#   options: --systems ren,spring,jetty  --threads N (client selector threads, default 1)
+#            --subscribers N  --idle N  --seconds S  --no-build
+# Results: ren-bench/results/<date>.{md,csv,png} and results/latest.md. Not part of `mvn verify`.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+
+build=1
+args=()
+for a in "$@"; do
+  if [[ "$a" == "--no-build" ]]; then build=0; else args+=("$a"); fi
+done
+[[ ${#args[@]} -eq 0 ]] && args=(all)
+
+# thousands of sockets per process: raise the descriptor limit as far as this shell may
+hard=$(ulimit -Hn)
+if [[ "$hard" == "unlimited" || "$hard" -ge 1048576 ]]; then ulimit -n 1048576; else ulimit -n "$hard"; fi
+echo "file descriptors: $(ulimit -n)"
+
+if [[ $build -eq 1 ]]; then
+  echo "building ren-bench and peers..."
+  (cd "$root" && mvn -q -pl ren-bench -am package -DskipTests)
+  (cd "$here/peers/spring-sse" && mvn -q -DskipTests package)
+  (cd "$here/peers/jetty-sse" && mvn -q -DskipTests package)
+fi
+
+exec java -Xms512m -Xmx1g -XX:+UseG1GC -cp "$here/target/benchmarks.jar" dev.ren.bench.load.LoadClient \
+  --bench-dir "$here" "${args[@]}"

@@ -1,0 +1,526 @@
+package dev.ren.bench.load;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The benchmark harness and load generator (its own JVM): starts each server (REN, Spring MVC {@code SseEmitter},
+ * Jetty {@code EventSourceServlet}) as a separate JVM with identical flags, drives the same scenarios against each
+ * with the same non-blocking client ({@link Engine}), and writes Markdown, CSV and a PNG chart.
+ *
+ * <pre>
+ *   ren-bench/run.sh all            # the whole suite, specified durations
+ *   ren-bench/run.sh fanout --quick # one scenario, short durations
+ * </pre>
+ *
+ * Scenarios: {@code fanout} (a), {@code latency} (b), {@code idle} (c), {@code slow} (d), {@code mutation} (e).
+ *
+ * <p>Thread-safety: a program, single-threaded apart from the engine's loops.
+ */
+public final class LoadClient {
+
+  record Sys(String name, String label, int port, String ssePath, List<String> cmd) {}
+
+  record Result(String scenario, String system, String metric, double value, String unit) {}
+
+  // options
+  boolean quick;
+  List<String> scenarios = List.of("fanout", "latency", "idle", "slow", "mutation");
+  List<String> systemNames = List.of("ren", "spring", "jetty");
+  int threads = 1;
+  int subscribers = 1000;
+  int size = 200;
+  int idleConns = 19_500;
+  double fanoutSeconds = 30;
+  double latencySeconds = 20;
+  double idleHoldSeconds = 16; // past one 15 s heartbeat
+  double mutationSeconds = 10;
+  boolean jfr;
+  String currentScenario = "";
+  double warmSeconds = 3;
+  int putConns = 32;
+  Path benchDir = Path.of("ren-bench");
+  Path outDir;
+  List<String> jvmFlags = List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC");
+
+  final List<Result> results = new ArrayList<>();
+  final Map<String, Sys> systems = new LinkedHashMap<>();
+  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  Path logDir;
+
+  public static void main(String[] args) throws Exception {
+    LoadClient c = new LoadClient();
+    c.parse(args);
+    c.run();
+  }
+
+  void parse(String[] args) {
+    List<String> pos = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      switch (a) {
+        case "--quick" -> quick = true;
+        case "--jfr" -> jfr = true;
+        case "--systems" -> systemNames = Arrays.asList(args[++i].split(","));
+        case "--threads" -> threads = Integer.parseInt(args[++i]);
+        case "--subscribers" -> subscribers = Integer.parseInt(args[++i]);
+        case "--idle" -> idleConns = Integer.parseInt(args[++i]);
+        case "--seconds" -> {
+          double s = Double.parseDouble(args[++i]);
+          fanoutSeconds = s;
+          latencySeconds = s;
+          mutationSeconds = s;
+        }
+        case "--bench-dir" -> benchDir = Path.of(args[++i]);
+        case "--out" -> outDir = Path.of(args[++i]);
+        default -> {
+          if (a.startsWith("--")) {
+            throw new IllegalArgumentException("unknown option " + a);
+          }
+          pos.add(a);
+        }
+      }
+    }
+    if (!pos.isEmpty() && !pos.get(0).equals("all")) {
+      scenarios = Arrays.asList(pos.get(0).split(","));
+    }
+    if (quick) {
+      fanoutSeconds = Math.min(fanoutSeconds, 5);
+      latencySeconds = Math.min(latencySeconds, 5);
+      mutationSeconds = Math.min(mutationSeconds, 5);
+      idleHoldSeconds = 3;
+      warmSeconds = 2;
+    }
+    if (outDir == null) {
+      outDir = benchDir.resolve("results");
+    }
+  }
+
+  void run() throws Exception {
+    logDir = benchDir.resolve("target/bench-logs");
+    Files.createDirectories(logDir);
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Map<String, Sys> all = new LinkedHashMap<>();
+    all.put("ren", new Sys("ren", "REN", 18081, "/api/maravilla/ren?s=realtime",
+        cmd(java, "-cp", benchDir.resolve("target/benchmarks.jar").toString(), "dev.ren.bench.load.RenLoadServer",
+            "18081")));
+    all.put("spring", new Sys("spring", "Spring MVC SseEmitter", 18082, "/sse",
+        cmd(java, "-jar", benchDir.resolve("peers/spring-sse/target/spring-sse-peer.jar").toString(),
+            "--server.port=18082")));
+    all.put("jetty", new Sys("jetty", "Jetty EventSourceServlet", 18083, "/sse",
+        cmd(java, "-jar", benchDir.resolve("peers/jetty-sse/target/jetty-sse-peer.jar").toString(), "18083")));
+    for (String n : systemNames) {
+      Sys s = all.get(n);
+      if (s == null) {
+        throw new IllegalArgumentException("unknown system " + n + "; known: " + all.keySet());
+      }
+      systems.put(n, s);
+    }
+    System.out.printf(Locale.ROOT, "scenarios %s, systems %s, quick=%s, client threads %d%n", scenarios,
+        systems.keySet(), quick, threads);
+    for (String sc : scenarios) {
+      for (Sys s : systems.values()) {
+        if (sc.equals("mutation") && !s.name.equals("ren")) {
+          continue; // the mutation path is REN's own
+        }
+        System.out.printf(Locale.ROOT, "%n=== %s / %s ===%n", sc, s.label);
+        currentScenario = sc;
+        Process p = start(s);
+        Thread reaper = new Thread(p::destroyForcibly);
+        Runtime.getRuntime().addShutdownHook(reaper);
+        try {
+          switch (sc) {
+            case "fanout" -> fanout(s, p);
+            case "latency" -> latency(s, p, "latency", 0);
+            case "idle" -> idle(s, p);
+            case "slow" -> latency(s, p, "slow", 20);
+            case "mutation" -> mutation(s, p);
+            default -> throw new IllegalArgumentException("unknown scenario " + sc);
+          }
+        } catch (Exception e) {
+          System.out.println("  FAILED: " + e);
+          e.printStackTrace(System.out);
+          add(sc, s, "error", 1, "");
+        } finally {
+          add(sc, s, "machine load average (1 min)", loadAverage(), "");
+          stop(p);
+          Runtime.getRuntime().removeShutdownHook(reaper);
+        }
+      }
+    }
+    Report.write(this);
+  }
+
+  private List<String> cmd(String java, String... rest) {
+    List<String> c = new ArrayList<>();
+    c.add(java);
+    c.addAll(jvmFlags);
+    c.addAll(Arrays.asList(rest));
+    return c;
+  }
+
+  // ------------------------------------------------------------------------------------------------ scenarios
+
+  void fanout(Sys s, Process p) throws Exception {
+    try (Engine e = new Engine(threads)) {
+      connect(e, s, subscribers, 0);
+      control(s, "publish", "rate=0&seconds=" + (warmSeconds + fanoutSeconds + 5) + "&size=" + size);
+      sleep(warmSeconds);
+      Window w = new Window(e, p);
+      e.recording(true);
+      sleep(fanoutSeconds);
+      w.end();
+      LogHistogram h = e.histogram(false);
+      e.recording(false);
+      control(s, "stop", "");
+      double rate = w.deliveries / w.seconds;
+      add("fanout", s, "deliveries/s", rate, "1/s");
+      add("fanout", s, "server CPU per delivery", w.serverCpuNs / Math.max(1, w.deliveries), "ns");
+      add("fanout", s, "server CPU", w.serverCpuNs / 1e9 / w.seconds, "cores");
+      add("fanout", s, "client CPU", w.clientCpuNs / 1e9 / w.seconds, "cores");
+      add("fanout", s, "p50 under load", h.quantile(0.5) / 1000.0, "ms");
+      add("fanout", s, "p99 under load", h.quantile(0.99) / 1000.0, "ms");
+      add("fanout", s, "streams dropped", e.closedByPeer() + e.failures(), "");
+    }
+  }
+
+  /** Scenario (b), and (d) when stalledEvery > 0 (every 20th stream stops reading: 5 %). */
+  void latency(Sys s, Process p, String sc, int stalledEvery) throws Exception {
+    try (Engine e = new Engine(threads)) {
+      connect(e, s, subscribers, stalledEvery);
+      long heap0 = stalledEvery > 0 ? heapAfterGc(s) : 0;
+      double seconds = latencySeconds;
+      control(s, "publish", "rate=100&seconds=" + (warmSeconds + seconds + 5) + "&size=" + size);
+      sleep(warmSeconds);
+      e.histogram(true);
+      Window w = new Window(e, p);
+      e.recording(true);
+      List<Long> heapSamples = new ArrayList<>();
+      long end = System.nanoTime() + (long) (seconds * 1e9);
+      while (System.nanoTime() < end) {
+        sleep(Math.min(1.0, (end - System.nanoTime()) / 1e9));
+        if (stalledEvery > 0) {
+          heapSamples.add(jsonLong(control(s, "heap", ""), "heapUsed"));
+        }
+      }
+      w.end();
+      e.recording(false);
+      LogHistogram h = e.histogram(false);
+      control(s, "stop", "");
+      String prefix = stalledEvery > 0 ? "healthy " : "";
+      add(sc, s, prefix + "p50", h.quantile(0.5) / 1000.0, "ms");
+      add(sc, s, prefix + "p99", h.quantile(0.99) / 1000.0, "ms");
+      add(sc, s, prefix + "p99.9", h.quantile(0.999) / 1000.0, "ms");
+      add(sc, s, prefix + "max", h.max() / 1000.0, "ms");
+      int healthy = stalledEvery > 0 ? subscribers - (subscribers + stalledEvery - 1) / stalledEvery : subscribers;
+      add(sc, s, prefix + "deliveries/s", w.deliveries / w.seconds, "1/s");
+      add(sc, s, "expected deliveries/s", 100.0 * healthy, "1/s");
+      // percentiles cover only what arrived: a system far below 100 % has an unbounded, growing queue behind them
+      add(sc, s, "delivered share", Math.min(100, w.deliveries / w.seconds / (100.0 * healthy) * 100), "%");
+      add(sc, s, "server CPU", w.serverCpuNs / 1e9 / w.seconds, "cores");
+      if (stalledEvery > 0) {
+        long heap1 = heapAfterGc(s);
+        add(sc, s, "heap after GC, start", heap0 / 1048576.0, "MiB");
+        add(sc, s, "heap after GC, end", heap1 / 1048576.0, "MiB");
+        add(sc, s, "heap max sampled", heapSamples.stream().mapToLong(x -> x).max().orElse(0) / 1048576.0, "MiB");
+        add(sc, s, "streams dropped", e.closedByPeer() + e.failures(), "");
+        System.out.println("  heap samples (MiB): " + heapSamples.stream().map(x -> String.format(Locale.ROOT,
+            "%.0f", x / 1048576.0)).toList());
+      }
+    }
+  }
+
+  void idle(Sys s, Process p) throws Exception {
+    long heap0 = heapAfterGc(s);
+    long threads0 = procStatus(p.pid(), "Threads");
+    long rss0 = procStatus(p.pid(), "VmRSS");
+    try (Engine e = new Engine(threads)) {
+      long t0 = System.nanoTime();
+      try {
+        connect(e, s, idleConns, 0);
+      } catch (IOException ex) {
+        // how far it got is a result too (e.g. the server ran out of heap)
+        add("idle", s, "streams opened before failure", e.ready(), "");
+        add("idle", s, "server process alive", p.isAlive() ? 1 : 0, "");
+        System.out.println("  server log tail: " + tail(logDir.resolve(s.name + ".log")));
+        throw ex;
+      }
+      double connectSeconds = (System.nanoTime() - t0) / 1e9;
+      sleep(idleHoldSeconds);
+      long heap1 = heapAfterGc(s);
+      classHistogram(s, p);
+      long threads1 = procStatus(p.pid(), "Threads");
+      long rss1 = procStatus(p.pid(), "VmRSS");
+      long held = e.ready() - e.closedByPeer() - e.failures();
+      add("idle", s, "streams held", held, "");
+      add("idle", s, "heap per stream", (heap1 - heap0) / (double) idleConns, "B");
+      add("idle", s, "heap after GC", heap1 / 1048576.0, "MiB");
+      add("idle", s, "threads", threads1, "");
+      add("idle", s, "threads added", threads1 - threads0, "");
+      add("idle", s, "RSS", rss1 / 1024.0, "MiB");
+      add("idle", s, "RSS per stream", (rss1 - rss0) * 1024.0 / idleConns, "B");
+      add("idle", s, "connect time", connectSeconds, "s");
+      add("idle", s, "heartbeats seen", e.comments(), "");
+    }
+  }
+
+  void mutation(Sys s, Process p) throws Exception {
+    InetSocketAddress addr = new InetSocketAddress("127.0.0.1", s.port);
+    // PUTs get their own selector thread so that reading 1,000 streams does not delay their answers
+    try (Engine e = new Engine(1); Engine subs = new Engine(threads)) {
+      e.openPuts(addr, "bench", putConns);
+      waitFor(() -> e.putReady() >= putConns, 30_000, "put connections");
+      e.puts(true);
+      sleep(warmSeconds);
+      double without = putRate(e, p, s, "without subscribers");
+      e.puts(false);
+      sleep(0.5);
+      connect(subs, s, subscribers, 0, "/api/maravilla/ren?s=kv");
+      long ev0 = subs.otherEvents();
+      long cut0 = subs.closedByPeer();
+      e.puts(true);
+      sleep(1);
+      double with = putRate(e, p, s, "with " + subscribers + " subscribers");
+      long ev1 = subs.otherEvents();
+      e.puts(false);
+      // REN never blocks a publisher: a stream that cannot keep up with the write rate is cut off (slow reader)
+      add("mutation", s, "streams cut during the phase", subs.closedByPeer() - cut0, "");
+      add("mutation", s, "kv.put deliveries/s", (ev1 - ev0) / mutationSeconds, "1/s");
+      add("mutation", s, "throughput kept", with / without * 100, "%");
+      add("mutation", s, "put errors", e.putErrors(), "");
+    }
+  }
+
+  private double putRate(Engine e, Process p, Sys s, String label) throws IOException {
+    Window w = new Window(e, p);
+    long p0 = e.putsDone();
+    sleep(mutationSeconds);
+    long p1 = e.putsDone();
+    w.end();
+    double rate = (p1 - p0) / w.seconds;
+    add("mutation", s, "puts/s " + label, rate, "1/s");
+    add("mutation", s, "server CPU " + label, w.serverCpuNs / 1e9 / w.seconds, "cores");
+    return rate;
+  }
+
+  // ------------------------------------------------------------------------------------------------ helpers
+
+  /** A measurement window: deliveries, server and client CPU. */
+  final class Window {
+    final Engine e;
+    final Process p;
+    final long t0;
+    final long d0;
+    final long cpu0;
+    final long client0;
+    double seconds;
+    long deliveries;
+    double serverCpuNs;
+    double clientCpuNs;
+
+    Window(Engine e, Process p) throws IOException {
+      this.e = e;
+      this.p = p;
+      t0 = System.nanoTime();
+      d0 = e.deliveries();
+      cpu0 = cpuTicks(p.pid());
+      client0 = cpuTicks(ProcessHandle.current().pid());
+    }
+
+    void end() throws IOException {
+      seconds = (System.nanoTime() - t0) / 1e9;
+      deliveries = e.deliveries() - d0;
+      serverCpuNs = (cpuTicks(p.pid()) - cpu0) * 1e7; // USER_HZ = 100
+      clientCpuNs = (cpuTicks(ProcessHandle.current().pid()) - client0) * 1e7;
+    }
+  }
+
+  private void connect(Engine e, Sys s, int n, int stalledEvery) throws Exception {
+    connect(e, s, n, stalledEvery, s.ssePath);
+  }
+
+  private void connect(Engine e, Sys s, int n, int stalledEvery, String path) throws Exception {
+    long before = e.ready();
+    long t0 = System.nanoTime();
+    e.openSse(new InetSocketAddress("127.0.0.1", s.port), path, n, stalledEvery);
+    long[] progress = {e.ready(), System.nanoTime()};
+    waitFor(() -> {
+      long r = e.ready();
+      if (r != progress[0]) {
+        progress[0] = r;
+        progress[1] = System.nanoTime();
+      }
+      boolean stuck = System.nanoTime() - progress[1] > 30_000_000_000L; // no new stream for 30 s
+      return r - before >= n || stuck || e.failures() + e.closedByPeer() > n / 100 + 5;
+    }, 300_000, n + " streams");
+    if (e.ready() - before < n) {
+      throw new IOException("only " + (e.ready() - before) + " of " + n + " streams opened; failures "
+          + e.failures() + ", closed " + e.closedByPeer());
+    }
+    long target = n;
+    waitFor(() -> {
+      try {
+        return jsonLong(control(s, "status", ""), "subscribers") >= target;
+      } catch (IOException ex) {
+        return false;
+      }
+    }, 60_000, "server-side subscribers");
+    System.out.printf(Locale.ROOT, "  %d streams open in %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
+  }
+
+  /** Where the idle streams' heap goes: the top of {@code jcmd GC.class_histogram}, saved beside the logs. */
+  private void classHistogram(Sys s, Process p) {
+    Path out = logDir.resolve(s.name + "-idle-histogram.txt");
+    String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+    try {
+      Process j = new ProcessBuilder(jcmd, Long.toString(p.pid()), "GC.class_histogram").redirectErrorStream(true)
+          .redirectOutput(out.toFile()).start();
+      if (!j.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+        j.destroyForcibly();
+      }
+      System.out.println("  class histogram: " + out);
+    } catch (IOException e) {
+      System.out.println("  no class histogram: " + e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private long heapAfterGc(Sys s) throws IOException {
+    return jsonLong(control(s, "gc", ""), "heapUsed");
+  }
+
+  Process start(Sys s) throws Exception {
+    List<String> cmd = new ArrayList<>(s.cmd);
+    if (jfr) { // profiling run: the same recording settings for every system
+      cmd.add(1, "-XX:StartFlightRecording=settings=profile,filename="
+          + logDir.toAbsolutePath().resolve(s.name + "-" + currentScenario + ".jfr"));
+    }
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve(s.name + ".log").toFile()));
+    Process p = pb.start();
+    long t0 = System.nanoTime();
+    waitFor(() -> {
+      if (!p.isAlive()) {
+        throw new IllegalStateException(s.name + " exited with " + p.exitValue() + "; see " + logDir);
+      }
+      try {
+        control(s, "status", "");
+        return true;
+      } catch (IOException e) {
+        return false;
+      }
+    }, 120_000, s.name + " start");
+    System.out.printf(Locale.ROOT, "  %s up (pid %d) in %.1f s%n", s.label, p.pid(), (System.nanoTime() - t0) / 1e9);
+    return p;
+  }
+
+  void stop(Process p) throws InterruptedException {
+    p.destroy();
+    if (!p.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
+
+  String control(Sys s, String op, String query) throws IOException {
+    HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port + "/bench/" + op
+        + (query.isEmpty() ? "" : "?" + query))).timeout(Duration.ofSeconds(30))
+        .POST(HttpRequest.BodyPublishers.noBody()).build();
+    try {
+      HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200) {
+        throw new IOException("/bench/" + op + " answered " + r.statusCode() + ": " + r.body());
+      }
+      return r.body();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
+  }
+
+  static String tail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+    } catch (IOException | RuntimeException e) {
+      return "(unreadable: " + e + ")";
+    }
+  }
+
+  static long jsonLong(String json, String field) {
+    Matcher m = Pattern.compile("\"" + Pattern.quote(field) + "\":(\\d+)").matcher(json);
+    if (!m.find()) {
+      throw new IllegalStateException("no " + field + " in " + json);
+    }
+    return Long.parseLong(m.group(1));
+  }
+
+  /** The 1-minute load average: the machine is shared, so every result carries it. */
+  static double loadAverage() {
+    try {
+      return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  static long cpuTicks(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
+  }
+
+  static long procStatus(long pid, String key) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      if (line.startsWith(key + ":")) {
+        return Long.parseLong(line.substring(key.length() + 1).trim().split("\\s+")[0]);
+      }
+    }
+    return -1;
+  }
+
+  static void waitFor(BooleanSupplier cond, long timeoutMs, String what) throws IOException {
+    long end = System.nanoTime() + timeoutMs * 1_000_000;
+    while (!cond.getAsBoolean()) {
+      if (System.nanoTime() > end) {
+        throw new IOException("timed out after " + timeoutMs + " ms waiting for " + what);
+      }
+      sleep(0.05);
+    }
+  }
+
+  static void sleep(double seconds) {
+    try {
+      Thread.sleep((long) (seconds * 1000));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  void add(String sc, Sys s, String metric, double value, String unit) {
+    results.add(new Result(sc, s.name, metric, value, unit));
+    System.out.printf(Locale.ROOT, "  %-34s %,16.3f %s%n", metric, value, unit);
+  }
+
+  static File file(Path p) {
+    return p.toFile();
+  }
+}

@@ -1,0 +1,75 @@
+package dev.ren.db;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ren.sse.SseFrames;
+
+import java.util.Iterator;
+import java.util.regex.Pattern;
+
+/** Document and name rules shared by the store and its collections. Thread-safety: stateless. */
+final class Documents {
+
+  static final String ID = "_id";
+  static final int MAX_ID_LENGTH = 256;
+  private static final Pattern COLLECTION = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+
+  private Documents() {}
+
+  static String checkCollection(String name) {
+    if (name == null || !COLLECTION.matcher(name).matches()) {
+      throw new IllegalArgumentException("collection name '" + Filter.shorten(String.valueOf(name))
+          + "' must match [A-Za-z0-9_.-]{1,64}");
+    }
+    return name;
+  }
+
+  static String checkId(JsonNode id) {
+    if (!id.isTextual()) {
+      throw new IllegalArgumentException("_id must be a string, was " + id.getNodeType());
+    }
+    return checkId(id.textValue());
+  }
+
+  static String checkId(String id) {
+    if (id.isEmpty() || id.length() > MAX_ID_LENGTH) {
+      throw new IllegalArgumentException("_id must be 1 to " + MAX_ID_LENGTH + " characters, was " + id.length());
+    }
+    for (int i = 0; i < id.length(); i++) {
+      if (Character.isISOControl(id.charAt(i))) {
+        throw new IllegalArgumentException("_id must not contain control characters");
+      }
+    }
+    return id;
+  }
+
+  /** Top-level field names may not start with '$' (they would read as operators). */
+  static void checkFieldNames(ObjectNode doc) {
+    Iterator<String> names = doc.fieldNames();
+    while (names.hasNext()) {
+      String n = names.next();
+      if (n.startsWith("$")) {
+        throw new IllegalArgumentException("document field '" + Filter.shorten(n) + "' must not start with '$'");
+      }
+    }
+  }
+
+  /** A copy of {@code doc} whose first field is {@code _id = id}. */
+  static ObjectNode withId(ObjectNode doc, String id) {
+    JsonNode existing = doc.get(ID);
+    if (existing != null && !(existing.isTextual() && existing.textValue().equals(id))) {
+      throw new IllegalArgumentException("_id cannot be changed (document has _id " + existing + ", expected \""
+          + id + "\")");
+    }
+    ObjectNode out = SseFrames.MAPPER.createObjectNode();
+    out.put(ID, id);
+    Iterator<java.util.Map.Entry<String, JsonNode>> it = doc.properties().iterator();
+    while (it.hasNext()) {
+      java.util.Map.Entry<String, JsonNode> e = it.next();
+      if (!e.getKey().equals(ID)) {
+        out.set(e.getKey(), e.getValue().deepCopy());
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,122 @@
+package dev.ren.db;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.jspecify.annotations.Nullable;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Index keys: one row per value (and, for an array, per element) in {@code ren_index_entries}, made of a JSON
+ * type rank and either a {@code DOUBLE} or a string prefix. Both encodings are monotone (order-preserving up to
+ * ties), so a SQL range with inclusive bounds always selects a superset of the matching documents; the filter
+ * is then checked exactly in Java.
+ *
+ * <p>Thread-safety: stateless.
+ */
+final class IndexKeys {
+
+  /** Strings are indexed by this many leading UTF-16 units; longer ones tie and are told apart in Java. */
+  static final int MAX_STR = 200;
+
+  record Key(int rank, @Nullable Double num, @Nullable String str) {}
+
+  /** A SQL probe: rows of {@code rank} with num or str inside the inclusive bounds (null = unbounded). */
+  record Probe(int rank, @Nullable Double numLo, @Nullable Double numHi, @Nullable String strLo,
+               @Nullable String strHi) {}
+
+  private IndexKeys() {}
+
+  static List<Key> keys(@Nullable JsonNode v) {
+    List<Key> out = new ArrayList<>(2);
+    out.add(key(v));
+    if (v != null && v.isArray()) {
+      for (JsonNode el : v) {
+        Key k = key(el);
+        if (!out.contains(k)) {
+          out.add(k);
+        }
+      }
+    }
+    return out;
+  }
+
+  static Key key(@Nullable JsonNode v) {
+    int rank = Json.rank(v);
+    return switch (rank) {
+      case Json.RANK_NUMBER -> new Key(rank, v.doubleValue(), null);
+      case Json.RANK_STRING -> new Key(rank, null, truncate(v.textValue()));
+      case Json.RANK_BOOLEAN -> new Key(rank, v.booleanValue() ? 1.0 : 0.0, null);
+      case Json.RANK_OBJECT, Json.RANK_ARRAY -> new Key(rank, null, truncate(v.toString()));
+      default -> new Key(rank, null, null);
+    };
+  }
+
+  static String truncate(String s) {
+    if (s.length() <= MAX_STR) {
+      return s;
+    }
+    // never split a surrogate pair: H2 and Java would then disagree about the string
+    int end = Character.isHighSurrogate(s.charAt(MAX_STR - 1)) ? MAX_STR - 1 : MAX_STR;
+    return s.substring(0, end);
+  }
+
+  /** A point probe for equality with a scalar, or null when {@code q} cannot be probed. */
+  static @Nullable Probe point(JsonNode q) {
+    int rank = Json.rank(q);
+    return switch (rank) {
+      case Json.RANK_NUMBER, Json.RANK_BOOLEAN -> {
+        Key k = key(q);
+        yield new Probe(rank, k.num(), k.num(), null, null);
+      }
+      case Json.RANK_STRING -> {
+        String s = truncate(q.textValue());
+        yield new Probe(rank, null, null, s, s);
+      }
+      default -> null; // null matches missing fields too; objects/arrays: scan
+    };
+  }
+
+  /**
+   * A range probe from the range conditions of one field, or null when there are none usable. Only bounds of the
+   * first bound's type are used: bounds of other types can match nothing, so ignoring them keeps a superset.
+   */
+  static @Nullable Probe range(List<Filter.Cond> conds) {
+    int rank = -1;
+    Double numLo = null;
+    Double numHi = null;
+    String strLo = null;
+    String strHi = null;
+    for (Filter.Cond c : conds) {
+      boolean lower = c.op() == Filter.Op.GT || c.op() == Filter.Op.GTE;
+      boolean upper = c.op() == Filter.Op.LT || c.op() == Filter.Op.LTE;
+      if (!lower && !upper) {
+        continue;
+      }
+      int r = Json.rank(c.value());
+      if (r != Json.RANK_NUMBER && r != Json.RANK_STRING && r != Json.RANK_BOOLEAN) {
+        continue;
+      }
+      if (rank == -1) {
+        rank = r;
+      } else if (r != rank) {
+        continue;
+      }
+      Key k = key(c.value());
+      if (rank == Json.RANK_STRING) {
+        if (lower) {
+          strLo = strLo == null || k.str().compareTo(strLo) > 0 ? k.str() : strLo;
+        } else {
+          strHi = strHi == null || k.str().compareTo(strHi) < 0 ? k.str() : strHi;
+        }
+      } else {
+        if (lower) {
+          numLo = numLo == null || k.num() > numLo ? k.num() : numLo;
+        } else {
+          numHi = numHi == null || k.num() < numHi ? k.num() : numHi;
+        }
+      }
+    }
+    return rank == -1 ? null : new Probe(rank, numLo, numHi, strLo, strHi);
+  }
+}

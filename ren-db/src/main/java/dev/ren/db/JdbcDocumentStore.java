@@ -1,0 +1,245 @@
+package dev.ren.db;
+
+import dev.ren.RenEvent;
+import dev.ren.RenPublisher;
+import org.h2.jdbcx.JdbcConnectionPool;
+import org.jspecify.annotations.Nullable;
+
+import javax.sql.DataSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The JDBC {@link DocumentStore}: one table of documents ({@code ren_documents}, JSON stored as JSON), one of
+ * declared indexes and one of index entries carrying a SQL index, all written in the caller's transaction.
+ *
+ * <p>Thread-safety: thread-safe.
+ */
+final class JdbcDocumentStore implements DocumentStore {
+
+  static final int MAX_ATTEMPTS = 200;
+
+  private final DataSource dataSource;
+  private final @Nullable JdbcConnectionPool ownedPool;
+  final SqlDialect dialect;
+  final OrderedPublisher events;
+  final IdGenerator ids = new IdGenerator();
+  private final ConcurrentHashMap<String, JdbcCollection> collections = new ConcurrentHashMap<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private JdbcDocumentStore(DataSource dataSource, @Nullable JdbcConnectionPool ownedPool, SqlDialect dialect,
+                            RenPublisher publisher) {
+    this.dataSource = dataSource;
+    this.ownedPool = ownedPool;
+    this.dialect = dialect;
+    this.events = new OrderedPublisher(publisher);
+  }
+
+  static JdbcDocumentStore openH2(Path dir, RenPublisher publisher) {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create database directory " + dir, e);
+    }
+    // WRITE_DELAY=0: a commit reaches the file before it returns, so it survives kill -9 of the JVM.
+    String url = "jdbc:h2:" + dir.toAbsolutePath().resolve("ren") + ";WRITE_DELAY=0";
+    return open(null, publisher, JdbcConnectionPool.create(url, "sa", ""));
+  }
+
+  static JdbcDocumentStore openH2InMemory(RenPublisher publisher) {
+    String url = "jdbc:h2:mem:ren-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
+    return open(null, publisher, JdbcConnectionPool.create(url, "sa", ""));
+  }
+
+  static JdbcDocumentStore open(@Nullable DataSource dataSource, RenPublisher publisher,
+                                @Nullable JdbcConnectionPool pool) {
+    Objects.requireNonNull(publisher, "publisher");
+    DataSource ds = pool != null ? pool : Objects.requireNonNull(dataSource, "dataSource");
+    if (pool != null) {
+      pool.setMaxConnections(32);
+    }
+    try (Connection c = ds.getConnection()) {
+      SqlDialect dialect = SqlDialect.forProduct(c.getMetaData().getDatabaseProductName());
+      createSchema(c, dialect);
+      return new JdbcDocumentStore(ds, pool, dialect, publisher);
+    } catch (SQLException e) {
+      if (pool != null) {
+        pool.dispose();
+      }
+      throw new DocumentStoreException("cannot open the document store: " + e.getMessage(), e);
+    }
+  }
+
+  private static void createSchema(Connection c, SqlDialect d) throws SQLException {
+    boolean auto = c.getAutoCommit();
+    c.setAutoCommit(true);
+    try (Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE IF NOT EXISTS ren_documents (collection VARCHAR(64) NOT NULL, "
+          + "id VARCHAR(" + Documents.MAX_ID_LENGTH + ") NOT NULL, rev BIGINT NOT NULL, doc " + d.jsonType
+          + " NOT NULL, PRIMARY KEY (collection, id))");
+      s.execute("CREATE TABLE IF NOT EXISTS ren_indexes (collection VARCHAR(64) NOT NULL, "
+          + "name VARCHAR(600) NOT NULL, fields VARCHAR(4000) NOT NULL, PRIMARY KEY (collection, name))");
+      s.execute("CREATE TABLE IF NOT EXISTS ren_index_entries (collection VARCHAR(64) NOT NULL, "
+          + "index_name VARCHAR(600) NOT NULL, type_rank INT NOT NULL, num DOUBLE PRECISION, "
+          + "str VARCHAR(" + IndexKeys.MAX_STR + "), id VARCHAR(" + Documents.MAX_ID_LENGTH + ") NOT NULL)");
+      s.execute("CREATE INDEX IF NOT EXISTS ren_index_entries_key ON ren_index_entries "
+          + "(collection, index_name, type_rank, num, str)");
+      s.execute("CREATE INDEX IF NOT EXISTS ren_index_entries_doc ON ren_index_entries (collection, id)");
+    } finally {
+      c.setAutoCommit(auto);
+    }
+  }
+
+  @Override
+  public Collection collection(String name) {
+    Documents.checkCollection(name);
+    checkOpen();
+    return collections.computeIfAbsent(name, n -> new JdbcCollection(this, n));
+  }
+
+  @Override
+  public List<String> collectionNames() {
+    return read(c -> {
+      List<String> out = new ArrayList<>();
+      try (Statement s = c.createStatement();
+           ResultSet rs = s.executeQuery("SELECT collection FROM ren_documents UNION "
+               + "SELECT collection FROM ren_indexes ORDER BY 1")) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true) && ownedPool != null) {
+      if (ownedPool.getActiveConnections() == 0) {
+        try (Connection c = ownedPool.getConnection(); Statement s = c.createStatement()) {
+          s.execute("SHUTDOWN");
+        } catch (SQLException e) {
+          System.getLogger(JdbcDocumentStore.class.getName())
+              .log(System.Logger.Level.WARNING, "H2 shutdown failed", e);
+        }
+      }
+      ownedPool.dispose();
+    }
+  }
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("the document store is closed");
+    }
+  }
+
+  // ---------------------------------------------------------------- transactions
+
+  /** Work inside one transaction; events collected here are published only after commit. */
+  @FunctionalInterface
+  interface TxWork<T> {
+    T run(Connection c, List<RenEvent> events) throws SQLException;
+  }
+
+  @FunctionalInterface
+  interface ReadWork<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /** Thrown inside a transaction when a compare-and-set on a revision found the row changed: retry. */
+  static final class StaleRead extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    StaleRead() {
+      super(null, null, false, false);
+    }
+  }
+
+  /**
+   * Runs {@code work} in a transaction, retrying it from scratch when a concurrent writer got in first, and
+   * publishes its events after the commit. A pending interrupt is cleared for the duration (H2 must never see
+   * one) and restored afterwards.
+   */
+  <T> T write(String collection, TxWork<T> work) {
+    checkOpen();
+    boolean interrupted = Thread.interrupted();
+    try {
+      for (int attempt = 1; ; attempt++) {
+        List<RenEvent> collected = new ArrayList<>();
+        try (Connection c = dataSource.getConnection()) {
+          c.setAutoCommit(false);
+          try {
+            T result = work.run(c, collected);
+            events.commit(c, collected);
+            return result;
+          } catch (StaleRead | SQLException e) {
+            rollbackQuietly(c);
+            if (e instanceof SQLException sql && !isRetryable(sql)) {
+              throw e;
+            }
+            if (attempt >= MAX_ATTEMPTS) {
+              throw new RevisionConflictException(collection, "gave up after " + attempt
+                  + " attempts: concurrent writers kept changing the same documents in '" + collection + "'");
+            }
+          } catch (RuntimeException | Error e) {
+            rollbackQuietly(c);
+            throw e;
+          } finally {
+            c.setAutoCommit(true);
+          }
+        } catch (SQLException e) {
+          throw new DocumentStoreException("database error in '" + collection + "': " + e.getMessage(), e);
+        }
+        LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(50_000L * Math.min(attempt, 40)));
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Runs a read on an auto-commit connection. */
+  <T> T read(ReadWork<T> work) {
+    checkOpen();
+    boolean interrupted = Thread.interrupted();
+    try (Connection c = dataSource.getConnection()) {
+      return work.run(c);
+    } catch (SQLException e) {
+      throw new DocumentStoreException("database error: " + e.getMessage(), e);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  static boolean isRetryable(SQLException e) {
+    int code = e.getErrorCode();
+    String state = e.getSQLState();
+    // H2: LOCK_TIMEOUT_1, DEADLOCK_1, CONCURRENT_UPDATE_1; PostgreSQL: serialization failure, deadlock
+    return code == 50200 || code == 40001 || code == 90131 || "40001".equals(state) || "40P01".equals(state);
+  }
+
+  private static void rollbackQuietly(Connection c) {
+    try {
+      c.rollback();
+    } catch (SQLException ignored) {
+      // the connection is broken; closing it discards the transaction anyway
+    }
+  }
+}

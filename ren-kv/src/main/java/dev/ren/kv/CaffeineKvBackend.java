@@ -1,0 +1,274 @@
+package dev.ren.kv;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import com.github.benmanes.caffeine.cache.Scheduler;
+import com.github.benmanes.caffeine.cache.Ticker;
+import org.jspecify.annotations.Nullable;
+
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The default {@link KvBackend}: a Caffeine cache with a per-entry {@link Expiry} and a real {@link Scheduler}, so
+ * entries expire (and are announced) without cache traffic.
+ *
+ * <p>Versions come from one counter per store, drawn inside the cache's atomic compute, so the versions of one
+ * key increase in the order its puts are applied, also across deletes.
+ *
+ * <p>Removal causes: {@code EXPIRED} → {@link KvBackend.Listener#expired}, {@code SIZE} (and {@code COLLECTED},
+ * which cannot happen with strong values) → {@link KvBackend.Listener#evicted}; {@code REPLACED} and
+ * {@code EXPLICIT} → nothing (the store announces puts and deletes itself). Caffeine delivers removal
+ * notifications asynchronously, so one can arrive after a newer put of the same key (RELIABILITY 28). The
+ * notification is therefore re-checked inside {@code computeIfAbsent} on that key: it is reported only if no live
+ * value is present, and because the check holds the key's lock, a concurrent put is applied (and published by the
+ * store) only after the report.
+ *
+ * <p>Listing scans the map (O(entries) per page, keeping only the {@code limit + 1} smallest keys after the
+ * cursor); the cursor is the last key returned, so pages are stable.
+ *
+ * <p>Thread-safety: thread-safe.
+ */
+final class CaffeineKvBackend implements KvBackend {
+
+  private static final System.Logger LOG = System.getLogger(CaffeineKvBackend.class.getName());
+  private static final String CURSOR_PREFIX = "k1.";
+
+  private final Cache<KvKey, Stored> cache;
+  private final ConcurrentMap<KvKey, Stored> map;
+  private final Ticker ticker;
+  private final Clock clock;
+  private final long maximumSize;
+  private final @Nullable ScheduledExecutorService ownedScheduler;
+  private final AtomicLong versions = new AtomicLong();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile @Nullable Listener listener;
+
+  CaffeineKvBackend(long maximumSize, @Nullable Scheduler scheduler, @Nullable Ticker ticker,
+      @Nullable Executor executor, @Nullable Clock clock) {
+    this.ticker = ticker != null ? ticker : Ticker.systemTicker();
+    this.clock = clock != null ? clock : Clock.systemUTC();
+    this.maximumSize = maximumSize;
+    Scheduler s = scheduler;
+    if (s == null) {
+      ScheduledThreadPoolExecutor ses = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, "ren-kv-expiry");
+        t.setDaemon(true);
+        return t;
+      });
+      ses.setRemoveOnCancelPolicy(true);
+      ownedScheduler = ses;
+      s = Scheduler.forScheduledExecutorService(ses);
+    } else {
+      ownedScheduler = null;
+    }
+    Caffeine<Object, Object> b = Caffeine.newBuilder().ticker(this.ticker).scheduler(s);
+    if (executor != null) {
+      b.executor(executor);
+    }
+    if (maximumSize >= 0) {
+      b.maximumSize(maximumSize);
+    }
+    this.cache = b.expireAfter(new PerEntryExpiry())
+        .<KvKey, Stored>removalListener(this::onRemoval)
+        .build();
+    this.map = cache.asMap();
+  }
+
+  @Override
+  public void start(Listener l) {
+    if (listener != null) {
+      throw new IllegalStateException("backend was already started with " + listener);
+    }
+    this.listener = l;
+  }
+
+  @Override
+  public KvEntry put(KvKey key, JsonNode value, @Nullable Duration ttl) {
+    checkOpen();
+    long deadline = ttl == null ? 0 : ticker.read() + ttl.toNanos();
+    Instant expiration = ttl == null ? null : clock.instant().plus(ttl);
+    Stored s = map.compute(key, (k, old) -> new Stored(value, versions.incrementAndGet(), ttl != null, deadline,
+        expiration));
+    return s.entry(key);
+  }
+
+  @Override
+  public @Nullable KvEntry get(KvKey key) {
+    checkOpen();
+    Stored s = cache.getIfPresent(key);
+    return s == null || s.expired(ticker.read()) ? null : s.entry(key);
+  }
+
+  @Override
+  public @Nullable KvEntry remove(KvKey key) {
+    checkOpen();
+    // Caffeine returns null for an entry past its deadline and reports it as EXPIRED instead
+    Stored s = map.remove(key);
+    return s == null ? null : s.entry(key);
+  }
+
+  @Override
+  public KvPage list(String namespace, String prefix, int limit, @Nullable String cursor) {
+    checkOpen();
+    String after = cursor == null ? null : decodeCursor(cursor);
+    long now = ticker.read();
+    Comparator<Map.Entry<KvKey, Stored>> byKey = Comparator.comparing(e -> e.getKey().key());
+    // max-heap of the limit + 1 smallest keys after the cursor
+    PriorityQueue<Map.Entry<KvKey, Stored>> top = new PriorityQueue<>(limit + 2, byKey.reversed());
+    for (Map.Entry<KvKey, Stored> e : map.entrySet()) {
+      KvKey k = e.getKey();
+      if (!k.namespace().equals(namespace) || !k.key().startsWith(prefix)
+          || (after != null && k.key().compareTo(after) <= 0) || e.getValue().expired(now)) {
+        continue;
+      }
+      top.add(Map.entry(k, e.getValue()));
+      if (top.size() > limit + 1) {
+        top.poll();
+      }
+    }
+    List<Map.Entry<KvKey, Stored>> sorted = new ArrayList<>(top);
+    sorted.sort(byKey);
+    boolean more = sorted.size() > limit;
+    List<KvPage.Item> items = new ArrayList<>(Math.min(limit, sorted.size()));
+    for (int i = 0; i < sorted.size() && i < limit; i++) {
+      Map.Entry<KvKey, Stored> e = sorted.get(i);
+      items.add(new KvPage.Item(e.getKey().key(), e.getValue().expiration));
+    }
+    String next = more ? encodeCursor(items.get(items.size() - 1).name()) : null;
+    return new KvPage(items, next);
+  }
+
+  static String encodeCursor(String lastKey) {
+    return CURSOR_PREFIX + Base64.getUrlEncoder().withoutPadding()
+        .encodeToString(lastKey.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static String decodeCursor(String cursor) {
+    if (!cursor.startsWith(CURSOR_PREFIX) || cursor.length() > 1024) {
+      throw new IllegalArgumentException("cursor '" + KvKey.printable(cursor)
+          + "' is not a cursor returned by a previous list call");
+    }
+    try {
+      String key = new String(Base64.getUrlDecoder().decode(cursor.substring(CURSOR_PREFIX.length())),
+          StandardCharsets.UTF_8);
+      return KvKey.checkKey(key);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("cursor '" + KvKey.printable(cursor)
+          + "' is not a cursor returned by a previous list call", e);
+    }
+  }
+
+  /** Runs Caffeine's pending maintenance now (tests with a fake ticker and a disabled scheduler). */
+  void cleanUp() {
+    cache.cleanUp();
+  }
+
+  private void onRemoval(@Nullable KvKey key, @Nullable Stored value, RemovalCause cause) {
+    Listener l = listener;
+    if (key == null || value == null || !cause.wasEvicted() || l == null || closed.get()) {
+      return; // REPLACED and EXPLICIT are announced by the store's put and delete
+    }
+    boolean expired = cause == RemovalCause.EXPIRED;
+    try {
+      map.computeIfAbsent(key, k -> {
+        // no live value: nothing newer can have been published; report while holding the key
+        if (expired) {
+          l.expired(k, value.version);
+        } else {
+          l.evicted(k, value.version);
+        }
+        return null;
+      });
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "removal notification failed for " + key + " (" + cause + ")", e);
+    }
+  }
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("KV backend is closed");
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      listener = null;
+      if (ownedScheduler != null) {
+        ownedScheduler.shutdownNow();
+      }
+      cache.invalidateAll();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Caffeine[size=" + cache.estimatedSize() + (maximumSize >= 0 ? ", max=" + maximumSize : "") + "]";
+  }
+
+  /** A stored value; identity matters (Caffeine compares values by identity in conditional operations). */
+  static final class Stored {
+    final JsonNode value;
+    final long version;
+    final boolean hasDeadline;
+    /** Ticker nanos at which the entry expires; meaningful only with {@link #hasDeadline}. */
+    final long deadline;
+    final @Nullable Instant expiration;
+
+    Stored(JsonNode value, long version, boolean hasDeadline, long deadline, @Nullable Instant expiration) {
+      this.value = value;
+      this.version = version;
+      this.hasDeadline = hasDeadline;
+      this.deadline = deadline;
+      this.expiration = expiration;
+    }
+
+    boolean expired(long now) {
+      return hasDeadline && now - deadline >= 0;
+    }
+
+    long remaining(long now) {
+      return hasDeadline ? Math.max(0, deadline - now) : Long.MAX_VALUE;
+    }
+
+    KvEntry entry(KvKey key) {
+      return new KvEntry(key, value, version, expiration);
+    }
+  }
+
+  private static final class PerEntryExpiry implements Expiry<KvKey, Stored> {
+    @Override
+    public long expireAfterCreate(KvKey key, Stored value, long currentTime) {
+      return value.remaining(currentTime);
+    }
+
+    @Override
+    public long expireAfterUpdate(KvKey key, Stored value, long currentTime, long currentDuration) {
+      return value.remaining(currentTime);
+    }
+
+    @Override
+    public long expireAfterRead(KvKey key, Stored value, long currentTime, long currentDuration) {
+      return currentDuration;
+    }
+  }
+}

@@ -1,0 +1,180 @@
+package dev.ren.kv;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.ren.RenEvent;
+import dev.ren.RenOrigin;
+import dev.ren.RenPublisher;
+import org.jspecify.annotations.Nullable;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The {@link KvStore} every backend sits under: validates, delegates, publishes. User-caused events
+ * ({@code kv.put}, {@code kv.delete}) are published on the caller's thread after the backend applied the change, so
+ * the publisher stamps the caller's origin as {@code src}; system-caused ones ({@code kv.expired},
+ * {@code kv.evicted}) are published with the origin cleared, whatever thread the backend reports them on.
+ *
+ * <p>Thread-safety: thread-safe.
+ */
+final class EventingKvStore implements KvStore {
+
+  private static final System.Logger LOG = System.getLogger(KvStore.class.getName());
+
+  private final RenPublisher publisher;
+  private final KvBackend backend;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  EventingKvStore(RenPublisher publisher, KvBackend backend) {
+    this.publisher = publisher;
+    this.backend = backend;
+    backend.start(new KvBackend.Listener() {
+      @Override
+      public void expired(KvKey key, long version) {
+        publishSystem(RenEvent.kvExpired(key.namespace(), key.key(), Long.toString(version)));
+      }
+
+      @Override
+      public void evicted(KvKey key, long version) {
+        publishSystem(RenEvent.kvEvicted(key.namespace(), key.key(), Long.toString(version)));
+      }
+    });
+  }
+
+  @SuppressWarnings("try") // the scope is used for its side effect on the thread
+  private void publishSystem(RenEvent event) {
+    if (closed.get()) {
+      return;
+    }
+    // a backend may report on a user's thread (a put that found an expired entry, a direct executor): the
+    // event is still system-caused and must not carry that user's src
+    try (RenOrigin.Scope ignored = RenOrigin.open(null)) {
+      publisher.publish(event);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "could not publish " + event.t() + " for " + event.ns() + "/" + event.k(), e);
+    }
+  }
+
+  @Override
+  public KvNamespace namespace(String name) {
+    return new Namespace(KvKey.checkNamespace(name));
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      backend.close();
+    }
+  }
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("KV store is closed");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "KvStore[" + backend + (closed.get() ? ", closed]" : "]");
+  }
+
+  static Duration checkTtl(Duration ttl) {
+    Objects.requireNonNull(ttl, "ttl");
+    if (ttl.isNegative() || ttl.isZero()) {
+      throw new IllegalArgumentException("ttl must be positive, was " + ttl);
+    }
+    if (ttl.compareTo(KvNamespace.MAX_TTL) > 0) {
+      throw new IllegalArgumentException("ttl " + ttl + " exceeds the maximum of " + KvNamespace.MAX_TTL);
+    }
+    return ttl;
+  }
+
+  private final class Namespace implements KvNamespace {
+    private final String name;
+
+    Namespace(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public Optional<KvEntry> get(String key) {
+      KvKey k = new KvKey(name, key);
+      checkOpen();
+      KvEntry e = backend.get(k);
+      return e == null ? Optional.empty()
+          : Optional.of(new KvEntry(e.key(), e.value().deepCopy(), e.version(), e.expiration()));
+    }
+
+    @Override
+    public long put(String key, JsonNode value) {
+      return doPut(key, value, null);
+    }
+
+    @Override
+    public long put(String key, JsonNode value, Duration ttl) {
+      return doPut(key, value, checkTtl(ttl));
+    }
+
+    @Override
+    public long put(String key, String value) {
+      return doPut(key, TextNode.valueOf(Objects.requireNonNull(value, "value")), null);
+    }
+
+    @Override
+    public long put(String key, String value, Duration ttl) {
+      return doPut(key, TextNode.valueOf(Objects.requireNonNull(value, "value")), checkTtl(ttl));
+    }
+
+    private long doPut(String key, JsonNode value, @Nullable Duration ttl) {
+      KvKey k = new KvKey(name, key);
+      Objects.requireNonNull(value, "value");
+      if (value.isMissingNode()) {
+        throw new IllegalArgumentException("value must be a JSON value (use NullNode for JSON null), was missing");
+      }
+      checkOpen();
+      KvEntry stored = backend.put(k, value.deepCopy(), ttl);
+      publisher.publish(RenEvent.kvPut(name, key, Long.toString(stored.version())));
+      return stored.version();
+    }
+
+    @Override
+    public boolean delete(String key) {
+      KvKey k = new KvKey(name, key);
+      checkOpen();
+      KvEntry removed = backend.remove(k);
+      if (removed == null) {
+        return false;
+      }
+      publisher.publish(RenEvent.kvDelete(name, key));
+      return true;
+    }
+
+    @Override
+    public KvPage list(String prefix, int limit, @Nullable String cursor) {
+      Objects.requireNonNull(prefix, "prefix");
+      if (limit < 1 || limit > MAX_LIST_LIMIT) {
+        throw new IllegalArgumentException("limit must be 1 to " + MAX_LIST_LIMIT + ", was " + limit);
+      }
+      if (prefix.length() > KvKey.MAX_KEY_LENGTH) {
+        throw new IllegalArgumentException("prefix is " + prefix.length() + " characters; the limit is "
+            + KvKey.MAX_KEY_LENGTH);
+      }
+      checkOpen();
+      return backend.list(name, prefix, limit, cursor);
+    }
+
+    @Override
+    public String toString() {
+      return "KvNamespace[" + name + "]";
+    }
+  }
+}

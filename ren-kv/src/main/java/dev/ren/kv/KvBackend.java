@@ -1,0 +1,61 @@
+package dev.ren.kv;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.jspecify.annotations.Nullable;
+
+import java.time.Duration;
+
+/**
+ * Where a {@link KvStore} keeps its entries: the SPI for plugging in another store. The store validates input,
+ * publishes {@code kv.put}/{@code kv.delete} after the backend returns, and turns the removals the backend decides
+ * on its own (expiry, size eviction) into {@code kv.expired}/{@code kv.evicted} through the {@link Listener}.
+ * Plug one in with {@link KvStore.Builder#backend(KvBackend)}; the default keeps entries in Caffeine.
+ *
+ * <p>Contract:
+ * <ul>
+ *   <li>Arguments were validated by the store ({@link KvKey} validates itself; TTLs are positive and at most
+ *       {@link KvNamespace#MAX_TTL}; limits are 1 to {@link KvNamespace#MAX_LIST_LIMIT}).</li>
+ *   <li>Versions of one key strictly increase across puts, also across a delete and a later put.</li>
+ *   <li>A read after an entry's deadline returns null at once.</li>
+ *   <li>The listener is told at most once per removed version, only when no newer version of that key is
+ *       present (a stale notification is dropped), and never while a newer put of that key could be applied and
+ *       published before it (so a subscriber never sees {@code kv.expired} after the {@code kv.put} that
+ *       replaced the expired value). Replacing a value and explicit removal are never reported.</li>
+ *   <li>Listing is stable: a key present throughout a paginated listing is returned exactly once.</li>
+ * </ul>
+ *
+ * <p>Thread-safety: implementations must be thread-safe.
+ */
+public interface KvBackend extends AutoCloseable {
+
+  /** Called once by the store, before any other method, with the sink for system-caused removals. */
+  void start(Listener listener);
+
+  /** Stores the value (the backend may keep the given node: the store passes its own copy). */
+  KvEntry put(KvKey key, JsonNode value, @Nullable Duration ttl);
+
+  /** The live entry, or null if absent or expired. The store copies the value before handing it out. */
+  @Nullable KvEntry get(KvKey key);
+
+  /** Removes the key; returns the removed live entry, or null if there was none. */
+  @Nullable KvEntry remove(KvKey key);
+
+  /** One page of live keys of {@code namespace} starting with {@code prefix}, ascending. */
+  KvPage list(String namespace, String prefix, int limit, @Nullable String cursor);
+
+  /** Releases what the backend created; idempotent. */
+  @Override
+  void close();
+
+  /**
+   * Receives removals the backend decided on its own. Called on a backend thread; implementations must not
+   * block for long and must not call back into the backend for the same key.
+   */
+  interface Listener {
+    /** The entry reached its TTL. */
+    void expired(KvKey key, long version);
+
+    /** The entry was removed to respect a configured size bound. */
+    void evicted(KvKey key, long version);
+  }
+}

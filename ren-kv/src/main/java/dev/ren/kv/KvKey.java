@@ -1,0 +1,112 @@
+package dev.ren.kv;
+
+import java.util.Objects;
+
+/**
+ * A namespace and a key, kept apart: two keys are equal only when both parts are, so {@code ("a:b", "c")} never
+ * collides with {@code ("a", "b:c")} (RELIABILITY 15). Constructing one validates both parts.
+ *
+ * <ul>
+ *   <li>namespace: {@code [A-Za-z0-9_.-]{1,64}}</li>
+ *   <li>key: 1 to {@value #MAX_KEY_LENGTH} characters, no NUL, no unpaired surrogate; {@code /}, {@code :} and non-ASCII are fine</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * KvKey k = new KvKey("demo", "todo:1");
+ * }</pre>
+ *
+ * <p>Thread-safety: immutable.
+ *
+ * @param namespace the namespace
+ * @param key       the key inside the namespace
+ */
+public record KvKey(String namespace, String key) implements Comparable<KvKey> {
+
+  /** Longest accepted key, in UTF-16 characters. */
+  public static final int MAX_KEY_LENGTH = 512;
+
+
+  /** Validates both parts; see the class comment for the rules. */
+  public KvKey {
+    checkNamespace(namespace);
+    checkKey(key);
+  }
+
+  /**
+   * Throws unless {@code namespace} matches {@code [A-Za-z0-9_.-]{1,64}}.
+   *
+   * @return the namespace
+   */
+  public static String checkNamespace(String namespace) {
+    Objects.requireNonNull(namespace, "namespace");
+    if (!isValidNamespace(namespace)) {
+      throw new IllegalArgumentException("namespace '" + printable(namespace)
+          + "' must match [A-Za-z0-9_.-]{1,64}");
+    }
+    return namespace;
+  }
+
+  /**
+   * Throws unless {@code key} is 1 to {@value #MAX_KEY_LENGTH} characters without NUL.
+   *
+   * @return the key
+   */
+  public static String checkKey(String key) {
+    Objects.requireNonNull(key, "key");
+    if (key.isEmpty()) {
+      throw new IllegalArgumentException("key must not be empty");
+    }
+    if (key.length() > MAX_KEY_LENGTH) {
+      throw new IllegalArgumentException("key '" + printable(key) + "' is " + key.length()
+          + " characters; the limit is " + MAX_KEY_LENGTH);
+    }
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (c == '\0') {
+        throw new IllegalArgumentException("key '" + printable(key) + "' must not contain NUL");
+      }
+      if (Character.isSurrogate(c)) {
+        boolean paired = Character.isHighSurrogate(c) && i + 1 < key.length()
+            && Character.isLowSurrogate(key.charAt(i + 1));
+        if (!paired) {
+          throw new IllegalArgumentException("key '" + printable(key)
+              + "' must be valid Unicode (unpaired surrogate at index " + i + ")");
+        }
+        i++;
+      }
+    }
+    return key;
+  }
+
+  // a loop, not a regex: this runs on every get and put
+  private static boolean isValidNamespace(String ns) {
+    int n = ns.length();
+    if (n < 1 || n > 64) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = ns.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '_' || c == '.' || c == '-';
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public int compareTo(KvKey o) {
+    int c = namespace.compareTo(o.namespace);
+    return c != 0 ? c : key.compareTo(o.key);
+  }
+
+  static String printable(String s) {
+    StringBuilder sb = new StringBuilder(Math.min(s.length(), 80));
+    for (int i = 0; i < s.length() && i < 80; i++) {
+      char c = s.charAt(i);
+      sb.append(c < 0x20 || c == 0x7f ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+    }
+    return s.length() > 80 ? sb + "..." : sb.toString();
+  }
+}

@@ -1,0 +1,238 @@
+package dev.ren.storage;
+
+import org.jspecify.annotations.Nullable;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Signs and verifies expiring upload and download URLs. The signature is an HMAC-SHA256 over the method, the
+ * key, the content type, the size limit and the expiry, so changing any of them (or the key in the path)
+ * invalidates it. The secret is random per instance unless one is given, so by default URLs do not survive a
+ * restart; give every node the same secret to share URLs across nodes.
+ *
+ * <pre>{@code
+ * Presigner presigner = Presigner.builder().secret(secretBytes).build();   // or Presigner.create()
+ * PresignedUrl put = presigner.generateUploadUrl("a.png", "image/png", 5 << 20, Duration.ofMinutes(10));
+ * }</pre>
+ *
+ * <p>Thread-safety: immutable and thread-safe.
+ */
+public final class Presigner {
+
+  /** Query parameter: expiry in unix seconds. */
+  public static final String EXPIRES = "X-Ren-Expires";
+  /** Query parameter: the signed content type (uploads). */
+  public static final String CONTENT_TYPE = "X-Ren-Content-Type";
+  /** Query parameter: the signed size limit in bytes (uploads). */
+  public static final String SIZE_LIMIT = "X-Ren-Size-Limit";
+  /** Query parameter: the base64url HMAC. */
+  public static final String SIGNATURE = "X-Ren-Signature";
+  /** Longest accepted time to live. */
+  public static final Duration MAX_TTL = Duration.ofDays(7);
+
+  private final byte[] secret;
+  private final Clock clock;
+  private final String basePath;
+
+  private Presigner(Builder b) {
+    this.secret = b.secret != null ? b.secret.clone() : randomSecret();
+    this.clock = b.clock;
+    this.basePath = b.basePath;
+  }
+
+  /** A presigner with a random secret, the system clock and base path {@code /api/storage}. */
+  public static Presigner create() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * A URL for one {@code PUT} of {@code key} with exactly {@code contentType} and at most {@code sizeLimit}
+   * bytes, valid for {@code ttl} (1 s – 7 days).
+   */
+  public PresignedUrl generateUploadUrl(String key, String contentType, long sizeLimit, Duration ttl) {
+    BlobKeys.check(key);
+    String ct = BlobKeys.checkContentType(contentType);
+    if (sizeLimit < 1) {
+      throw new IllegalArgumentException("size limit must be >= 1 byte, was " + sizeLimit);
+    }
+    long expires = expiry(ttl);
+    String sig = sign("PUT", key, ct, sizeLimit, expires);
+    String url = path(key) + "?" + EXPIRES + "=" + expires + "&" + CONTENT_TYPE + "=" + encode(ct) + "&"
+        + SIZE_LIMIT + "=" + sizeLimit + "&" + SIGNATURE + "=" + sig;
+    return new PresignedUrl(url, "PUT", Map.of("Content-Type", ct), ttl.toSeconds(), Instant.ofEpochSecond(expires));
+  }
+
+  /** A URL for {@code GET} of {@code key}, valid for {@code ttl} (1 s – 7 days). */
+  public PresignedUrl generateDownloadUrl(String key, Duration ttl) {
+    BlobKeys.check(key);
+    long expires = expiry(ttl);
+    String sig = sign("GET", key, "", -1, expires);
+    String url = path(key) + "?" + EXPIRES + "=" + expires + "&" + SIGNATURE + "=" + sig;
+    return new PresignedUrl(url, "GET", Map.of(), ttl.toSeconds(), Instant.ofEpochSecond(expires));
+  }
+
+  /** Whether a request carries presign parameters at all (then it must verify, or be refused). */
+  public static boolean isPresigned(Function<String, @Nullable String> params) {
+    return params.apply(SIGNATURE) != null || params.apply(EXPIRES) != null;
+  }
+
+  /** What a verified upload URL allows. */
+  public record UploadGrant(String contentType, long sizeLimit) {}
+
+  /**
+   * Checks a presigned {@code PUT} of {@code key}; {@code params} looks up query parameters.
+   *
+   * @throws PresignException if parameters are missing or malformed, expired, or the signature does not match
+   */
+  public UploadGrant verifyUpload(String key, Function<String, @Nullable String> params) {
+    String ct = require(params, CONTENT_TYPE);
+    long limit = number(params, SIZE_LIMIT);
+    long expires = number(params, EXPIRES);
+    verify("PUT", key, ct, limit, expires, require(params, SIGNATURE));
+    return new UploadGrant(ct, limit);
+  }
+
+  /** Checks a presigned {@code GET} of {@code key}; see {@link #verifyUpload}. */
+  public void verifyDownload(String key, Function<String, @Nullable String> params) {
+    long expires = number(params, EXPIRES);
+    verify("GET", key, "", -1, expires, require(params, SIGNATURE));
+  }
+
+  private void verify(String method, String key, String ct, long limit, long expires, String signature) {
+    byte[] expected = sign(method, key, ct, limit, expires).getBytes(StandardCharsets.US_ASCII);
+    // constant time: the comparison must not reveal how much of a guess was right
+    if (!MessageDigest.isEqual(expected, signature.getBytes(StandardCharsets.US_ASCII))) {
+      throw new PresignException(PresignException.Reason.BAD_SIGNATURE,
+          "the signature does not match this " + method + " of '" + BlobKeys.printable(key) + "'");
+    }
+    if (clock.instant().getEpochSecond() > expires) {
+      throw new PresignException(PresignException.Reason.EXPIRED,
+          "the signed URL expired at " + Instant.ofEpochSecond(expires));
+    }
+  }
+
+  private static String require(Function<String, @Nullable String> params, String name) {
+    String v = params.apply(name);
+    if (v == null || v.isEmpty()) {
+      throw new PresignException(PresignException.Reason.MALFORMED, "signed URL lacks " + name);
+    }
+    return v;
+  }
+
+  private static long number(Function<String, @Nullable String> params, String name) {
+    String v = require(params, name);
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw new PresignException(PresignException.Reason.MALFORMED, name + " must be a number, was '"
+          + BlobKeys.printable(v) + "'");
+    }
+  }
+
+  private long expiry(Duration ttl) {
+    Objects.requireNonNull(ttl, "ttl");
+    if (ttl.compareTo(Duration.ofSeconds(1)) < 0 || ttl.compareTo(MAX_TTL) > 0) {
+      throw new IllegalArgumentException("expiry must be between 1 second and 7 days, was " + ttl.toSeconds()
+          + " s");
+    }
+    return clock.instant().getEpochSecond() + ttl.toSeconds();
+  }
+
+  private String sign(String method, String key, String ct, long limit, long expires) {
+    String input = "ren-presign-v1\n" + method + "\n" + key + "\n" + ct + "\n" + limit + "\n" + expires;
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+      byte[] h = mac.doFinal(input.getBytes(StandardCharsets.UTF_8));
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(h);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is required by every JDK", e);
+    }
+  }
+
+  private String path(String key) {
+    StringBuilder sb = new StringBuilder(basePath);
+    for (String segment : key.split("/", -1)) {
+      sb.append('/').append(encode(segment));
+    }
+    return sb.toString();
+  }
+
+  /** Percent-encodes everything but RFC 3986 unreserved characters. */
+  static String encode(String s) {
+    StringBuilder sb = new StringBuilder();
+    for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+      int c = b & 0xff;
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.'
+          || c == '_' || c == '~') {
+        sb.append((char) c);
+      } else {
+        sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+      }
+    }
+    return sb.toString();
+  }
+
+  private static byte[] randomSecret() {
+    byte[] s = new byte[32];
+    new SecureRandom().nextBytes(s);
+    return s;
+  }
+
+  /**
+   * Configures a {@link Presigner}.
+   *
+   * <p>Thread-safety: not thread-safe; the built presigner is.
+   */
+  public static final class Builder {
+    private byte @Nullable [] secret;
+    private Clock clock = Clock.systemUTC();
+    private String basePath = "/api/storage";
+
+    private Builder() {}
+
+    /** The HMAC secret, at least 32 bytes; random per instance when not set. */
+    public Builder secret(byte[] key) {
+      if (key.length < 32) {
+        throw new IllegalArgumentException("secret must be at least 32 bytes, was " + key.length);
+      }
+      this.secret = key.clone();
+      return this;
+    }
+
+    public Builder clock(Clock c) {
+      this.clock = Objects.requireNonNull(c, "clock");
+      return this;
+    }
+
+    /** Where the storage servlet is mapped, relative to the context ({@code /api/storage} by default). */
+    public Builder basePath(String path) {
+      if (!path.startsWith("/") || path.endsWith("/")) {
+        throw new IllegalArgumentException("base path '" + path + "' must start and not end with '/'");
+      }
+      this.basePath = path;
+      return this;
+    }
+
+    public Presigner build() {
+      return new Presigner(this);
+    }
+  }
+}
