@@ -118,14 +118,39 @@ const todos = (() => {
   let available = true;
   const kvUrl = (key) => `/api/kv/demo/${encodeURIComponent(key)}`;
 
+  const rows = new Map(); // key -> li, reused so a change elsewhere does not rebuild (and unfocus) every row
+
+  function row(key) {
+    let li = rows.get(key);
+    if (!li) {
+      li = el('li', { dataset: { key } },
+        el('input', { type: 'checkbox', class: 'toggle', 'aria-label': 'done',
+          onchange: () => { const t = items.get(key); if (t) save(key, { ...t, done: !t.done }); } }),
+        el('span', { class: 'title' }),
+        el('button', { type: 'button', class: 'delete link', 'aria-label': 'delete', onclick: () => remove(key) }, '✕'));
+      rows.set(key, li);
+    }
+    const t = items.get(key);
+    li.className = t.done ? 'done' : '';
+    $('.toggle', li).checked = !!t.done;
+    const title = String(t.title ?? '');
+    if ($('.title', li).textContent !== title) $('.title', li).textContent = title;
+    return li;
+  }
+
   function render() {
     const sorted = [...items.entries()].sort((a, b) => (a[1].createdAt || 0) - (b[1].createdAt || 0)
       || a[0].localeCompare(b[0]));
-    list.replaceChildren(...sorted.map(([key, t]) => el('li', { class: t.done ? 'done' : '', dataset: { key } },
-      el('input', { type: 'checkbox', class: 'toggle', 'aria-label': 'done', checked: !!t.done,
-        onchange: () => save(key, { ...t, done: !t.done }) }),
-      el('span', { class: 'title' }, String(t.title ?? '')),
-      el('button', { type: 'button', class: 'delete link', 'aria-label': 'delete', onclick: () => remove(key) }, '✕'))));
+    for (const key of [...rows.keys()]) {
+      if (!items.has(key)) {
+        rows.get(key).remove();
+        rows.delete(key);
+      }
+    }
+    sorted.forEach(([key], i) => {
+      const li = row(key);
+      if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null);
+    });
     $('#todo-count').textContent = String(items.size);
   }
 
@@ -364,7 +389,7 @@ const files = (() => {
     try {
       const res = await api('/api/media/transforms/thumbnail', { method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ srcKey, opts: { width: 128, height: 128 } }) });
+        body: JSON.stringify({ srcKey, opts: { size: 128 } }) }); // a 128 x 128 centred crop
       const job = await json(res, 'thumbnail');
       const entry = { box, caption, card, name };
       card.dataset.output = job.output_key;

@@ -3,6 +3,7 @@ package dev.ren.examples.e2e;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -94,7 +95,9 @@ final class Browsers {
   }
 
   static <T> T until(WebDriver w, Duration timeout, Function<WebDriver, T> condition) {
-    return new WebDriverWait(w, timeout, Duration.ofMillis(20)).until(condition);
+    WebDriverWait wait = new WebDriverWait(w, timeout, Duration.ofMillis(20));
+    wait.ignoring(StaleElementReferenceException.class); // a row re-rendered between find and read: look again
+    return wait.until(condition);
   }
 
   /** The todo row whose title is {@code title}, or null. */
