@@ -1,4 +1,5 @@
-// The REN demo app: plain ES modules served from the jar, no build step.
+// The REN demo app: plain ES modules served from the jar, no build step. URLs are relative (./api/...), so the
+// same files work at / (demo server) and under a WAR's context path.
 //
 // One RenClient feeds the app (todos, files, chat); a second one, with the filter box's subscriptions, feeds the
 // event inspector. Every tab has its own client id, so a tab skips the echoes of its own writes (event.src) but
@@ -53,7 +54,7 @@ async function bindingAbsent(res) {
 
 let RenClient;
 try {
-  ({ RenClient } = await import('/api/maravilla/ren/client.js'));
+  ({ RenClient } = await import('./api/maravilla/ren/client.js'));
 } catch (e) {
   const f = $('#fatal');
   f.textContent = 'The REN browser client (/api/maravilla/ren/client.js) could not be loaded: ' + e.message;
@@ -116,7 +117,7 @@ const todos = (() => {
   let loading = null;
   let queued = [];
   let available = true;
-  const kvUrl = (key) => `/api/kv/demo/${encodeURIComponent(key)}`;
+  const kvUrl = (key) => `./api/kv/demo/${encodeURIComponent(key)}`;
 
   const rows = new Map(); // key -> li, reused so a change elsewhere does not rebuild (and unfocus) every row
 
@@ -174,7 +175,7 @@ const todos = (() => {
     for (let page = 0; page < 100; page++) {
       const body = { prefix: 'todo:', limit: 1000 };
       if (cursor) body.cursor = cursor;
-      const res = await api('/api/kv/demo', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      const res = await api('./api/kv/demo', { method: 'POST', headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(body) });
       const r = await json(res, 'list todos');
       for (const x of r.result || []) keys.push(x.name);
@@ -287,11 +288,11 @@ const files = (() => {
   const jobs = new Map(); // output key -> {box, caption}
   const early = new Map(); // output key -> last transform event seen before the job's POST answered
   let refreshTimer = null;
-  const objectUrl = (key) => '/api/storage/' + key.split('/').map(encodeURIComponent).join('/');
+  const objectUrl = (key) => './api/storage/' + key.split('/').map(encodeURIComponent).join('/');
 
   async function load() {
     try {
-      const res = await api('/api/storage?prefix=' + encodeURIComponent('uploads/') + '&limit=100');
+      const res = await api('./api/storage?prefix=' + encodeURIComponent('uploads/') + '&limit=100');
       const list = await json(res, 'list files');
       const rows = (Array.isArray(list) ? list : []).slice().sort((a, b) => (b.lastModified || 0) - (a.lastModified || 0));
       $('#file-list').replaceChildren(...rows.map((f) => el('li', { dataset: { key: f.key } },
@@ -387,7 +388,7 @@ const files = (() => {
     const card = el('figure', { class: 'thumb', dataset: { src: srcKey, status: 'requested' } }, box, caption);
     thumbs.prepend(card);
     try {
-      const res = await api('/api/media/transforms/thumbnail', { method: 'POST',
+      const res = await api('./api/media/transforms/thumbnail', { method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ srcKey, opts: { size: 128 } }) }); // a 128 x 128 centred crop
       const job = await json(res, 'thumbnail');
@@ -458,14 +459,14 @@ const chat = (() => {
 
   async function load() {
     try {
-      const h = await api('/api/realtime/history/chat?after=0&limit=50');
+      const h = await api('./api/realtime/history/chat?after=0&limit=50');
       if (h.status === 404 && !(await bindingAbsent(h))) {
         // the channel keeps no history: fine, live messages only
       } else {
         const body = await json(h, '/api/realtime/history');
         for (const m of body.messages || []) addMessage(m);
       }
-      const p = await json(await api('/api/realtime/presence/chat'), '/api/realtime/presence');
+      const p = await json(await api('./api/realtime/presence/chat'), '/api/realtime/presence');
       members.clear();
       for (const m of p.members || []) members.set(m.userId, m.metadata);
       renderPeople();
@@ -479,7 +480,7 @@ const chat = (() => {
   async function joined() {
     if (!available) return;
     try {
-      await json(await api('/api/realtime/presence/chat/join', { method: 'POST',
+      await json(await api('./api/realtime/presence/chat/join', { method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ userId, metadata: { name } }) }), 'join');
       members.set(userId, { name });
@@ -505,7 +506,7 @@ const chat = (() => {
   addEventListener('pagehide', () => {
     if (!available) return;
     try {
-      fetch('/api/realtime/presence/chat/leave', { method: 'POST', keepalive: true,
+      fetch('./api/realtime/presence/chat/leave', { method: 'POST', keepalive: true,
         headers: { 'Content-Type': 'application/json', 'X-Ren-Client': clientId },
         body: JSON.stringify({ userId }) });
     } catch (e) { /* the stream close covers it */ }
@@ -516,7 +517,7 @@ const chat = (() => {
     nameInput.value = name;
     try { sessionStorage.setItem('renDemoName', name); } catch (e) { /* private mode */ }
     try {
-      await api('/api/realtime/presence/chat/update', { method: 'POST',
+      await api('./api/realtime/presence/chat/update', { method: 'POST',
         headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ userId, metadata: { name } }) });
     } catch (e) { /* the next join carries it */ }
   });
@@ -528,7 +529,7 @@ const chat = (() => {
     if (!text) return;
     input.value = '';
     try {
-      await json(await api('/api/realtime/publish', { method: 'POST',
+      await json(await api('./api/realtime/publish', { method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ channel: 'chat', data: { text, name }, userId }) }), '/api/realtime/publish');
     } catch (err) {
