@@ -282,11 +282,12 @@ public class RenServlet extends HttpServlet {
     }
   }
 
-  private static final SecureRandom RANDOM = new SecureRandom();
+  /** One generator per thread: a shared SecureRandom serialised 1,000 simultaneous stream opens (JFR). */
+  private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(SecureRandom::new);
 
   private static String randomClientId() {
     byte[] b = new byte[12];
-    RANDOM.nextBytes(b);
+    RANDOM.get().nextBytes(b);
     return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b);
   }
 }
