@@ -255,6 +255,11 @@ public final class RenHub implements RenPublisher, AutoCloseable {
     clientListeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
+  /** Stops telling {@code listener} about clients; a no-op if it was not registered. */
+  public void removeClientListener(ClientListener listener) {
+    clientListeners.remove(listener);
+  }
+
   /** Whether the client id has at least one open subscription. */
   public boolean isClientConnected(String clientId) {
     return clientStreams.containsKey(clientId);

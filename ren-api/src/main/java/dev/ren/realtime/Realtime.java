@@ -107,6 +107,7 @@ public final class Realtime implements Closeable {
   private final ScheduledExecutorService scheduler;
   private final boolean ownScheduler;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final StreamTracker streamTracker = new StreamTracker();
 
   /** Channels that had messages; entries are removed (under their own lock) once idle. */
   private final ConcurrentHashMap<String, ChannelState> channels = new ConcurrentHashMap<>();
@@ -140,7 +141,7 @@ public final class Realtime implements Closeable {
       this.scheduler = s;
       this.ownScheduler = true;
     }
-    hub.addClientListener(new StreamTracker());
+    hub.addClientListener(streamTracker);
   }
 
   /** A builder for a {@link Realtime} publishing to {@code hub}. */
@@ -610,6 +611,7 @@ public final class Realtime implements Closeable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    hub.removeClientListener(streamTracker);
     lock.lock();
     try {
       if (sweepTask != null) {

@@ -187,17 +187,7 @@ class RenHubTest {
   void clientListener_firstOpenAndLastClose_areReported() {
     hub = RenHub.create();
     List<String> calls = new ArrayList<>();
-    hub.addClientListener(new ClientListener() {
-      @Override
-      public void clientConnected(String clientId) {
-        calls.add("+" + clientId);
-      }
-
-      @Override
-      public void clientDisconnected(String clientId) {
-        calls.add("-" + clientId);
-      }
-    });
+    hub.addClientListener(listenerOf(calls));
     Subscription a = hub.subscribe(SubscribeRequest.of(RenFilter.all()).withClientId("c1"), () -> { });
     Subscription b = hub.subscribe(SubscribeRequest.of(RenFilter.all()).withClientId("c1"), () -> { });
     assertTrue(hub.isClientConnected("c1"));
@@ -207,6 +197,32 @@ class RenHubTest {
     b.close();
     assertFalse(hub.isClientConnected("c1"));
     assertEquals(List.of("+c1", "-c1"), calls);
+  }
+
+  private static ClientListener listenerOf(List<String> calls) {
+    return new ClientListener() {
+      @Override
+      public void clientConnected(String clientId) {
+        calls.add("+" + clientId);
+      }
+
+      @Override
+      public void clientDisconnected(String clientId) {
+        calls.add("-" + clientId);
+      }
+    };
+  }
+
+  @Test
+  void removeClientListener_stopsNotifications() {
+    hub = RenHub.create();
+    List<String> calls = new ArrayList<>();
+    ClientListener l = listenerOf(calls);
+    hub.addClientListener(l);
+    hub.subscribe(SubscribeRequest.of(RenFilter.all()).withClientId("a"), () -> { }).close();
+    hub.removeClientListener(l);
+    hub.subscribe(SubscribeRequest.of(RenFilter.all()).withClientId("b"), () -> { }).close();
+    assertEquals(List.of("+a", "-a"), calls);
   }
 
   @Test
