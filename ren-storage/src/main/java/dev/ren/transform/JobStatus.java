@@ -2,7 +2,11 @@ package dev.ren.transform;
 
 import java.util.Locale;
 
-/** Where a transform job is; {@link #wire()} is the lowercase name used over HTTP. */
+/**
+ * Where a transform job is; {@link #wire()} is the lowercase name used over HTTP.
+ *
+ * <p>Thread-safety: an enum, immutable.
+ */
 public enum JobStatus {
   PENDING, RUNNING, COMPLETE, FAILED;
 
