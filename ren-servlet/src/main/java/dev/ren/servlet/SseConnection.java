@@ -114,9 +114,16 @@ final class SseConnection implements WriteListener, AsyncListener {
     }
   }
 
-  /** Writes until nothing is due or the socket is not ready. */
+  /**
+   * Writes until nothing is due or the socket is not ready. {@code isReady()} is asked only when there is something
+   * to write: asking right after a flush catches the flush still in flight, and the container then schedules an
+   * {@code onWritePossible} on one of its threads that finds nothing to do.
+   */
   private void writeWhatIsDue() throws IOException {
     while (!closed.get()) {
+      if (!workWaiting()) {
+        return;
+      }
       if (!out.isReady()) {
         Subscription s = subscription;
         if (s != null && s.lagBytes() > maxUnsentBytes) {
