@@ -1,12 +1,7 @@
 package dev.ren.examples.e2e;
 
-import dev.ren.examples.DemoServer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WindowType;
@@ -14,7 +9,6 @@ import org.openqa.selenium.WindowType;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 
 import static dev.ren.examples.e2e.Browsers.awaitReady;
@@ -28,29 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  * holds them while paused and shows them on resume.
  */
 @Tag("e2e")
-class ChatInspectorE2ETest {
-
-  @TempDir
-  Path data;
-
-  private DemoServer demo;
-  private final Browsers browsers = new Browsers();
-
-  @BeforeEach
-  void start() throws Exception {
-    Browsers.requireChromium();
-    demo = new DemoServer(DemoServer.Options.parse("--port", "0", "--host", "127.0.0.1", "--data", data.toString()))
-        .start();
-  }
-
-  @AfterEach
-  void stop(TestInfo info) throws Exception {
-    try {
-      browsers.close(getClass().getSimpleName() + "-" + info.getTestMethod().orElseThrow().getName());
-    } finally {
-      demo.close();
-    }
-  }
+class ChatInspectorE2ETest extends DemoE2ETest {
 
   @Test
   void twoTabs_chatAndPresence_followEachOther() throws Exception {

@@ -1,11 +1,7 @@
 package dev.ren.examples.e2e;
 
-import dev.ren.examples.DemoServer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
@@ -31,32 +27,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * image no larger than 128 x 128, decoded by the browser.
  */
 @Tag("e2e")
-class FileUploadE2ETest {
-
-  @TempDir
-  Path data;
+class FileUploadE2ETest extends DemoE2ETest {
 
   @TempDir
   Path files;
-
-  private DemoServer demo;
-  private final Browsers browsers = new Browsers();
-
-  @BeforeEach
-  void start() throws Exception {
-    Browsers.requireChromium();
-    demo = new DemoServer(DemoServer.Options.parse("--port", "0", "--host", "127.0.0.1", "--data", data.toString()))
-        .start();
-  }
-
-  @AfterEach
-  void stop(TestInfo info) throws Exception {
-    try {
-      browsers.close(getClass().getSimpleName() + "-" + info.getTestMethod().orElseThrow().getName());
-    } finally {
-      demo.close();
-    }
-  }
 
   @Test
   void uploadImage_thumbnailJobCompletes_thumbnailShown() throws Exception {

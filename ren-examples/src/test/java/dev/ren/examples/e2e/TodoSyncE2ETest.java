@@ -1,18 +1,12 @@
 package dev.ren.examples.e2e;
 
-import dev.ren.examples.DemoServer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.WindowType;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -30,31 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
  * window's own writes are not doubled by their echo.
  */
 @Tag("e2e")
-class TodoSyncE2ETest {
+class TodoSyncE2ETest extends DemoE2ETest {
 
   private static final Duration ONE_SECOND = Duration.ofSeconds(1);
-
-  @TempDir
-  Path data;
-
-  private DemoServer demo;
-  private final Browsers browsers = new Browsers();
-
-  @BeforeEach
-  void start() throws Exception {
-    Browsers.requireChromium();
-    demo = new DemoServer(DemoServer.Options.parse("--port", "0", "--host", "127.0.0.1", "--data", data.toString()))
-        .start();
-  }
-
-  @AfterEach
-  void stop(TestInfo info) throws Exception {
-    try {
-      browsers.close(getClass().getSimpleName() + "-" + info.getTestMethod().orElseThrow().getName());
-    } finally {
-      demo.close();
-    }
-  }
 
   @Test
   void twoWindows_addCompleteDelete_otherWindowFollowsWithinOneSecond() throws Exception {
