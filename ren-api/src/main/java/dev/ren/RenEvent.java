@@ -54,11 +54,11 @@ public record RenEvent(
     Objects.requireNonNull(t, "t (event type) is required");
     Objects.requireNonNull(r, "r (domain) is required");
     if (!TYPE.matcher(t).matches()) {
-      throw new IllegalArgumentException("event type '" + printable(t)
+      throw new IllegalArgumentException("event type '" + Printable.of(t)
           + "' must be <domain>.<name> made of [a-z0-9_-] segments separated by dots (at most 160 characters)");
     }
     if (!DOMAIN.matcher(r).matches()) {
-      throw new IllegalArgumentException("domain '" + printable(r) + "' must match [a-z0-9_-]{1,32}");
+      throw new IllegalArgumentException("domain '" + Printable.of(r) + "' must match [a-z0-9_-]{1,32}");
     }
     if (!t.startsWith(r) || t.charAt(r.length()) != '.') {
       throw new IllegalArgumentException("event type '" + t + "' must start with its domain '" + r + ".'");
@@ -182,19 +182,6 @@ public record RenEvent(
       throw new IllegalArgumentException(what + " is required");
     }
     return value;
-  }
-
-  static String printable(String s) {
-    StringBuilder sb = new StringBuilder(Math.min(s.length(), 80));
-    for (int i = 0; i < s.length() && i < 80; i++) {
-      char c = s.charAt(i);
-      if (c < 0x20 || c == 0x7f) {
-        sb.append(String.format("\\u%04x", (int) c));
-      } else {
-        sb.append(c);
-      }
-    }
-    return s.length() > 80 ? sb + "..." : sb.toString();
   }
 
   /**

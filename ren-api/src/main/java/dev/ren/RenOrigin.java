@@ -52,7 +52,7 @@ public final class RenOrigin {
   /** Throws unless {@code id} is a valid client id. */
   public static String checkClientId(String id) {
     if (!isValidClientId(id)) {
-      throw new IllegalArgumentException("client id '" + RenEvent.printable(String.valueOf(id))
+      throw new IllegalArgumentException("client id '" + Printable.of(String.valueOf(id))
           + "' must match [A-Za-z0-9_-]{1,64}");
     }
     return id;

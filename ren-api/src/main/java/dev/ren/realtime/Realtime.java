@@ -1,5 +1,6 @@
 package dev.ren.realtime;
 
+import dev.ren.Printable;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -639,7 +640,7 @@ public final class Realtime implements Closeable {
       throw new IllegalArgumentException("channel is required");
     }
     if (!isValidChannel(channel)) {
-      throw new IllegalArgumentException("channel '" + printable(channel) + "' must match [A-Za-z0-9_.:-]{1,128}");
+      throw new IllegalArgumentException("channel '" + Printable.of(channel) + "' must match [A-Za-z0-9_.:-]{1,128}");
     }
     return channel;
   }
@@ -654,7 +655,7 @@ public final class Realtime implements Closeable {
     }
     for (int i = 0; i < userId.length(); i++) {
       if (Character.isISOControl(userId.charAt(i))) {
-        throw new IllegalArgumentException("userId '" + printable(userId) + "' must not contain control characters");
+        throw new IllegalArgumentException("userId '" + Printable.of(userId) + "' must not contain control characters");
       }
     }
     return userId;
@@ -685,15 +686,6 @@ public final class Realtime implements Closeable {
       }
     }
     return 0;
-  }
-
-  private static String printable(String s) {
-    StringBuilder sb = new StringBuilder(Math.min(s.length(), 80));
-    for (int i = 0; i < s.length() && i < 80; i++) {
-      char c = s.charAt(i);
-      sb.append(c < 0x20 || c == 0x7f ? String.format("\\u%04x", (int) c) : String.valueOf(c));
-    }
-    return s.length() > 80 ? sb + "..." : sb.toString();
   }
 
   // ------------------------------------------------------------------------------------------------ state
@@ -794,7 +786,7 @@ public final class Realtime implements Closeable {
     public Builder history(String pattern, int messages) {
       Objects.requireNonNull(pattern, "pattern");
       if (!HISTORY_PATTERN.matcher(pattern).matches()) {
-        throw new IllegalArgumentException("history pattern '" + printable(pattern)
+        throw new IllegalArgumentException("history pattern '" + Printable.of(pattern)
             + "' must match [A-Za-z0-9_.:*-]{1,128}");
       }
       if (messages < 1 || messages > 100_000) {

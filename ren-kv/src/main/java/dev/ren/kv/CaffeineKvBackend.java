@@ -1,5 +1,6 @@
 package dev.ren.kv;
 
+import dev.ren.Printable;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -164,7 +165,7 @@ final class CaffeineKvBackend implements KvBackend {
 
   static String decodeCursor(String cursor) {
     if (!cursor.startsWith(CURSOR_PREFIX) || cursor.length() > 1024) {
-      throw new IllegalArgumentException("cursor '" + KvKey.printable(cursor)
+      throw new IllegalArgumentException("cursor '" + Printable.of(cursor)
           + "' is not a cursor returned by a previous list call");
     }
     try {
@@ -172,7 +173,7 @@ final class CaffeineKvBackend implements KvBackend {
           StandardCharsets.UTF_8);
       return KvKey.checkKey(key);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("cursor '" + KvKey.printable(cursor)
+      throw new IllegalArgumentException("cursor '" + Printable.of(cursor)
           + "' is not a cursor returned by a previous list call", e);
     }
   }

@@ -1,5 +1,7 @@
 package dev.ren.kv;
 
+import dev.ren.Printable;
+
 import java.util.Objects;
 
 /**
@@ -40,7 +42,7 @@ public record KvKey(String namespace, String key) implements Comparable<KvKey> {
   public static String checkNamespace(String namespace) {
     Objects.requireNonNull(namespace, "namespace");
     if (!isValidNamespace(namespace)) {
-      throw new IllegalArgumentException("namespace '" + printable(namespace)
+      throw new IllegalArgumentException("namespace '" + Printable.of(namespace)
           + "' must match [A-Za-z0-9_.-]{1,64}");
     }
     return namespace;
@@ -57,19 +59,19 @@ public record KvKey(String namespace, String key) implements Comparable<KvKey> {
       throw new IllegalArgumentException("key must not be empty");
     }
     if (key.length() > MAX_KEY_LENGTH) {
-      throw new IllegalArgumentException("key '" + printable(key) + "' is " + key.length()
+      throw new IllegalArgumentException("key '" + Printable.of(key) + "' is " + key.length()
           + " characters; the limit is " + MAX_KEY_LENGTH);
     }
     for (int i = 0; i < key.length(); i++) {
       char c = key.charAt(i);
       if (c == '\0') {
-        throw new IllegalArgumentException("key '" + printable(key) + "' must not contain NUL");
+        throw new IllegalArgumentException("key '" + Printable.of(key) + "' must not contain NUL");
       }
       if (Character.isSurrogate(c)) {
         boolean paired = Character.isHighSurrogate(c) && i + 1 < key.length()
             && Character.isLowSurrogate(key.charAt(i + 1));
         if (!paired) {
-          throw new IllegalArgumentException("key '" + printable(key)
+          throw new IllegalArgumentException("key '" + Printable.of(key)
               + "' must be valid Unicode (unpaired surrogate at index " + i + ")");
         }
         i++;
@@ -99,14 +101,5 @@ public record KvKey(String namespace, String key) implements Comparable<KvKey> {
   public int compareTo(KvKey o) {
     int c = namespace.compareTo(o.namespace);
     return c != 0 ? c : key.compareTo(o.key);
-  }
-
-  static String printable(String s) {
-    StringBuilder sb = new StringBuilder(Math.min(s.length(), 80));
-    for (int i = 0; i < s.length() && i < 80; i++) {
-      char c = s.charAt(i);
-      sb.append(c < 0x20 || c == 0x7f ? String.format("\\u%04x", (int) c) : String.valueOf(c));
-    }
-    return s.length() > 80 ? sb + "..." : sb.toString();
   }
 }

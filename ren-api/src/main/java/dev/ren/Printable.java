@@ -1,0 +1,28 @@
+package dev.ren;
+
+/**
+ * Quoting untrusted input in exception messages: control characters become {@code \\uXXXX} and long values are cut
+ * at 80 characters, so a hostile key or id can neither forge log lines nor flood them.
+ *
+ * <p>Thread-safety: stateless.
+ */
+public final class Printable {
+
+  private static final int MAX = 80;
+
+  private Printable() {}
+
+  /** {@code s} with control characters escaped, cut to 80 characters (then followed by "..."). */
+  public static String of(String s) {
+    StringBuilder sb = new StringBuilder(Math.min(s.length(), MAX));
+    for (int i = 0; i < s.length() && i < MAX; i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        sb.append(String.format("\\u%04x", (int) c));
+      } else {
+        sb.append(c);
+      }
+    }
+    return s.length() > MAX ? sb + "..." : sb.toString();
+  }
+}
