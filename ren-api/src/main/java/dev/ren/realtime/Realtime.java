@@ -1,10 +1,10 @@
 package dev.ren.realtime;
 
-import dev.ren.Printable;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.ren.EventTypes;
+import dev.ren.Printable;
 import dev.ren.RenEvent;
 import dev.ren.RenOrigin;
 import dev.ren.hub.ClientListener;

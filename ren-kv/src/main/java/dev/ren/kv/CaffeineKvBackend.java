@@ -1,6 +1,5 @@
 package dev.ren.kv;
 
-import dev.ren.Printable;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -8,6 +7,7 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.ren.Printable;
 import org.jspecify.annotations.Nullable;
 
 import java.lang.System.Logger.Level;
