@@ -2,7 +2,8 @@
 # REN load benchmark: builds REN's load server and the two peers, then runs scenarios side by side.
 #   ren-bench/run.sh all [--quick]          whole suite (fanout, latency, idle, slow, mutation)
 #   ren-bench/run.sh fanout [--quick]       one scenario (comma-separate several)
-#   options: --systems ren,spring,jetty  --threads N (client selector threads, default 1)
+#   options: --systems ren,spring,jetty,raw (raw = bare NIO floor)  --threads N (client selector threads, default 1)
+#            --jfr  --async-profiler /path/libasyncProfiler.so (collapsed CPU stacks per system under target/bench-logs)
 #            --subscribers N  --idle N  --seconds S  --no-build
 # Results: ren-bench/results/<date>.{md,csv,png} and results/latest.md. Not part of `mvn verify`.
 set -euo pipefail

@@ -67,6 +67,8 @@ public final class RenHub implements RenPublisher, AutoCloseable {
 
   private final Thread dispatcher;
   private volatile boolean dispatcherParked;
+  /** A listener joined behind the head: the dispatcher makes one more pass even if the head did not move. */
+  private volatile boolean rescan;
   private volatile boolean closed;
 
   private RenHub(Builder b) {
@@ -162,7 +164,8 @@ public final class RenHub implements RenPublisher, AutoCloseable {
     }
     oldestHeld = oldest;
     head = idx;
-    if (dispatcherParked) {
+    // with no subscription there is nobody to tell; one opening now sees this head itself (subscribe, listen)
+    if (dispatcherParked && !subscriptions.isEmpty()) {
       LockSupport.unpark(dispatcher);
     }
   }
@@ -240,6 +243,10 @@ public final class RenHub implements RenPublisher, AutoCloseable {
       position(s, null);
       holder[0] = s;
       subscriptions.add(s);
+      if (s.hasMore()) { // published between positioning and adding: the dispatcher may have passed it by
+        rescan = true;
+        LockSupport.unpark(dispatcher);
+      }
       return s;
     }
   }
@@ -397,18 +404,19 @@ public final class RenHub implements RenPublisher, AutoCloseable {
     long seen = -1;
     while (!closed) {
       long h = head;
-      for (int spin = 0; h == seen && spin < 64; spin++) {
+      for (int spin = 0; h == seen && !rescan && spin < 64; spin++) {
         Thread.onSpinWait(); // a burst of publishes usually continues: avoid a park/unpark per event
         h = head;
       }
-      if (h == seen) {
+      if (h == seen && !rescan) {
         dispatcherParked = true;
-        if (head == seen && !closed) {
+        if (head == seen && !rescan && !closed) {
           LockSupport.parkNanos(this, 100_000_000L);
         }
         dispatcherParked = false;
         continue;
       }
+      rescan = false;
       seen = h;
       for (HubSubscription s : subscriptions) {
         if (s.behind(h)) {

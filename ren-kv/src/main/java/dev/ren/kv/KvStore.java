@@ -103,8 +103,9 @@ public interface KvStore extends AutoCloseable {
     }
 
     /**
-     * Runs cache maintenance and removal notifications (Caffeine backend); {@code ForkJoinPool.commonPool()} by
-     * default. Tests pass {@code Runnable::run} for determinism.
+     * Runs cache maintenance and removal notifications (Caffeine backend). By default they run on the thread that
+     * caused them (a put, a read, or the expiry scheduler's thread), which costs a put far less than handing each
+     * notice to a pool; {@code kv.expired} and {@code kv.evicted} may then be published on a caller's thread.
      */
     public Builder executor(Executor executor) {
       check(this.executor == null, "executor", this.executor);

@@ -55,12 +55,12 @@ final class Engine implements AutoCloseable {
     }
   }
 
-  /** Opens {@code n} keep-alive connections that PUT {@code /api/kv/{ns}/k<i>} while {@link #puts} is on. */
-  void openPuts(InetSocketAddress addr, String ns, int n) {
+  /** Opens {@code n} keep-alive connections that PUT {@code <base>/{ns}/k<i>} while {@link #puts} is on. */
+  void openPuts(InetSocketAddress addr, String base, String ns, int n) {
     for (int i = 0; i < n; i++) {
       Loop l = loops[i % loops.length];
       Conn c = new Conn(true, addr, null, false);
-      c.putPrefix = "PUT /api/kv/" + ns + "/c" + i + "-k";
+      c.putPrefix = "PUT " + base + "/" + ns + "/c" + i + "-k";
       c.host = addr.getHostString() + ":" + addr.getPort();
       l.submit(() -> l.toOpen.add(c));
     }
@@ -73,6 +73,10 @@ final class Engine implements AutoCloseable {
         l.submit(l::kickPuts);
       }
     }
+  }
+
+  boolean putsOn() {
+    return putsActive;
   }
 
   void recording(boolean on) {

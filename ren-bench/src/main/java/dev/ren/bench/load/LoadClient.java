@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  *   ren-bench/run.sh fanout --quick # one scenario, short durations
  * </pre>
  *
- * Scenarios: {@code fanout} (a), {@code latency} (b), {@code idle} (c), {@code slow} (d), {@code mutation} (e).
+ * Scenarios: {@code fanout} (a), {@code latency} (b), {@code sweep} ((b) at 10 to 1,000 streams), {@code idle} (c),
+ * {@code slow} (d), {@code mutation} (e).
  *
  * <p>Thread-safety: a program, single-threaded apart from the engine's loops.
  */
@@ -42,10 +43,11 @@ public final class LoadClient {
 
   // options
   boolean quick;
-  List<String> scenarios = List.of("fanout", "latency", "idle", "slow", "mutation");
-  List<String> systemNames = List.of("ren", "spring", "jetty");
+  List<String> scenarios = List.of("fanout", "latency", "sweep", "idle", "slow", "mutation");
+  List<String> systemNames = List.of("ren", "spring", "jetty", "raw");
   int threads = 1;
   int subscribers = 1000;
+  List<Integer> sweepCounts = List.of(10, 100, 300, 1000); // ascending
   int size = 200;
   int idleConns = 19_500;
   double fanoutSeconds = 30;
@@ -53,6 +55,7 @@ public final class LoadClient {
   double idleHoldSeconds = 16; // past one 15 s heartbeat
   double mutationSeconds = 10;
   boolean jfr;
+  String profiler; // path of libasyncProfiler.so, or null
   String currentScenario = "";
   double warmSeconds = 3;
   int putConns = 32;
@@ -78,9 +81,11 @@ public final class LoadClient {
       switch (a) {
         case "--quick" -> quick = true;
         case "--jfr" -> jfr = true;
+        case "--async-profiler" -> profiler = args[++i];
         case "--systems" -> systemNames = Arrays.asList(args[++i].split(","));
         case "--threads" -> threads = Integer.parseInt(args[++i]);
         case "--subscribers" -> subscribers = Integer.parseInt(args[++i]);
+        case "--sweep" -> sweepCounts = Arrays.stream(args[++i].split(",")).map(Integer::valueOf).toList();
         case "--idle" -> idleConns = Integer.parseInt(args[++i]);
         case "--seconds" -> {
           double s = Double.parseDouble(args[++i]);
@@ -126,6 +131,9 @@ public final class LoadClient {
             "--server.port=18082")));
     all.put("jetty", new Sys("jetty", "Jetty EventSourceServlet", 18083, "/sse",
         cmd(java, "-jar", benchDir.resolve("peers/jetty-sse/target/jetty-sse-peer.jar").toString(), "18083")));
+    all.put("raw", new Sys("raw", "raw NIO floor", 18084, "/sse",
+        cmd(java, "-cp", benchDir.resolve("target/benchmarks.jar").toString(), "dev.ren.bench.load.RawNioServer",
+            "18084")));
     for (String n : systemNames) {
       Sys s = all.get(n);
       if (s == null) {
@@ -140,6 +148,9 @@ public final class LoadClient {
         if (sc.equals("mutation") && !s.name.equals("ren")) {
           continue; // the mutation path is REN's own
         }
+        if (sc.equals("idle") && s.name.equals("raw")) {
+          continue; // the floor has no heartbeats: it measures the write path only
+        }
         System.out.printf(Locale.ROOT, "%n=== %s / %s ===%n", sc, s.label);
         currentScenario = sc;
         Process p = start(s);
@@ -152,6 +163,7 @@ public final class LoadClient {
             case "idle" -> idle(s, p);
             case "slow" -> latency(s, p, "slow", 20);
             case "mutation" -> mutation(s, p);
+            case "sweep" -> sweep(s, p);
             default -> throw new IllegalArgumentException("unknown scenario " + sc);
           }
         } catch (Exception e) {
@@ -235,6 +247,8 @@ public final class LoadClient {
       // percentiles cover only what arrived: a system far below 100 % has an unbounded, growing queue behind them
       add(sc, s, "delivered share", Math.min(100, w.deliveries / w.seconds / (100.0 * healthy) * 100), "%");
       add(sc, s, "server CPU", w.serverCpuNs / 1e9 / w.seconds, "cores");
+      add(sc, s, "server CPU per delivery", w.serverCpuNs / 1000.0 / Math.max(1, w.deliveries), "µs");
+      add(sc, s, "client CPU", w.clientCpuNs / 1e9 / w.seconds, "cores");
       if (stalledEvery > 0) {
         long heap1 = heapAfterGc(s);
         add(sc, s, "heap after GC, start", heap0 / 1048576.0, "MiB");
@@ -243,6 +257,37 @@ public final class LoadClient {
         add(sc, s, "streams dropped", e.closedByPeer() + e.failures(), "");
         System.out.println("  heap samples (MiB): " + heapSamples.stream().map(x -> String.format(Locale.ROOT,
             "%.0f", x / 1048576.0)).toList());
+      }
+    }
+  }
+
+  /**
+   * (b) at growing numbers of streams, one server process: where the latency targets hold and how the floor moves.
+   * Streams are added between steps, never closed (a server notices a vanished idle stream only at its next write).
+   */
+  void sweep(Sys s, Process p) throws Exception {
+    double seconds = Math.max(5, latencySeconds / 2);
+    try (Engine e = new Engine(threads)) {
+      int open = 0;
+      for (int n : sweepCounts) {
+        connect(e, s, n - open, 0);
+        open = n;
+        control(s, "publish", "rate=100&seconds=" + (warmSeconds + seconds + 5) + "&size=" + size);
+        sleep(warmSeconds);
+        e.histogram(true);
+        Window w = new Window(e, p);
+        e.recording(true);
+        sleep(seconds);
+        w.end();
+        e.recording(false);
+        LogHistogram h = e.histogram(false);
+        control(s, "stop", "");
+        add("sweep", s, "p50 at " + n + " streams", h.quantile(0.5) / 1000.0, "ms");
+        add("sweep", s, "p99 at " + n + " streams", h.quantile(0.99) / 1000.0, "ms");
+        add("sweep", s, "server CPU at " + n + " streams", w.serverCpuNs / 1e9 / w.seconds, "cores");
+        add("sweep", s, "delivered share at " + n + " streams",
+            Math.min(100, w.deliveries / w.seconds / (100.0 * n) * 100), "%");
+        sleep(1); // let queued sends of a blocking peer finish before the next step
       }
     }
   }
@@ -283,41 +328,69 @@ public final class LoadClient {
 
   void mutation(Sys s, Process p) throws Exception {
     InetSocketAddress addr = new InetSocketAddress("127.0.0.1", s.port);
-    // PUTs get their own selector thread so that reading 1,000 streams does not delay their answers
-    try (Engine e = new Engine(1); Engine subs = new Engine(threads)) {
-      e.openPuts(addr, "bench", putConns);
-      waitFor(() -> e.putReady() >= putConns, 30_000, "put connections");
-      e.puts(true);
-      sleep(warmSeconds);
-      double without = putRate(e, p, s, "without subscribers");
-      e.puts(false);
-      sleep(0.5);
+    // PUTs get their own selector thread so that reading 1,000 streams does not delay their answers.
+    // "quiet" PUTs go to the same KV servlet over a store whose publisher drops every event: the PUT's own cost.
+    try (Engine e = new Engine(1); Engine quiet = new Engine(1); Engine subs = new Engine(threads)) {
+      e.openPuts(addr, "/api/kv", "bench", putConns);
+      quiet.openPuts(addr, "/api/kv-quiet", "bench", putConns);
+      waitFor(() -> e.putReady() >= putConns && quiet.putReady() >= putConns, 30_000, "put connections");
+      for (Engine x : List.of(e, quiet)) { // the JIT compiles both paths before either is measured
+        x.puts(true);
+        sleep(warmSeconds);
+        x.puts(false);
+        sleep(0.2);
+      }
+      // alternate the two in short windows so that drift on the shared machine hits both alike
+      double[] on = new double[3];
+      double[] off = new double[3];
+      for (int round = 0; round < 4; round++) {
+        putWindow(round % 2 == 0 ? e : quiet, p, mutationSeconds / 4, round % 2 == 0 ? on : off);
+        putWindow(round % 2 == 0 ? quiet : e, p, mutationSeconds / 4, round % 2 == 0 ? off : on);
+      }
+      double without = on[0] / on[1];
+      add("mutation", s, "puts/s with emitting off", off[0] / off[1], "1/s");
+      add("mutation", s, "server CPU with emitting off", off[2] / off[1], "cores");
+      add("mutation", s, "puts/s without subscribers", without, "1/s");
+      add("mutation", s, "server CPU without subscribers", on[2] / on[1], "cores");
+      add("mutation", s, "emitting cost with no subscriber", (1 - without / (off[0] / off[1])) * 100, "%");
       connect(subs, s, subscribers, 0, "/api/maravilla/ren?s=kv");
       long ev0 = subs.otherEvents();
       long cut0 = subs.closedByPeer();
       e.puts(true);
       sleep(1);
-      double with = putRate(e, p, s, "with " + subscribers + " subscribers");
+      double[] with = new double[3];
+      putWindow(e, p, mutationSeconds, with);
       long ev1 = subs.otherEvents();
       e.puts(false);
+      add("mutation", s, "puts/s with " + subscribers + " subscribers", with[0] / with[1], "1/s");
+      add("mutation", s, "server CPU with " + subscribers + " subscribers", with[2] / with[1], "cores");
       // REN never blocks a publisher: a stream that cannot keep up with the write rate is cut off (slow reader)
       add("mutation", s, "streams cut during the phase", subs.closedByPeer() - cut0, "");
-      add("mutation", s, "kv.put deliveries/s", (ev1 - ev0) / mutationSeconds, "1/s");
-      add("mutation", s, "throughput kept", with / without * 100, "%");
-      add("mutation", s, "put errors", e.putErrors(), "");
+      add("mutation", s, "kv.put deliveries/s", (ev1 - ev0) / with[1], "1/s");
+      add("mutation", s, "throughput kept", with[0] / with[1] / without * 100, "%");
+      add("mutation", s, "put errors", e.putErrors() + quiet.putErrors(), "");
     }
   }
 
-  private double putRate(Engine e, Process p, Sys s, String label) throws IOException {
+  /** Runs {@code e}'s PUTs for a window; adds puts, seconds and server CPU core-seconds to {@code acc}. */
+  private void putWindow(Engine e, Process p, double seconds, double[] acc) throws IOException {
+    boolean wasOn = e.putsOn();
+    if (!wasOn) {
+      e.puts(true);
+      sleep(0.5);
+    }
     Window w = new Window(e, p);
     long p0 = e.putsDone();
-    sleep(mutationSeconds);
+    sleep(seconds);
     long p1 = e.putsDone();
     w.end();
-    double rate = (p1 - p0) / w.seconds;
-    add("mutation", s, "puts/s " + label, rate, "1/s");
-    add("mutation", s, "server CPU " + label, w.serverCpuNs / 1e9 / w.seconds, "cores");
-    return rate;
+    if (!wasOn) {
+      e.puts(false);
+      sleep(0.2);
+    }
+    acc[0] += p1 - p0;
+    acc[1] += w.seconds;
+    acc[2] += w.serverCpuNs / 1e9;
   }
 
   // ------------------------------------------------------------------------------------------------ helpers
@@ -374,7 +447,7 @@ public final class LoadClient {
       throw new IOException("only " + (e.ready() - before) + " of " + n + " streams opened; failures "
           + e.failures() + ", closed " + e.closedByPeer());
     }
-    long target = n;
+    long target = e.ready(); // every stream this engine holds, from earlier calls too
     waitFor(() -> {
       try {
         return jsonLong(control(s, "status", ""), "subscribers") >= target;
@@ -412,6 +485,10 @@ public final class LoadClient {
     if (jfr) { // profiling run: the same recording settings for every system
       cmd.add(1, "-XX:StartFlightRecording=settings=profile,filename="
           + logDir.toAbsolutePath().resolve(s.name + "-" + currentScenario + ".jfr"));
+    }
+    if (profiler != null) { // wall-clock-free CPU profile (itimer: works where perf events are not available)
+      cmd.add(1, "-agentpath:" + profiler + "=start,event=itimer,interval=1ms,file="
+          + logDir.toAbsolutePath().resolve(s.name + "-" + currentScenario + "-cpu.collapsed"));
     }
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve(s.name + ".log").toFile()));

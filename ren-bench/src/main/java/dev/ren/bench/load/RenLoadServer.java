@@ -37,7 +37,8 @@ import java.util.function.Predicate;
  * with {@link RenServlet} at {@code /api/maravilla/ren}, the shared control endpoint {@code /bench/<op>}
  * ({@link PeerKit}), and the KV mutation path {@code PUT /api/kv/{ns}/{key}}.
  *
- * <p>{@code /api/kv/*} is the real KV binding ({@link KvServlet} over {@code KvStore.inMemory(hub)}).
+ * <p>{@code /api/kv/*} is the real KV binding ({@link KvServlet} over {@code KvStore.inMemory(hub)});
+ * {@code /api/kv-quiet/*} is the same binding over a store whose publisher drops every event.
  *
  * <p>"Publish as fast as the server accepts" (rate 0): REN's publish never blocks (a slow subscriber is cut off
  * instead), so the publisher keeps at most {@link #WINDOW} events ahead of the slowest stream, measured with a
@@ -154,6 +155,9 @@ public final class RenLoadServer {
     }), "/bench/*");
     KvStore kv = KvStore.inMemory(hub);
     ctx.addServlet(new ServletHolder(new KvServlet(kv)), "/api/kv/*");
+    // the same binding over a store that emits nothing: the mutation path's own cost, for (e)
+    KvStore quiet = KvStore.inMemory(event -> "");
+    ctx.addServlet(new ServletHolder(new KvServlet(quiet)), "/api/kv-quiet/*");
     server.setHandler(ctx);
     server.start();
     System.out.println("REN load server on " + port);
