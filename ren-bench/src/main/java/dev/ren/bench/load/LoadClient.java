@@ -87,6 +87,7 @@ public final class LoadClient {
         case "--subscribers" -> subscribers = Integer.parseInt(args[++i]);
         case "--sweep" -> sweepCounts = Arrays.stream(args[++i].split(",")).map(Integer::valueOf).toList();
         case "--idle" -> idleConns = Integer.parseInt(args[++i]);
+        case "--warm" -> warmSeconds = Double.parseDouble(args[++i]);
         case "--seconds" -> {
           double s = Double.parseDouble(args[++i]);
           fanoutSeconds = s;
@@ -271,10 +272,15 @@ public final class LoadClient {
       int open = 0;
       for (int n : sweepCounts) {
         connect(e, s, n - open, 0);
-        double warm = open == 0 ? warmSeconds + 5 : warmSeconds; // the first step also warms up the JIT
+        if (open == 0) { // warm the JIT first: 1,000 events/s to the first streams, then a pause to drain
+          control(s, "publish", "rate=1000&seconds=" + (warmSeconds + 5) + "&size=" + size);
+          sleep(warmSeconds + 5);
+          control(s, "stop", "");
+          sleep(1);
+        }
         open = n;
-        control(s, "publish", "rate=100&seconds=" + (warm + seconds + 5) + "&size=" + size);
-        sleep(warm);
+        control(s, "publish", "rate=100&seconds=" + (warmSeconds + seconds + 5) + "&size=" + size);
+        sleep(warmSeconds);
         e.histogram(true);
         Window w = new Window(e, p);
         e.recording(true);

@@ -46,7 +46,7 @@ public final class RawNioServer {
   static final class Stream {
     final SocketChannel ch;
     final Queue<ByteBuffer> queue = new ArrayDeque<>();
-    int queued;
+    volatile int queued; // written under the instance lock, read by the pacing loop without it
     volatile boolean closed;
 
     Stream(SocketChannel ch) {
