@@ -4,7 +4,8 @@
 #   ren-bench/run.sh fanout [--quick]       one scenario (comma-separate several)
 #   options: --systems ren,spring,jetty,raw (raw = bare NIO floor)  --threads N (client selector threads, default 1)
 #            --jfr  --async-profiler /path/libasyncProfiler.so (collapsed CPU stacks per system under target/bench-logs)
-#            --subscribers N  --idle N  --seconds S  --no-build
+#            --subscribers N  --idle N  --seconds S  --warm S  --sweep 10,100,300,1000  --no-build
+#            --replot results/<date>.csv   (redraw that run's PNG from its CSV)
 # Results: ren-bench/results/<date>.{md,csv,png} and results/latest.md. Not part of `mvn verify`.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -56,6 +56,7 @@ public final class LoadClient {
   double mutationSeconds = 10;
   boolean jfr;
   String profiler; // path of libasyncProfiler.so, or null
+  Path replot; // a results CSV whose chart to redraw, or null
   String currentScenario = "";
   double warmSeconds = 3;
   int putConns = 32;
@@ -88,6 +89,7 @@ public final class LoadClient {
         case "--sweep" -> sweepCounts = Arrays.stream(args[++i].split(",")).map(Integer::valueOf).toList();
         case "--idle" -> idleConns = Integer.parseInt(args[++i]);
         case "--warm" -> warmSeconds = Double.parseDouble(args[++i]);
+        case "--replot" -> replot = Path.of(args[++i]);
         case "--seconds" -> {
           double s = Double.parseDouble(args[++i]);
           fanoutSeconds = s;
@@ -135,6 +137,23 @@ public final class LoadClient {
     all.put("raw", new Sys("raw", "raw NIO floor", 18084, "/sse",
         cmd(java, "-cp", benchDir.resolve("target/benchmarks.jar").toString(), "dev.ren.bench.load.RawNioServer",
             "18084")));
+    if (replot != null) { // redraw a past run's chart from its CSV (after a change to the chart)
+      List<String> lines = Files.readAllLines(replot);
+      Pattern row = Pattern.compile("([^,]*),([^,]*),\"((?:[^\"]|\"\")*)\",([^,]*),(.*)"); // as Report writes
+      for (String l : lines.subList(1, lines.size())) {
+        Matcher m = row.matcher(l);
+        if (!m.matches()) {
+          throw new IllegalArgumentException("not a results row: " + l);
+        }
+        results.add(new Result(m.group(1), m.group(2), m.group(3).replace("\"\"", "\""),
+            Double.parseDouble(m.group(4)), m.group(5)));
+        systems.putIfAbsent(m.group(2), all.get(m.group(2)));
+      }
+      String name = replot.getFileName().toString().replaceFirst("\\.csv$", ".png");
+      Report.chart(this, replot.resolveSibling(name));
+      System.out.println("redrawn " + replot.resolveSibling(name));
+      return;
+    }
     for (String n : systemNames) {
       Sys s = all.get(n);
       if (s == null) {

@@ -270,7 +270,8 @@ final class Report {
 
   // ------------------------------------------------------------------------------------------------ chart
 
-  private static final Color[] COLORS = {new Color(0x2E7D32), new Color(0x1565C0), new Color(0xEF6C00)};
+  private static final Color[] COLORS = {new Color(0x2E7D32), new Color(0x1565C0), new Color(0xEF6C00),
+      new Color(0x757575)};
 
   static void chart(LoadClient c, Path file) throws IOException {
     List<String> systems = new ArrayList<>(c.systems.keySet());
