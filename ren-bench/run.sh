@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # REN load benchmark: builds REN's load server and the two peers, then runs scenarios side by side.
-#   ren-bench/run.sh all [--quick]          whole suite (fanout, latency, idle, slow, mutation)
+#   ren-bench/run.sh all [--quick]          whole suite (fanout, latency, sweep, idle, slow, mutation)
 #   ren-bench/run.sh fanout [--quick]       one scenario (comma-separate several)
 #   options: --systems ren,spring,jetty,raw (raw = bare NIO floor)  --threads N (client selector threads, default 1)
 #            --jfr  --async-profiler /path/libasyncProfiler.so (collapsed CPU stacks per system under target/bench-logs)
