@@ -184,6 +184,26 @@ class RenHubTest {
   }
 
   @Test
+  void publish_withNoSubscription_laterSubscribersAndListenersGetTheNextEvents() throws Exception {
+    hub = RenHub.create();
+    for (int i = 0; i < 100; i++) { // nobody listens: the dispatcher is not woken for these
+      hub.publish(RenEvent.kvPut("n", "early" + i, "1"));
+    }
+    BlockingQueue<String> heard = new LinkedBlockingQueue<>();
+    CountDownLatch signalled = new CountDownLatch(1);
+    try (AutoCloseable l = hub.listen(RenFilter.parse("kv"), (id, e) -> heard.add(e.k()))) {
+      Subscription s = hub.subscribe(SubscribeRequest.of(RenFilter.all()), signalled::countDown);
+      hub.publish(RenEvent.kvPut("n", "late", "1"));
+      assertEquals("late", heard.poll(5, TimeUnit.SECONDS), "a listener sees events published after it joined");
+      assertTrue(signalled.await(5, TimeUnit.SECONDS), "the subscription is told that an event waits");
+      assertEquals(List.of("late"), keys(s));
+      assertNull(heard.poll(100, TimeUnit.MILLISECONDS), "nothing from before the listener joined");
+      s.close();
+    }
+    assertEquals(0, hub.subscriberCount());
+  }
+
+  @Test
   void clientListener_firstOpenAndLastClose_areReported() {
     hub = RenHub.create();
     List<String> calls = new ArrayList<>();
