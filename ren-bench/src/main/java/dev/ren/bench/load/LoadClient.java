@@ -238,24 +238,14 @@ public final class LoadClient {
     try (Engine e = new Engine(threads)) {
       connect(e, s, subscribers, stalledEvery);
       long heap0 = stalledEvery > 0 ? heapAfterGc(s) : 0;
-      double seconds = latencySeconds;
-      control(s, "publish", "rate=100&seconds=" + (warmSeconds + seconds + 5) + "&size=" + size);
-      sleep(warmSeconds);
-      e.histogram(true);
-      Window w = new Window(e, p);
-      e.recording(true);
       List<Long> heapSamples = new ArrayList<>();
-      long end = System.nanoTime() + (long) (seconds * 1e9);
-      while (System.nanoTime() < end) {
-        sleep(Math.min(1.0, (end - System.nanoTime()) / 1e9));
+      Paced m = paced(e, s, p, latencySeconds, () -> {
         if (stalledEvery > 0) {
           heapSamples.add(jsonLong(control(s, "heap", ""), "heapUsed"));
         }
-      }
-      w.end();
-      e.recording(false);
-      LogHistogram h = e.histogram(false);
-      control(s, "stop", "");
+      });
+      LogHistogram h = m.histogram();
+      Window w = m.window();
       String prefix = stalledEvery > 0 ? "healthy " : "";
       add(sc, s, prefix + "p50", h.quantile(0.5) / 1000.0, "ms");
       add(sc, s, prefix + "p99", h.quantile(0.99) / 1000.0, "ms");
@@ -281,6 +271,37 @@ public final class LoadClient {
     }
   }
 
+  /** What {@link #paced} measured. */
+  record Paced(LogHistogram histogram, Window window) {}
+
+  /** Work done once a second inside a measurement window. */
+  @FunctionalInterface
+  interface Tick {
+    void run() throws IOException;
+  }
+
+  /**
+   * Publishes 100 events/s on the server, waits out the warm-up, then records one window of {@code seconds}
+   * (latency histogram, deliveries, CPU), calling {@code everySecond} once a second inside it; stops the publisher.
+   */
+  private Paced paced(Engine e, Sys s, Process p, double seconds, Tick everySecond) throws Exception {
+    control(s, "publish", "rate=100&seconds=" + (warmSeconds + seconds + 5) + "&size=" + size);
+    sleep(warmSeconds);
+    e.histogram(true);
+    Window w = new Window(e, p);
+    e.recording(true);
+    long end = System.nanoTime() + (long) (seconds * 1e9);
+    while (System.nanoTime() < end) {
+      sleep(Math.min(1.0, (end - System.nanoTime()) / 1e9));
+      everySecond.run();
+    }
+    w.end();
+    e.recording(false);
+    LogHistogram h = e.histogram(false);
+    control(s, "stop", "");
+    return new Paced(h, w);
+  }
+
   /**
    * (b) at growing numbers of streams, one server process: where the latency targets hold and how the floor moves.
    * Streams are added between steps, never closed (a server notices a vanished idle stream only at its next write).
@@ -298,16 +319,9 @@ public final class LoadClient {
           sleep(1);
         }
         open = n;
-        control(s, "publish", "rate=100&seconds=" + (warmSeconds + seconds + 5) + "&size=" + size);
-        sleep(warmSeconds);
-        e.histogram(true);
-        Window w = new Window(e, p);
-        e.recording(true);
-        sleep(seconds);
-        w.end();
-        e.recording(false);
-        LogHistogram h = e.histogram(false);
-        control(s, "stop", "");
+        Paced m = paced(e, s, p, seconds, () -> { });
+        LogHistogram h = m.histogram();
+        Window w = m.window();
         add("sweep", s, "p50 at " + n + " streams", h.quantile(0.5) / 1000.0, "ms");
         add("sweep", s, "p99 at " + n + " streams", h.quantile(0.99) / 1000.0, "ms");
         add("sweep", s, "server CPU at " + n + " streams", w.serverCpuNs / 1e9 / w.seconds, "cores");
