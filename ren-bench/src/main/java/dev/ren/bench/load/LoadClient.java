@@ -394,10 +394,10 @@ public final class LoadClient {
       add("mutation", s, "server CPU without subscribers", on[2] / on[1], "cores");
       add("mutation", s, "emitting cost with no subscriber", (1 - without / (off[0] / off[1])) * 100, "%");
       connect(subs, s, subscribers, 0, "/api/maravilla/ren?s=kv");
-      long ev0 = subs.otherEvents();
       long cut0 = subs.closedByPeer();
       e.puts(true);
       sleep(1);
+      long ev0 = subs.otherEvents(); // deliveries are counted over the measured window only
       double[] with = new double[3];
       putWindow(e, p, mutationSeconds, with);
       long ev1 = subs.otherEvents();
