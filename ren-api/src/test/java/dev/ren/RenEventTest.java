@@ -3,6 +3,11 @@ package dev.ren;
 import com.fasterxml.jackson.databind.node.TextNode;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.regex.Pattern;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -39,6 +44,36 @@ class RenEventTest {
           bad);
       assertTrue(ex.getMessage().contains("event type") || ex.getMessage().contains("domain"), ex.getMessage());
       assertTrue(!ex.getMessage().contains("\n"), "message escapes control characters");
+    }
+  }
+
+  @Test
+  void constructor_anyType_acceptedExactlyWhenTheDocumentedPatternMatches() {
+    Pattern documented = Pattern.compile("[a-z0-9_-]{1,32}(\\.[a-z0-9_-]{1,32}){1,4}");
+    String seg32 = "a".repeat(32);
+    List<String> corpus = new ArrayList<>(List.of("kv.put", "a.b", "a_b-9.c", "a.b.c.d.e", "a.b.c.d.e.f",
+        seg32 + ".x", seg32 + "a.x", "x." + seg32, "x." + seg32 + "b", "a.", "a..b", ".a", "a.b.", "é.b", "a.B",
+        "a.b c", "a/b.c", "a.b\u0000", "-._", "0.0.0.0.0", "kv.put\t"));
+    Random random = new Random(42);
+    char[] alphabet = {'a', 'z', '0', '9', '_', '-', '.', '.', 'A', ' ', '/', '\u00e9', '`', '{'};
+    for (int n = 0; n < 20_000; n++) {
+      char[] c = new char[1 + random.nextInt(12)];
+      for (int i = 0; i < c.length; i++) {
+        c[i] = alphabet[random.nextInt(alphabet.length)];
+      }
+      corpus.add(new String(c));
+    }
+    for (String type : corpus) {
+      int dot = type.indexOf('.');
+      String domain = dot > 0 ? type.substring(0, dot) : type;
+      boolean accepted;
+      try {
+        new RenEvent(type, domain, null, null, null, 0, null, null, null, null);
+        accepted = true;
+      } catch (IllegalArgumentException e) {
+        accepted = false;
+      }
+      assertEquals(documented.matcher(type).matches(), accepted, () -> "type '" + type + "'");
     }
   }
 

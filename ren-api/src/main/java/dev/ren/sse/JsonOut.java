@@ -12,17 +12,42 @@ import java.util.Map;
  * array, escapes as JSON requires, and writes a lone UTF-16 surrogate as its {@code \\uXXXX} escape so it
  * round-trips instead of being replaced.
  *
- * <p>Thread-safety: not thread-safe; one instance per encoding.
+ * <p>Each thread keeps one writer whose buffer is reused from one encoding to the next ({@link #acquire},
+ * {@link #release}); only the finished bytes are allocated per event.
+ *
+ * <p>Thread-safety: not thread-safe; one instance per encoding, used by one thread.
  */
 final class JsonOut {
 
   private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final int INITIAL = 512;
+  /** A buffer grown past this by a large payload is dropped on release rather than kept by the thread. */
+  private static final int KEEP_AT_MOST = 16 * 1024;
+  private static final ThreadLocal<JsonOut> SCRATCH = ThreadLocal.withInitial(JsonOut::new);
 
-  private byte[] buf;
+  private byte[] buf = new byte[INITIAL];
   private int len;
+  private boolean inUse;
 
-  JsonOut(int capacity) {
-    buf = new byte[capacity];
+  private JsonOut() {}
+
+  /** An empty writer: the calling thread's own when it is free, else (re-entrant use) a new one. */
+  static JsonOut acquire() {
+    JsonOut o = SCRATCH.get();
+    if (o.inUse) {
+      o = new JsonOut();
+    }
+    o.inUse = true;
+    o.len = 0;
+    return o;
+  }
+
+  /** Hands the writer back to its thread; call once per {@link #acquire}, after {@link #toBytes}. */
+  void release() {
+    inUse = false;
+    if (buf.length > KEEP_AT_MOST) {
+      buf = new byte[INITIAL];
+    }
   }
 
   byte[] toBytes() {
@@ -48,6 +73,24 @@ final class JsonOut {
     for (int i = 0; i < n; i++) {
       buf[len++] = (byte) s.charAt(i);
     }
+    return this;
+  }
+
+  /** A non-negative integer in decimal. */
+  JsonOut digits(long v) {
+    if (v < 0) {
+      throw new IllegalArgumentException("expected a non-negative number, was " + v);
+    }
+    ensure(20); // Long.MAX_VALUE has 19 digits: write them backwards from the end of that room, then move down
+    int end = len + 20;
+    int p = end;
+    do {
+      buf[--p] = (byte) ('0' + (int) (v % 10));
+      v /= 10;
+    } while (v != 0);
+    int n = end - p;
+    System.arraycopy(buf, p, buf, len, n);
+    len += n;
     return this;
   }
 

@@ -38,20 +38,24 @@ public final class SseFrames {
 
   /** The compact JSON of an event, in schema field order, as UTF-8. */
   public static byte[] json(RenEvent e) {
-    JsonOut o = new JsonOut(192);
-    o.raw('{');
-    o.field("t").string(e.t());
-    o.field("r").string(e.r());
-    if (e.k() != null) o.field("k").string(e.k());
-    if (e.ns() != null) o.field("ns").string(e.ns());
-    if (e.v() != null) o.field("v").string(e.v());
-    if (e.ts() != 0) o.field("ts").ascii(Long.toString(e.ts()));
-    if (e.src() != null) o.field("src").string(e.src());
-    if (e.ch() != null) o.field("ch").string(e.ch());
-    if (e.data() != null) o.field("data").node(e.data());
-    if (e.uid() != null) o.field("uid").string(e.uid());
-    o.raw('}');
-    return o.toBytes();
+    JsonOut o = JsonOut.acquire();
+    try {
+      o.raw('{');
+      o.field("t").string(e.t());
+      o.field("r").string(e.r());
+      if (e.k() != null) o.field("k").string(e.k());
+      if (e.ns() != null) o.field("ns").string(e.ns());
+      if (e.v() != null) o.field("v").string(e.v());
+      if (e.ts() != 0) o.field("ts").digits(e.ts());
+      if (e.src() != null) o.field("src").string(e.src());
+      if (e.ch() != null) o.field("ch").string(e.ch());
+      if (e.data() != null) o.field("data").node(e.data());
+      if (e.uid() != null) o.field("uid").string(e.uid());
+      o.raw('}');
+      return o.toBytes();
+    } finally {
+      o.release();
+    }
   }
 
   /** Compact JSON of a map or tree (for control frames such as {@code ren.meta}), as UTF-8. */
@@ -68,24 +72,25 @@ public final class SseFrames {
    * The JSON must come from {@link #json}: compact JSON never contains a raw line terminator.
    */
   public static byte[] frame(@Nullable String id, String event, byte[] json) {
-    byte[] idBytes = id == null ? null : fieldValue("id", id);
-    byte[] eventBytes = fieldValue("event", event);
-    int len = (idBytes == null ? 0 : idBytes.length + 5) + eventBytes.length + 8 + 6 + json.length + 2;
+    // ids and types are ASCII in practice: their chars are copied straight in, with no byte[] per field
+    int idLen = id == null ? 0 : asciiFieldLength("id", id);
+    int eventLen = asciiFieldLength("event", event);
+    byte[] idBytes = idLen < 0 ? utf8(id) : null;
+    byte[] eventBytes = eventLen < 0 ? utf8(event) : null;
+    int len = (id == null ? 0 : ID.length + (idBytes == null ? idLen : idBytes.length) + 1)
+        + EVENT.length + (eventBytes == null ? eventLen : eventBytes.length) + 1 + DATA.length + json.length + 2;
     byte[] out = new byte[len];
     int p = 0;
-    if (idBytes != null) {
+    if (id != null) {
       p = put(out, p, ID);
-      System.arraycopy(idBytes, 0, out, p, idBytes.length);
-      p += idBytes.length;
+      p = idBytes == null ? putAscii(out, p, id) : put(out, p, idBytes);
       out[p++] = '\n';
     }
     p = put(out, p, EVENT);
-    System.arraycopy(eventBytes, 0, out, p, eventBytes.length);
-    p += eventBytes.length;
+    p = eventBytes == null ? putAscii(out, p, event) : put(out, p, eventBytes);
     out[p++] = '\n';
     p = put(out, p, DATA);
-    System.arraycopy(json, 0, out, p, json.length);
-    p += json.length;
+    p = put(out, p, json);
     out[p++] = '\n';
     out[p] = '\n';
     return out;
@@ -100,19 +105,27 @@ public final class SseFrames {
     return p + b.length;
   }
 
-  /** The UTF-8 bytes of an SSE field value, after checking it for CR, LF and NUL. */
-  private static byte[] fieldValue(String name, String value) {
+  private static int putAscii(byte[] out, int p, String ascii) {
+    int n = ascii.length();
+    for (int i = 0; i < n; i++) {
+      out[p + i] = (byte) ascii.charAt(i);
+    }
+    return p + n;
+  }
+
+  /**
+   * Checks an SSE field value for CR, LF and NUL (as {@link #checkField}); returns its length when it is all
+   * ASCII, else -1.
+   */
+  private static int asciiFieldLength(String name, String value) {
     checkField(name, value);
     int n = value.length();
-    byte[] b = new byte[n];
     for (int i = 0; i < n; i++) {
-      char c = value.charAt(i);
-      if (c >= 0x80) {
-        return utf8(value);
+      if (value.charAt(i) >= 0x80) {
+        return -1;
       }
-      b[i] = (byte) c;
     }
-    return b;
+    return n;
   }
 
   /**

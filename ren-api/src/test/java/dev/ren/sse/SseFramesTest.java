@@ -5,6 +5,8 @@ import dev.ren.RenEvent;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,6 +45,32 @@ class SseFramesTest {
   void frame_hasIdEventDataAndBlankLine() {
     byte[] f = SseFrames.frame("e.1", "kv.put", "{}".getBytes(StandardCharsets.UTF_8));
     assertEquals("id: e.1\nevent: kv.put\ndata: {}\n\n", new String(f, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void frame_nonAsciiIdOrNoId_isUtf8OrOmitted() {
+    byte[] f = SseFrames.frame("é\uD83D\uDE00.1", "kv.put", "{}".getBytes(StandardCharsets.UTF_8));
+    assertEquals("id: é\uD83D\uDE00.1\nevent: kv.put\ndata: {}\n\n", new String(f, StandardCharsets.UTF_8));
+    assertEquals("event: kv.put\ndata: {}\n\n",
+        new String(SseFrames.frame(null, "kv.put", "{}".getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void json_manyEventsOnOneThread_eachResultKeepsItsOwnBytes() {
+    // the encoder reuses one buffer per thread: earlier results must not change, a large payload must not leak
+    // into a later small one, and every timestamp width must be written in decimal
+    long[] stamps = {1, 9, 10, 99, 1_700_000_000_000L, Long.MAX_VALUE};
+    List<byte[]> results = new ArrayList<>();
+    List<String> expected = new ArrayList<>();
+    for (long ts : stamps) {
+      String big = "x".repeat(ts == 10 ? 100_000 : 3);
+      RenEvent e = RenEvent.builder("kv.put").key(big).ts(ts).build();
+      results.add(SseFrames.json(e));
+      expected.add("{\"t\":\"kv.put\",\"r\":\"kv\",\"k\":\"" + big + "\",\"ts\":" + ts + "}");
+    }
+    for (int i = 0; i < stamps.length; i++) {
+      assertEquals(expected.get(i), new String(results.get(i), StandardCharsets.UTF_8));
+    }
   }
 
   @Test
