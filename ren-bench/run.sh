@@ -6,6 +6,7 @@
 #            --jfr  --async-profiler /path/libasyncProfiler.so (collapsed CPU stacks per system under target/bench-logs)
 #            --subscribers N  --idle N  --seconds S  --warm S  --sweep 10,100,300,1000  --no-build
 #            --replot results/<date>.csv   (redraw that run's PNG from its CSV)
+#            --jvm-flag -XX:...  (added to every server JVM alike; repeat for several)
 # Results: ren-bench/results/<date>.{md,csv,png} and results/latest.md. Not part of `mvn verify`.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

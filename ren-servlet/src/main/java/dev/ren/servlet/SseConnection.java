@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -56,8 +57,6 @@ final class SseConnection implements WriteListener, AsyncListener {
   private byte @Nullable [] initial;
   private boolean wroteSinceHeartbeat;
   private boolean closeAfterWrite;
-  private final List<byte[]> batch = new ArrayList<>();
-  private int batchBytes;
 
   SseConnection(AsyncContext async, ServletOutputStream out, Executor executor, long maxUnsentBytes,
       int maxBatchBytes, byte[] initial, Consumer<SseConnection> onClosed) {
@@ -157,9 +156,8 @@ final class SseConnection implements WriteListener, AsyncListener {
     }
     Subscription s = subscription;
     if (s != null) {
-      batch.clear();
-      batchBytes = 0;
-      Subscription.PollResult r = s.poll(this::collect);
+      Batch batch = new Batch(maxBatchBytes);
+      Subscription.PollResult r = s.poll(batch);
       if (r == Subscription.PollResult.OVERRUN) {
         LOG.log(Level.DEBUG, "stream overrun by the ring; closing so the client resumes or resets");
         if (batch.isEmpty()) {
@@ -169,7 +167,7 @@ final class SseConnection implements WriteListener, AsyncListener {
         closeAfterWrite = true; // write what we have first
       }
       if (!batch.isEmpty()) {
-        return joinBatch();
+        return batch.join();
       }
     }
     if (heartbeatDue) {
@@ -182,24 +180,55 @@ final class SseConnection implements WriteListener, AsyncListener {
     return null;
   }
 
-  private boolean collect(String id, RenEvent event, byte[] frame) {
-    batch.add(frame);
-    batchBytes += frame.length;
-    return batchBytes < maxBatchBytes;
-  }
+  /**
+   * The frames of one poll, joined into one write. A new batch per poll, rather than a list kept by the connection:
+   * a new object is young, so collecting into it stores no reference into the long-lived connection. On G1 each
+   * such store dirties a card that a concurrent refinement thread must then scan; with 1,000 streams that was one
+   * card per delivery, about 5 % of the server's CPU per delivery in the load benchmark (ren-bench/results/NOTES.md).
+   */
+  private static final class Batch implements Subscription.Visitor {
+    private final int maxBytes;
+    private byte @Nullable [] first;
+    private @Nullable List<byte[]> more;
+    private int bytes;
 
-  private byte[] joinBatch() {
-    if (batch.size() == 1) {
-      return batch.get(0); // frames are immutable and shared: safe to hand to the container as is
+    Batch(int maxBytes) {
+      this.maxBytes = maxBytes;
     }
-    byte[] joined = new byte[batchBytes];
-    int p = 0;
-    for (byte[] f : batch) {
-      System.arraycopy(f, 0, joined, p, f.length);
-      p += f.length;
+
+    @Override
+    public boolean accept(String id, RenEvent event, byte[] frame) {
+      if (first == null) {
+        first = frame;
+      } else {
+        if (more == null) {
+          more = new ArrayList<>();
+        }
+        more.add(frame);
+      }
+      bytes += frame.length;
+      return bytes < maxBytes;
     }
-    batch.clear();
-    return joined;
+
+    boolean isEmpty() {
+      return first == null;
+    }
+
+    /** The frames as one array; a lone frame as is (frames are immutable and shared: safe to hand over). */
+    byte[] join() {
+      byte[] one = Objects.requireNonNull(first, "join of an empty batch");
+      if (more == null) {
+        return one;
+      }
+      byte[] joined = new byte[bytes];
+      System.arraycopy(one, 0, joined, 0, one.length);
+      int p = one.length;
+      for (byte[] f : more) {
+        System.arraycopy(f, 0, joined, p, f.length);
+        p += f.length;
+      }
+      return joined;
+    }
   }
 
   /** Ends the stream once: removes the subscription and completes the async context. Idempotent. */

@@ -62,7 +62,7 @@ public final class LoadClient {
   int putConns = 32;
   Path benchDir = Path.of("ren-bench");
   Path outDir;
-  List<String> jvmFlags = List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC");
+  List<String> jvmFlags = new ArrayList<>(List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC"));
 
   final List<Result> results = new ArrayList<>();
   final Map<String, Sys> systems = new LinkedHashMap<>();
@@ -90,6 +90,7 @@ public final class LoadClient {
         case "--idle" -> idleConns = Integer.parseInt(args[++i]);
         case "--warm" -> warmSeconds = Double.parseDouble(args[++i]);
         case "--replot" -> replot = Path.of(args[++i]);
+        case "--jvm-flag" -> jvmFlags.add(args[++i]); // appended to every system's flags alike
         case "--seconds" -> {
           double s = Double.parseDouble(args[++i]);
           fanoutSeconds = s;
@@ -383,9 +384,16 @@ public final class LoadClient {
       // alternate the two in short windows so that drift on the shared machine hits both alike
       double[] on = new double[3];
       double[] off = new double[3];
+      double lowest = Double.POSITIVE_INFINITY;
+      double highest = Double.NEGATIVE_INFINITY;
       for (int round = 0; round < 4; round++) {
+        double[] on0 = on.clone();
+        double[] off0 = off.clone();
         putWindow(round % 2 == 0 ? e : quiet, p, mutationSeconds / 4, round % 2 == 0 ? on : off);
         putWindow(round % 2 == 0 ? quiet : e, p, mutationSeconds / 4, round % 2 == 0 ? off : on);
+        double cost = (1 - ((on[0] - on0[0]) / (on[1] - on0[1])) / ((off[0] - off0[0]) / (off[1] - off0[1]))) * 100;
+        lowest = Math.min(lowest, cost);
+        highest = Math.max(highest, cost);
       }
       double without = on[0] / on[1];
       add("mutation", s, "puts/s with emitting off", off[0] / off[1], "1/s");
@@ -393,6 +401,9 @@ public final class LoadClient {
       add("mutation", s, "puts/s without subscribers", without, "1/s");
       add("mutation", s, "server CPU without subscribers", on[2] / on[1], "cores");
       add("mutation", s, "emitting cost with no subscriber", (1 - without / (off[0] / off[1])) * 100, "%");
+      // each round is one on/off pair: the spread between rounds shows how much of the cost is the machine's noise
+      add("mutation", s, "emitting cost, lowest round of 4", lowest, "%");
+      add("mutation", s, "emitting cost, highest round of 4", highest, "%");
       connect(subs, s, subscribers, 0, "/api/maravilla/ren?s=kv");
       long cut0 = subs.closedByPeer();
       e.puts(true);

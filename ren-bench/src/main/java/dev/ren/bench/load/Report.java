@@ -192,8 +192,11 @@ final class Report {
     }
     Double cost = value(rs, "mutation", "ren", "emitting cost with no subscriber");
     if (cost != null) {
+      Double lo = value(rs, "mutation", "ren", "emitting cost, lowest round of 4");
+      Double hi = value(rs, "mutation", "ren", "emitting cost, highest round of 4");
       row(md, "emitting costs the mutation path ≤ 10 % (emitting on vs off, no subscriber)",
-          fmt(cost) + " % fewer puts/s", cost <= 10);
+          fmt(cost) + " % fewer puts/s" + (lo == null || hi == null ? "" : " (rounds " + fmt(lo) + " to " + fmt(hi)
+              + " %)"), cost <= 10);
     }
     Double kept = value(rs, "mutation", "ren", "throughput kept");
     if (kept != null) {
