@@ -231,6 +231,24 @@ class RenServletTest {
   }
 
   @Test
+  void resume_replayLargerThanOneBatch_arrivesWholeInOrderAcrossSeveralWrites() throws Exception {
+    // 200 frames of about 1 KB against a 4 KiB batch limit: replay goes out in many joined writes
+    start(RenHub.create(), RenServletConfig.builder().maxBatchBytes(4096).build());
+    String first = hub.publish(RenEvent.kvPut("demo", "0", "1"));
+    String pad = "p".repeat(900);
+    for (int i = 1; i <= 200; i++) {
+      hub.publish(RenEvent.kvPut("demo", i + ":" + pad, "1"));
+    }
+    try (SseTestClient c = SseTestClient.open(server.uri("/api/maravilla/ren"), Map.of("Last-Event-ID", first))) {
+      c.next("ren.meta", WAIT);
+      for (int i = 1; i <= 200; i++) {
+        assertEquals(i + ":" + pad, c.next(WAIT).json().get("k").asText());
+      }
+      assertNull(c.poll(Duration.ofMillis(200)), "nothing after the replay");
+    }
+  }
+
+  @Test
   void resume_withLastEventIdQuery_appliesFilterToReplay() throws Exception {
     start();
     String first = hub.publish(RenEvent.kvPut("demo", "1", "1"));
