@@ -5,7 +5,7 @@ import java.util.Set;
 /**
  * The event types and domains of the REN schema, as constants, so code never spells a type by hand.
  *
- * <p>Thread-safety: constants only.
+ * <p>Thread-safety: constants and stateless checks; safe from any thread.
  */
 public final class EventTypes {
   public static final String KV = "kv";
@@ -50,7 +50,49 @@ public final class EventTypes {
       TRANSFORM_QUEUED, TRANSFORM_STARTED, TRANSFORM_PROGRESS, TRANSFORM_COMPLETE, TRANSFORM_FAILED);
   private static final Set<String> PRESENCE_TYPES = Set.of(PRESENCE_JOIN, PRESENCE_UPDATE, PRESENCE_LEAVE);
 
+  private static final int MAX_SEGMENT = 32;
+  private static final int MAX_TYPE_SEGMENTS = 5;
+
   private EventTypes() {}
+
+  // Every event passes the type check twice or more (factory, withTs, withSrc), so these are plain loops rather
+  // than regular expressions: the regex matchers were about a fifth of a KV put's CPU.
+
+  /** Whether {@code type} is a valid event type: {@code [a-z0-9_-]{1,32}(\.[a-z0-9_-]{1,32}){1,4}}. */
+  public static boolean isType(String type) {
+    int segments = 0;
+    int start = 0;
+    int n = type.length();
+    for (int i = 0; i <= n; i++) {
+      if (i == n || type.charAt(i) == '.') {
+        if (!isSegment(type, start, i) || ++segments > MAX_TYPE_SEGMENTS) {
+          return false;
+        }
+        start = i + 1;
+      }
+    }
+    return segments >= 2;
+  }
+
+  /** Whether {@code domain} is a valid domain: {@code [a-z0-9_-]{1,32}}. */
+  public static boolean isDomain(String domain) {
+    return isSegment(domain, 0, domain.length());
+  }
+
+  /** {@code [a-z0-9_-]{1,32}} over {@code s[from, to)}. */
+  private static boolean isSegment(String s, int from, int to) {
+    int len = to - from;
+    if (len < 1 || len > MAX_SEGMENT) {
+      return false;
+    }
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) {
+        return false;
+      }
+    }
+    return true;
+  }
 
   static boolean isTransform(String type) {
     return TRANSFORM_TYPES.contains(type);

@@ -45,18 +45,15 @@ public record RenEvent(
     @Nullable JsonNode data,
     @Nullable String uid) {
 
-  private static final int MAX_SEGMENT = 32;
-  private static final int MAX_TYPE_SEGMENTS = 5;
-
   /** Validates the type and domain; see the class comment for the rules. */
   public RenEvent {
     Objects.requireNonNull(t, "t (event type) is required");
     Objects.requireNonNull(r, "r (domain) is required");
-    if (!isType(t)) {
+    if (!EventTypes.isType(t)) {
       throw new IllegalArgumentException("event type '" + Printable.of(t)
           + "' must be <domain>.<name> made of [a-z0-9_-] segments separated by dots (at most 160 characters)");
     }
-    if (!isSegment(r, 0, r.length())) {
+    if (!EventTypes.isDomain(r)) {
       throw new IllegalArgumentException("domain '" + Printable.of(r) + "' must match [a-z0-9_-]{1,32}");
     }
     if (!t.startsWith(r) || t.charAt(r.length()) != '.') {
@@ -65,40 +62,6 @@ public record RenEvent(
     if (ts < 0) {
       throw new IllegalArgumentException("ts must be unix milliseconds >= 0, was " + ts);
     }
-  }
-
-  // Every event passes through these checks twice or more (factory, withTs, withSrc), so they are plain loops
-  // rather than regular expressions: the regex matchers were a fifth of a KV put's CPU.
-
-  /** {@code [a-z0-9_-]{1,32}(\\.[a-z0-9_-]{1,32}){1,4}}. */
-  private static boolean isType(String t) {
-    int segments = 0;
-    int start = 0;
-    int n = t.length();
-    for (int i = 0; i <= n; i++) {
-      if (i == n || t.charAt(i) == '.') {
-        if (!isSegment(t, start, i) || ++segments > MAX_TYPE_SEGMENTS) {
-          return false;
-        }
-        start = i + 1;
-      }
-    }
-    return segments >= 2;
-  }
-
-  /** {@code [a-z0-9_-]{1,32}} over {@code s[from, to)}. */
-  private static boolean isSegment(String s, int from, int to) {
-    int len = to - from;
-    if (len < 1 || len > MAX_SEGMENT) {
-      return false;
-    }
-    for (int i = from; i < to; i++) {
-      char c = s.charAt(i);
-      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) {
-        return false;
-      }
-    }
-    return true;
   }
 
   // ---------------------------------------------------------------- typed factories

@@ -31,8 +31,6 @@ public final class RenFilter {
   public static final int MAX_CLAUSES = 32;
   public static final int MAX_LENGTH = 2048;
 
-  private static final Pattern DOMAIN = Pattern.compile("[a-z0-9_-]{1,32}");
-  private static final Pattern TYPE = Pattern.compile("[a-z0-9_-]{1,32}(\\.[a-z0-9_-]{1,32}){1,4}");
   private static final Pattern NARROW = Pattern.compile("[A-Za-z0-9_.:/-]{1,128}");
 
   private static final RenFilter ALL = new RenFilter(new Clause[0], true);
@@ -89,13 +87,13 @@ public final class RenFilter {
     }
     int dot = head.indexOf('.');
     String domain = dot < 0 ? head : head.substring(0, dot);
-    if (!DOMAIN.matcher(domain).matches()) {
+    if (!EventTypes.isDomain(domain)) {
       throw new IllegalArgumentException("filter clause '" + shorten(c)
           + "': domain must match [a-z0-9_-]{1,32} (e.g. kv, db, storage, transform, realtime, presence)");
     }
     String type = null;
     if (dot >= 0) {
-      if (!TYPE.matcher(head).matches()) {
+      if (!EventTypes.isType(head)) {
         throw new IllegalArgumentException("filter clause '" + shorten(c)
             + "': type must be dot-separated [a-z0-9_-] segments, e.g. kv.expired");
       }
