@@ -391,7 +391,7 @@ public final class LoadClient {
         double[] off0 = off.clone();
         putWindow(round % 2 == 0 ? e : quiet, p, mutationSeconds / 4, round % 2 == 0 ? on : off);
         putWindow(round % 2 == 0 ? quiet : e, p, mutationSeconds / 4, round % 2 == 0 ? off : on);
-        double cost = (1 - ((on[0] - on0[0]) / (on[1] - on0[1])) / ((off[0] - off0[0]) / (off[1] - off0[1]))) * 100;
+        double cost = emittingCost((on[0] - on0[0]) / (on[1] - on0[1]), (off[0] - off0[0]) / (off[1] - off0[1]));
         lowest = Math.min(lowest, cost);
         highest = Math.max(highest, cost);
       }
@@ -400,7 +400,7 @@ public final class LoadClient {
       add("mutation", s, "server CPU with emitting off", off[2] / off[1], "cores");
       add("mutation", s, "puts/s without subscribers", without, "1/s");
       add("mutation", s, "server CPU without subscribers", on[2] / on[1], "cores");
-      add("mutation", s, "emitting cost with no subscriber", (1 - without / (off[0] / off[1])) * 100, "%");
+      add("mutation", s, "emitting cost with no subscriber", emittingCost(without, off[0] / off[1]), "%");
       // each round is one on/off pair: the spread between rounds shows how much of the cost is the machine's noise
       add("mutation", s, "emitting cost, lowest round of 4", lowest, "%");
       add("mutation", s, "emitting cost, highest round of 4", highest, "%");
@@ -421,6 +421,11 @@ public final class LoadClient {
       add("mutation", s, "throughput kept", with[0] / with[1] / without * 100, "%");
       add("mutation", s, "put errors", e.putErrors() + quiet.putErrors(), "");
     }
+  }
+
+  /** How many percent fewer puts/s the emitting store served than the silent one. */
+  private static double emittingCost(double onPutsPerSecond, double offPutsPerSecond) {
+    return (1 - onPutsPerSecond / offPutsPerSecond) * 100;
   }
 
   /** Runs {@code e}'s PUTs for a window; adds puts, seconds and server CPU core-seconds to {@code acc}. */
