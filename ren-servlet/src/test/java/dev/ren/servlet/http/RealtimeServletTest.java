@@ -1,6 +1,7 @@
 package dev.ren.servlet.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ren.hub.ClientListener;
 import dev.ren.hub.RenHub;
 import dev.ren.realtime.Realtime;
 import dev.ren.servlet.RenServlet;
@@ -23,6 +24,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
@@ -45,6 +47,8 @@ class RealtimeServletTest {
   Realtime realtime;
   JettyTestServer server;
   ManualClock clock;
+  /** Disconnects per client id, counted by a hub listener registered after presence's own. */
+  final ConcurrentHashMap<String, Integer> disconnects = new ConcurrentHashMap<>();
 
   /** A server whose presence expiry runs on a manual clock (deterministic grace) unless {@code realGrace}. */
   void start(@Nullable Duration realGrace) {
@@ -57,6 +61,17 @@ class RealtimeServletTest {
       b.clock(clock).gracePeriod(GRACE);
     }
     realtime = b.build();
+    // listeners run in registration order on the closing thread: once this one has counted a disconnect,
+    // presence has already started that client's grace period
+    hub.addClientListener(new ClientListener() {
+      @Override
+      public void clientConnected(String clientId) {}
+
+      @Override
+      public void clientDisconnected(String clientId) {
+        disconnects.merge(clientId, 1, Integer::sum);
+      }
+    });
     server = new JettyTestServer()
         .servlet("/api/maravilla/ren/*",
             new RenServlet(hub, RenServletConfig.builder().heartbeat(Duration.ofMillis(100)).build()))
@@ -123,10 +138,16 @@ class RealtimeServletTest {
     }
   }
 
-  /** Kills a client's socket and waits until the server has noticed (its heartbeat write fails). */
+  /**
+   * Kills a client's socket and waits until the server has noticed (its heartbeat write fails) and presence has
+   * handled the disconnect. The hub forgets the client before it calls its listeners, so waiting for
+   * {@code !isClientConnected} alone let a test move the manual clock before presence recorded the disconnect.
+   */
   void killAndAwaitDisconnect(SseTestClient c, String clientId) throws InterruptedException {
+    int before = disconnects.getOrDefault(clientId, 0);
     c.kill();
     awaitTrue(() -> !hub.isClientConnected(clientId), "server notices the dead socket of " + clientId);
+    awaitTrue(() -> disconnects.getOrDefault(clientId, 0) > before, "presence handles the disconnect of " + clientId);
   }
 
   static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
