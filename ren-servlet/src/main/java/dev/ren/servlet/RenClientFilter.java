@@ -45,7 +45,7 @@ public final class RenClientFilter implements Filter {
     }
     String clientId = req.getHeader(HEADER);
     if (clientId != null && !RenOrigin.isValidClientId(clientId)) {
-      JsonServlet.sendError(resp, 400, "invalid_client_id",
+      JsonServlet.sendError(req, resp, 400, "invalid_client_id",
           HEADER + " must match [A-Za-z0-9_-]{1,64}");
       return;
     }

@@ -140,7 +140,7 @@ public class RenServlet extends HttpServlet {
     } else if (pathInfo.equals("/client.js")) {
       serveClient(req, resp);
     } else {
-      JsonServlet.sendError(resp, 404, "not_found", "no such resource: " + pathInfo);
+      JsonServlet.sendError(req, resp, 404, "not_found", "no such resource: " + pathInfo);
     }
   }
 
@@ -151,7 +151,7 @@ public class RenServlet extends HttpServlet {
     }
     String query = req.getQueryString();
     if (query != null && query.length() > MAX_QUERY) {
-      JsonServlet.sendError(resp, 400, "query_too_long", "query is " + query.length() + " characters; at most "
+      JsonServlet.sendError(req, resp, 400, "query_too_long", "query is " + query.length() + " characters; at most "
           + MAX_QUERY);
       return;
     }
@@ -159,7 +159,7 @@ public class RenServlet extends HttpServlet {
     try {
       filter = RenFilter.parse(req.getParameter("s"));
     } catch (IllegalArgumentException e) {
-      JsonServlet.sendError(resp, 400, "invalid_filter", e.getMessage());
+      JsonServlet.sendError(req, resp, 400, "invalid_filter", e.getMessage());
       return;
     }
     String cid = req.getParameter("cid");
@@ -167,7 +167,7 @@ public class RenServlet extends HttpServlet {
       cid = req.getHeader(RenClientFilter.HEADER);
     }
     if (cid != null && !RenOrigin.isValidClientId(cid)) {
-      JsonServlet.sendError(resp, 400, "invalid_client_id", "cid must match [A-Za-z0-9_-]{1,64}");
+      JsonServlet.sendError(req, resp, 400, "invalid_client_id", "cid must match [A-Za-z0-9_-]{1,64}");
       return;
     }
     boolean generatedId = cid == null;
@@ -183,7 +183,7 @@ public class RenServlet extends HttpServlet {
     try {
       access = config.access.forRequest(req);
     } catch (SecurityException e) {
-      JsonServlet.sendError(resp, 403, "forbidden", e.getMessage() == null ? "stream refused" : e.getMessage());
+      JsonServlet.sendError(req, resp, 403, "forbidden", e.getMessage() == null ? "stream refused" : e.getMessage());
       return;
     }
 
@@ -249,7 +249,7 @@ public class RenServlet extends HttpServlet {
     if (js == null) {
       try (InputStream in = RenServlet.class.getResourceAsStream(CLIENT_JS)) {
         if (in == null) {
-          JsonServlet.sendError(resp, 404, "not_found", "client.js is not packaged in this build");
+          JsonServlet.sendError(req, resp, 404, "not_found", "client.js is not packaged in this build");
           return;
         }
         js = in.readAllBytes();

@@ -145,7 +145,7 @@ public final class RenLoadServer {
         try {
           body = kit.control(op, q).getBytes(StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-          JsonServlet.sendError(resp, 400, "bad_request", e.getMessage());
+          JsonServlet.sendError(req, resp, 400, "bad_request", e.getMessage());
           return;
         }
         resp.setContentType("application/json");

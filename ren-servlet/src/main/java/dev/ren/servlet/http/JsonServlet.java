@@ -36,25 +36,47 @@ public abstract class JsonServlet extends HttpServlet {
     try {
       super.service(req, resp);
     } catch (HttpError e) {
-      sendError(resp, e.status(), e.code(), e.getMessage());
+      sendError(req, resp, e.status(), e.code(), e.getMessage());
     } catch (IllegalArgumentException e) {
-      sendError(resp, 400, "bad_request", e.getMessage());
+      sendError(req, resp, 400, "bad_request", e.getMessage());
     } catch (RuntimeException e) {
       LOG.log(Level.ERROR, "unexpected failure on " + req.getMethod() + " " + req.getRequestURI(), e);
-      sendError(resp, 500, "internal_error", "the server failed to handle this request");
+      sendError(req, resp, 500, "internal_error", "the server failed to handle this request");
     }
   }
 
-  /** Writes {@code {"error": code, "message": message}} unless the response is already committed. */
-  public static void sendError(HttpServletResponse resp, int status, String code, String message) throws IOException {
+  /**
+   * Writes {@code {"error": code, "message": message}} unless the response is already committed.
+   *
+   * <p>An error often answers before the request body was read (a bad key is refused from the path alone). The
+   * container then closes the connection after the response, because it cannot reuse a connection with unread
+   * bytes on it; without {@code Connection: close} a keep-alive client may send its next request on that
+   * connection and get nothing back. So such an error says that the connection ends.
+   */
+  public static void sendError(HttpServletRequest req, HttpServletResponse resp, int status, String code,
+      String message) throws IOException {
     if (resp.isCommitted()) {
       return;
     }
     resp.resetBuffer();
+    if (bodyMayBeUnread(req)) {
+      resp.setHeader("Connection", "close");
+    }
     ObjectNode body = SseFrames.MAPPER.createObjectNode();
     body.put("error", code);
     body.put("message", message == null ? code : message);
     writeJson(resp, status, body);
+  }
+
+  private static boolean bodyMayBeUnread(HttpServletRequest req) throws IOException {
+    if (req.getContentLengthLong() <= 0 && req.getHeader("Transfer-Encoding") == null) {
+      return false;
+    }
+    try {
+      return !req.getInputStream().isFinished();
+    } catch (IllegalStateException readerInUse) {
+      return true; // read through getReader(): whether all of it was read is not known here
+    }
   }
 
   /** Writes a JSON body (UTF-8) with the given status. */

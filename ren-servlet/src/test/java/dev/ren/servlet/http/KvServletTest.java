@@ -15,6 +15,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,10 +28,13 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -269,6 +274,60 @@ class KvServletTest {
     }
     assertError(send("PUT", "/api/kv/", "1"), 400, "invalid_namespace");
     assertNoEventsThenSentinel();
+  }
+
+  @Test
+  void error_answeredBeforeBodyArrived_saysConnectionClose() throws Exception {
+    // the body never comes: the server refuses from the path alone and then cannot reuse the connection, so it
+    // must say so, or a keep-alive client sends its next request into a closing socket (a flaky EOF before)
+    try (Socket s = rawConnection()) {
+      writeRaw(s, "PUT /api/kv/bad%20ns/k HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\n");
+      String response = readResponse(s);
+      assertTrue(response.startsWith("HTTP/1.1 400 "), response);
+      assertTrue(response.toLowerCase(Locale.ROOT).contains("\r\nconnection: close\r\n"), response);
+      assertTrue(response.contains("invalid_namespace"), response);
+    }
+  }
+
+  @Test
+  void error_afterBodyWasRead_keepsConnectionForTheNextRequest() throws Exception {
+    try (Socket s = rawConnection()) {
+      writeRaw(s, "PUT /api/kv/demo/k HTTP/1.1\r\nHost: t\r\nContent-Length: 8\r\n\r\nnot json");
+      String first = readResponse(s);
+      assertTrue(first.startsWith("HTTP/1.1 400 "), first);
+      assertTrue(first.contains("invalid_json"), first);
+      assertFalse(first.toLowerCase(Locale.ROOT).contains("connection: close"), first);
+      writeRaw(s, "GET /api/kv/demo/missing HTTP/1.1\r\nHost: t\r\n\r\n");
+      assertTrue(readResponse(s).startsWith("HTTP/1.1 404 "), "second request answered on the same connection");
+    }
+    assertNoEventsThenSentinel();
+  }
+
+  private Socket rawConnection() throws IOException {
+    Socket s = new Socket("127.0.0.1", server.uri("/").getPort());
+    s.setSoTimeout(10_000);
+    return s;
+  }
+
+  private static void writeRaw(Socket s, String request) throws IOException {
+    s.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+    s.getOutputStream().flush();
+  }
+
+  /** One response: the head up to the blank line, then Content-Length bytes of body. */
+  private static String readResponse(Socket s) throws IOException {
+    InputStream in = s.getInputStream();
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        throw new IOException("connection closed after: " + head);
+      }
+      head.append((char) b);
+    }
+    Matcher m = Pattern.compile("(?i)\r\ncontent-length: *(\\d+)").matcher(head);
+    int length = m.find() ? Integer.parseInt(m.group(1)) : 0;
+    return head + new String(in.readNBytes(length), StandardCharsets.UTF_8);
   }
 
   @Test
