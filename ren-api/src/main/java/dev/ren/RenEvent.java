@@ -1,5 +1,7 @@
 package dev.ren;
 
+import dev.ren.internal.Printable;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import org.jspecify.annotations.Nullable;
 

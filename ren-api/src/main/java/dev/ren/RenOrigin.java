@@ -1,5 +1,7 @@
 package dev.ren;
 
+import dev.ren.internal.Printable;
+
 import org.jspecify.annotations.Nullable;
 
 import java.util.regex.Pattern;

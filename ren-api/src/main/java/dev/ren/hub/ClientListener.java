@@ -5,7 +5,7 @@ package dev.ren.hub;
  * tie a member's life to the client's streams.
  *
  * <p>Calls for one client may race (a reconnect can close the old stream while the new one opens): a listener
- * that acts later (after a grace period) should re-check {@link RenHub#isClientConnected}.
+ * that acts later (after a grace period) should re-check {@link ClientTracker#isClientConnected}.
  *
  * <p>Thread-safety: implementations must be thread-safe; they are called on subscribing and closing threads.
  */

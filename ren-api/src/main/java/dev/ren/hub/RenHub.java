@@ -1,9 +1,11 @@
 package dev.ren.hub;
 
 import dev.ren.EventTypes;
+import dev.ren.Registration;
 import dev.ren.RenEvent;
 import dev.ren.RenOrigin;
 import dev.ren.RenPublisher;
+import dev.ren.internal.Settings;
 import dev.ren.log.EncodedEvent;
 import dev.ren.log.EventLog;
 import dev.ren.log.LogEntry;
@@ -40,7 +42,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Thread-safety: thread-safe.
  */
-public final class RenHub implements RenPublisher, AutoCloseable {
+public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(RenHub.class.getName());
   private static final int MAX_LAST_EVENT_ID = 128;
@@ -52,7 +54,7 @@ public final class RenHub implements RenPublisher, AutoCloseable {
   private final long maxRingBytes;
 
   // ring: written by the log's sink (one caller at a time), read by subscribers; head publishes the slots
-  private final Entry[] slots;
+  private final @Nullable Entry[] slots;
   private final int mask;
   private volatile long head = -1;
   /** Oldest index still held (slots older than this were dropped for the byte budget). Written by the sink. */
@@ -73,7 +75,7 @@ public final class RenHub implements RenPublisher, AutoCloseable {
 
   private RenHub(Builder b) {
     int cap = Integer.highestOneBit(Math.max(2, b.capacity) - 1) << 1;
-    this.slots = new Entry[cap];
+    this.slots = new @Nullable Entry[cap];
     this.mask = cap - 1;
     this.log = b.log != null ? b.log : new MemoryEventLog();
     this.clock = b.clock;
@@ -220,7 +222,7 @@ public final class RenHub implements RenPublisher, AutoCloseable {
    * Delivers matching events to an in-process listener on the hub's dispatcher thread (keep it fast; exceptions
    * are logged and do not stop delivery). Close the returned handle to stop.
    */
-  public AutoCloseable listen(RenFilter filter, Listener listener) {
+  public Registration listen(RenFilter filter, Listener listener) {
     Objects.requireNonNull(listener, "listener");
     HubSubscription[] holder = new HubSubscription[1];
     Subscription.Visitor visitor = (id, e, frame) -> {
@@ -257,17 +259,14 @@ public final class RenHub implements RenPublisher, AutoCloseable {
     void onEvent(String id, RenEvent event);
   }
 
-  /** Registers a listener told when a client id's first stream opens and its last one closes. */
-  public void addClientListener(ClientListener listener) {
-    clientListeners.add(Objects.requireNonNull(listener, "listener"));
+  @Override
+  public Registration addClientListener(ClientListener listener) {
+    ClientListener l = Objects.requireNonNull(listener, "listener");
+    clientListeners.add(l);
+    return () -> clientListeners.remove(l);
   }
 
-  /** Stops telling {@code listener} about clients; a no-op if it was not registered. */
-  public void removeClientListener(ClientListener listener) {
-    clientListeners.remove(listener);
-  }
-
-  /** Whether the client id has at least one open subscription. */
+  @Override
   public boolean isClientConnected(String clientId) {
     return clientStreams.containsKey(clientId);
   }
@@ -337,7 +336,7 @@ public final class RenHub implements RenPublisher, AutoCloseable {
       if (h >= 0 && (newest == null || first == null)) {
         continue; // overwritten while we looked; look again
       }
-      if (newest == null || p.isAfter(newest.position)) {
+      if (newest == null || first == null || p.isAfter(newest.position)) {
         // newer than anything this node has ingested: the log may know it (another node's event not yet tailed)
         List<LogEntry> missed = log.readAfter(p, null, slots.length);
         if (missed == null || missed.size() >= slots.length) {
@@ -470,6 +469,7 @@ public final class RenHub implements RenPublisher, AutoCloseable {
     private @Nullable EventLog log;
     private Clock clock = Clock.systemUTC();
     private @Nullable String nodeId;
+    private final Settings settings = new Settings();
 
     private Builder() {}
 
@@ -478,7 +478,7 @@ public final class RenHub implements RenPublisher, AutoCloseable {
       if (events < 2 || events > (1 << 24)) {
         throw new IllegalArgumentException("capacity must be in [2, 16777216] events, was " + events);
       }
-      this.capacity = events;
+      this.capacity = settings.once("capacity", events);
       return this;
     }
 
@@ -487,7 +487,7 @@ public final class RenHub implements RenPublisher, AutoCloseable {
       if (bytes < 1024) {
         throw new IllegalArgumentException("maxRingBytes must be >= 1024, was " + bytes);
       }
-      this.maxRingBytes = bytes;
+      this.maxRingBytes = settings.once("maxRingBytes", bytes);
       return this;
     }
 
@@ -496,21 +496,19 @@ public final class RenHub implements RenPublisher, AutoCloseable {
       if (bytes < 256) {
         throw new IllegalArgumentException("maxEventBytes must be >= 256, was " + bytes);
       }
-      this.maxEventBytes = bytes;
+      this.maxEventBytes = settings.once("maxEventBytes", bytes);
       return this;
     }
 
     /** The event log; default a fresh {@link MemoryEventLog}. */
     public Builder log(EventLog eventLog) {
-      if (this.log != null) {
-        throw new IllegalStateException("log was already set to " + this.log.describe());
-      }
-      this.log = Objects.requireNonNull(eventLog, "eventLog");
+      this.log = settings.once("log", Objects.requireNonNull(eventLog, "eventLog"));
       return this;
     }
 
+    /** The clock that stamps {@code ts}; default the system clock in UTC. */
     public Builder clock(Clock c) {
-      this.clock = Objects.requireNonNull(c, "clock");
+      this.clock = settings.once("clock", Objects.requireNonNull(c, "clock"));
       return this;
     }
 
@@ -519,7 +517,7 @@ public final class RenHub implements RenPublisher, AutoCloseable {
       if (!id.matches("[A-Za-z0-9_.-]{1,64}")) {
         throw new IllegalArgumentException("node id '" + id + "' must match [A-Za-z0-9_.-]{1,64}");
       }
-      this.nodeId = id;
+      this.nodeId = settings.once("nodeId", id);
       return this;
     }
 

@@ -1,5 +1,6 @@
 package dev.ren.hub;
 
+import dev.ren.Registration;
 import dev.ren.RenEvent;
 import org.jspecify.annotations.Nullable;
 
@@ -15,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safety: {@link #poll} must not be called concurrently with itself (one reader per subscription);
  * {@link #close}, {@link #isClosed} and {@link #lagBytes} may be called from any thread.
  */
-public interface Subscription extends AutoCloseable {
+public interface Subscription extends Registration {
 
   /** True when the requested resume point was not available and the subscription starts live instead. */
   boolean reset();

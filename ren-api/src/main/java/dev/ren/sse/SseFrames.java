@@ -3,6 +3,7 @@ package dev.ren.sse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ren.RenEvent;
+import dev.ren.json.EventJson;
 import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
@@ -29,33 +30,16 @@ import java.util.Map;
  */
 public final class SseFrames {
 
-  /** The shared mapper for REN JSON (event payloads, HTTP bodies). Thread-safe once configured. */
-  public static final ObjectMapper MAPPER = new ObjectMapper();
+  /** For control frames only; private, configured once. */
+  private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private static final byte[] HEARTBEAT = ":ping\n\n".getBytes(StandardCharsets.US_ASCII);
 
   private SseFrames() {}
 
-  /** The compact JSON of an event, in schema field order, as UTF-8. */
+  /** The compact JSON of an event ({@link EventJson#encode}). */
   public static byte[] json(RenEvent e) {
-    JsonOut o = JsonOut.acquire();
-    try {
-      o.raw('{');
-      o.field("t").string(e.t());
-      o.field("r").string(e.r());
-      if (e.k() != null) o.field("k").string(e.k());
-      if (e.ns() != null) o.field("ns").string(e.ns());
-      if (e.v() != null) o.field("v").string(e.v());
-      if (e.ts() != 0) o.field("ts").digits(e.ts());
-      if (e.src() != null) o.field("src").string(e.src());
-      if (e.ch() != null) o.field("ch").string(e.ch());
-      if (e.data() != null) o.field("data").node(e.data());
-      if (e.uid() != null) o.field("uid").string(e.uid());
-      o.raw('}');
-      return o.toBytes();
-    } finally {
-      o.release();
-    }
+    return EventJson.encode(e);
   }
 
   /** Compact JSON of a map or tree (for control frames such as {@code ren.meta}), as UTF-8. */
@@ -75,7 +59,7 @@ public final class SseFrames {
     // ids and types are ASCII in practice: their chars are copied straight in, with no byte[] per field
     int idLen = id == null ? 0 : asciiFieldLength("id", id);
     int eventLen = asciiFieldLength("event", event);
-    byte[] idBytes = idLen < 0 ? utf8(id) : null;
+    byte[] idBytes = id != null && idLen < 0 ? utf8(id) : null;
     byte[] eventBytes = eventLen < 0 ? utf8(event) : null;
     int len = (id == null ? 0 : ID.length + (idBytes == null ? idLen : idBytes.length) + 1)
         + EVENT.length + (eventBytes == null ? eventLen : eventBytes.length) + 1 + DATA.length + json.length + 2;
@@ -220,12 +204,4 @@ public final class SseFrames {
     return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Parses JSON text into a tree; convenience for bindings and tests. */
-  public static JsonNode parse(String json) {
-    try {
-      return MAPPER.readTree(json);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
-      throw new IllegalArgumentException("invalid JSON: " + ex.getOriginalMessage(), ex);
-    }
-  }
 }

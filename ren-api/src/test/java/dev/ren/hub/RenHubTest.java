@@ -1,5 +1,6 @@
 package dev.ren.hub;
 
+import dev.ren.Registration;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.ren.RenEvent;
 import dev.ren.RenOrigin;
@@ -234,13 +235,13 @@ class RenHubTest {
   }
 
   @Test
-  void removeClientListener_stopsNotifications() {
+  void addClientListener_registrationClosed_stopsNotifications() {
     hub = RenHub.create();
     List<String> calls = new ArrayList<>();
-    ClientListener l = listenerOf(calls);
-    hub.addClientListener(l);
+    Registration r = hub.addClientListener(listenerOf(calls));
     hub.subscribe(SubscribeRequest.of(RenFilter.all()).withClientId("a"), () -> { }).close();
-    hub.removeClientListener(l);
+    r.close();
+    r.close(); // idempotent
     hub.subscribe(SubscribeRequest.of(RenFilter.all()).withClientId("b"), () -> { }).close();
     assertEquals(List.of("+a", "-a"), calls);
   }
@@ -353,5 +354,14 @@ class RenHubTest {
     assertTrue(assertThrows(IllegalStateException.class, () -> b.log(new MemoryEventLog())).getMessage()
         .contains("already set"));
     assertThrows(IllegalArgumentException.class, () -> RenHub.builder().nodeId("bad id"));
+  }
+
+  @Test
+  void builder_settingGivenTwice_refusedNamingTheFirstValue() {
+    RenHub.Builder b = RenHub.builder().capacity(1024);
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.capacity(2048));
+    assertEquals("capacity was already set to 1024", e.getMessage());
+    b.nodeId("n1");
+    assertThrows(IllegalStateException.class, () -> b.nodeId("n2"));
   }
 }

@@ -1,8 +1,9 @@
 package dev.ren.client;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ren.RenEvent;
-import dev.ren.sse.SseFrames;
+import dev.ren.json.EventJson;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,6 +26,9 @@ import org.jspecify.annotations.Nullable;
 public record RenMessage(
     @Nullable String id, String type, String data, @Nullable JsonNode json, @Nullable RenEvent event) {
 
+  /** The client's own mapper for data that is JSON but not an event. */
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
   /** The SSE event name of the stream's control frame. */
   public static final String META = "ren.meta";
 
@@ -45,25 +49,18 @@ public record RenMessage(
     String trimmed = data.stripLeading();
     if (!trimmed.isEmpty() && (trimmed.charAt(0) == '{' || trimmed.charAt(0) == '[')) {
       try {
-        json = SseFrames.MAPPER.readTree(data);
+        json = MAPPER.readTree(data);
       } catch (Exception e) {
         json = null; // not JSON after all: the raw data is still delivered
       }
     }
     if (json != null && json.isObject() && json.path("t").isTextual() && json.path("r").isTextual()) {
       try {
-        event = new RenEvent(json.get("t").asText(), json.get("r").asText(), text(json, "k"), text(json, "ns"),
-            text(json, "v"), json.path("ts").asLong(0), text(json, "src"), text(json, "ch"),
-            json.has("data") && !json.get("data").isNull() ? json.get("data") : null, text(json, "uid"));
+        event = EventJson.fromTree(json);
       } catch (IllegalArgumentException e) {
-        event = null; // JSON with t and r that the event model rejects: keep the raw form only
+        event = null; // JSON with t and r that the event codec rejects: keep the raw form only
       }
     }
     return new RenMessage(id, type, data, json, event);
-  }
-
-  private static @Nullable String text(JsonNode node, String field) {
-    JsonNode v = node.get(field);
-    return v == null || v.isNull() || v.isContainerNode() ? null : v.asText();
   }
 }

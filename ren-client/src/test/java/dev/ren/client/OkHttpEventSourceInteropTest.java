@@ -1,5 +1,7 @@
 package dev.ren.client;
 
+import dev.ren.testing.TestJson;
+import dev.ren.servlet.RenClientFilter;
 import com.launchdarkly.eventsource.ConnectStrategy;
 import com.launchdarkly.eventsource.EventSource;
 import com.launchdarkly.eventsource.MessageEvent;
@@ -8,8 +10,7 @@ import com.launchdarkly.eventsource.background.BackgroundEventSource;
 import dev.ren.RenEvent;
 import dev.ren.hub.RenHub;
 import dev.ren.servlet.RenServlet;
-import dev.ren.servlet.testing.JettyTestServer;
-import dev.ren.sse.SseFrames;
+import dev.ren.testing.JettyTestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,7 +41,7 @@ class OkHttpEventSourceInteropTest {
   @BeforeEach
   void start() {
     hub = RenHub.create();
-    server = new JettyTestServer().servlet(PATH + "/*", new RenServlet(hub)).start();
+    server = new JettyTestServer().filter("/*", new RenClientFilter()).servlet(PATH + "/*", new RenServlet(hub)).start();
   }
 
   @AfterEach
@@ -62,11 +63,11 @@ class OkHttpEventSourceInteropTest {
         ConnectStrategy.http(server.uri(PATH + "?cid=interop")).readTimeout(10, TimeUnit.SECONDS)).build()) {
       MessageEvent meta = read(es);
       assertEquals("ren.meta", meta.getEventName());
-      assertEquals("interop", SseFrames.parse(meta.getData()).get("clientId").asText());
+      assertEquals("interop", TestJson.parse(meta.getData()).get("clientId").asText());
 
       hub.publish(RenEvent.kvPut("demo", "todo:1", "1"));
       hub.publish(RenEvent.builder("billing.invoice.paid").key("inv-7")
-          .data(SseFrames.parse("{\"note\":\"a\\nb \\u00fc \\ud83d\\ude00\"}")).build());
+          .data(TestJson.parse("{\"note\":\"a\\nb \\u00fc \\ud83d\\ude00\"}")).build());
       MessageEvent kv = read(es);
       assertEquals("kv.put", kv.getEventName());
       RenEvent decoded = RenMessage.decode(kv.getLastEventId(), kv.getEventName(), kv.getData()).event();
@@ -75,7 +76,7 @@ class OkHttpEventSourceInteropTest {
       MessageEvent custom = read(es);
       assertEquals("billing.invoice.paid", custom.getEventName());
       assertEquals("a\nb \u00fc \ud83d\ude00",
-          SseFrames.parse(custom.getData()).get("data").get("note").asText());
+          TestJson.parse(custom.getData()).get("data").get("note").asText());
       assertEquals(custom.getLastEventId(), es.getLastEventId());
     }
   }
@@ -93,10 +94,10 @@ class OkHttpEventSourceInteropTest {
     try (EventSource es = new EventSource.Builder(server.uri(PATH)).lastEventId(resumeFrom).build()) {
       MessageEvent meta = read(es);
       assertEquals("ren.meta", meta.getEventName());
-      assertFalse(SseFrames.parse(meta.getData()).path("reset").asBoolean(false));
+      assertFalse(TestJson.parse(meta.getData()).path("reset").asBoolean(false));
       List<String> keys = new ArrayList<>();
-      keys.add(SseFrames.parse(read(es).getData()).get("k").asText());
-      keys.add(SseFrames.parse(read(es).getData()).get("k").asText());
+      keys.add(TestJson.parse(read(es).getData()).get("k").asText());
+      keys.add(TestJson.parse(read(es).getData()).get("k").asText());
       assertEquals(List.of("missed-1", "missed-2"), keys);
     }
   }
@@ -122,10 +123,10 @@ class OkHttpEventSourceInteropTest {
       hub.publish(RenEvent.kvPut("demo", "gap", "1"));
       MessageEvent next = poll(q);
       while (next.getEventName().equals("ren.meta")) {
-        assertFalse(SseFrames.parse(next.getData()).path("reset").asBoolean(false));
+        assertFalse(TestJson.parse(next.getData()).path("reset").asBoolean(false));
         next = poll(q);
       }
-      assertEquals("gap", SseFrames.parse(next.getData()).get("k").asText());
+      assertEquals("gap", TestJson.parse(next.getData()).get("k").asText());
     }
   }
 

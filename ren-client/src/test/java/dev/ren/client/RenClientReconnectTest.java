@@ -1,7 +1,8 @@
 package dev.ren.client;
 
+import dev.ren.servlet.RenClientFilter;
 import dev.ren.client.ScriptedSseServlet.Step;
-import dev.ren.servlet.testing.JettyTestServer;
+import dev.ren.testing.JettyTestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +30,7 @@ class RenClientReconnectTest {
 
   private ScriptedSseServlet serve(Step... steps) {
     ScriptedSseServlet servlet = new ScriptedSseServlet(steps);
-    server = new JettyTestServer().servlet("/sse", servlet).start();
+    server = new JettyTestServer().filter("/*", new RenClientFilter()).servlet("/sse", servlet).start();
     return servlet;
   }
 
@@ -104,7 +105,7 @@ class RenClientReconnectTest {
   @Test
   void readTimeout_heartbeatsKeepArriving_sameConnectionSurvives() throws Exception {
     PingingServlet pinging = new PingingServlet();
-    server = new JettyTestServer().servlet("/sse", pinging).start();
+    server = new JettyTestServer().filter("/*", new RenClientFilter()).servlet("/sse", pinging).start();
     BlockingQueue<RenMessage> q = new LinkedBlockingQueue<>();
     client = builder().heartbeat(Duration.ofMillis(120)).build(); // times out after 300 ms of silence
     client.on(q::add);

@@ -1,11 +1,12 @@
 package dev.ren.client;
 
+import dev.ren.testing.TestJson;
+import dev.ren.servlet.RenClientFilter;
 import dev.ren.RenEvent;
 import dev.ren.hub.RenHub;
 import dev.ren.servlet.RenServlet;
 import dev.ren.servlet.RenServletConfig;
-import dev.ren.servlet.testing.JettyTestServer;
-import dev.ren.sse.SseFrames;
+import dev.ren.testing.JettyTestServer;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -55,7 +56,7 @@ class RenClientTest {
     @Override
     protected void doPost(HttpServletRequest req, HttpServletResponse resp) {
       hub.publish(RenEvent.builder(req.getParameter("type")).key(req.getParameter("key"))
-          .data(SseFrames.parse("{\"n\":1}")).build());
+          .data(TestJson.parse("{\"n\":1}")).build());
       resp.setStatus(204);
     }
   }
@@ -63,7 +64,7 @@ class RenClientTest {
   @BeforeEach
   void startServer() {
     hub = RenHub.create();
-    server = new JettyTestServer()
+    server = new JettyTestServer().filter("/*", new RenClientFilter())
         .servlet(PATH + "/*", new RenServlet(hub,
             // frequent heartbeats: the server notices a closed client connection at its next write
             RenServletConfig.builder().heartbeat(Duration.ofMillis(200)).build()))
@@ -117,7 +118,7 @@ class RenClientTest {
     started(client(server.uri(PATH)).build(), q);
 
     hub.publish(RenEvent.kvPut("demo", "todo:1", "1"));
-    hub.publish(RenEvent.builder("billing.invoice.paid").key("inv-7").data(SseFrames.parse("{\"amount\":12}"))
+    hub.publish(RenEvent.builder("billing.invoice.paid").key("inv-7").data(TestJson.parse("{\"amount\":12}"))
         .build());
 
     RenMessage kv = next(q, m -> !m.isMeta());

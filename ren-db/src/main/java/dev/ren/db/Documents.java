@@ -1,8 +1,8 @@
 package dev.ren.db;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ren.sse.SseFrames;
 
 import java.util.Iterator;
 import java.util.regex.Pattern;
@@ -61,7 +61,7 @@ final class Documents {
       throw new IllegalArgumentException("_id cannot be changed (document has _id " + existing + ", expected \""
           + id + "\")");
     }
-    ObjectNode out = SseFrames.MAPPER.createObjectNode();
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
     out.put(ID, id);
     Iterator<java.util.Map.Entry<String, JsonNode>> it = doc.properties().iterator();
     while (it.hasNext()) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ren.RenEvent;
-import dev.ren.sse.SseFrames;
 import org.jspecify.annotations.Nullable;
 
 import java.nio.charset.StandardCharsets;
@@ -380,7 +379,7 @@ final class JdbcCollection implements Collection {
     long rev = rs.getLong(2);
     byte[] json = rs.getBytes(3);
     try {
-      return new Row(id, rev, (ObjectNode) SseFrames.MAPPER.readTree(json));
+      return new Row(id, rev, (ObjectNode) Json.MAPPER.readTree(json));
     } catch (java.io.IOException | ClassCastException e) {
       throw new SQLException("stored document '" + id + "' is not a JSON object", e);
     }
@@ -660,7 +659,7 @@ final class JdbcCollection implements Collection {
             "INSERT INTO ren_indexes (collection, name, fields) VALUES (?, ?, ?)")) {
           ps.setString(1, name);
           ps.setString(2, indexName);
-          ps.setString(3, SseFrames.MAPPER.writeValueAsString(fields));
+          ps.setString(3, Json.MAPPER.writeValueAsString(fields));
           ps.executeUpdate();
         } catch (JsonProcessingException e) {
           throw new IllegalStateException(e);
@@ -741,7 +740,7 @@ final class JdbcCollection implements Collection {
         while (rs.next()) {
           List<String> fields = new ArrayList<>();
           try {
-            for (JsonNode f : SseFrames.MAPPER.readTree(rs.getString(2))) {
+            for (JsonNode f : Json.MAPPER.readTree(rs.getString(2))) {
               fields.add(f.textValue());
             }
           } catch (JsonProcessingException e) {
@@ -758,7 +757,7 @@ final class JdbcCollection implements Collection {
 
   private static byte[] bytes(JsonNode doc) {
     try {
-      return SseFrames.MAPPER.writeValueAsBytes(doc);
+      return Json.MAPPER.writeValueAsBytes(doc);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("document cannot be written as JSON: " + e.getOriginalMessage(), e);
     }

@@ -1,5 +1,6 @@
 package dev.ren.db;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import org.jspecify.annotations.Nullable;
@@ -16,6 +17,9 @@ import java.util.Map;
  * <p>Thread-safety: stateless.
  */
 final class Json {
+
+  /** ren-db's own mapper (documents in and out of SQL), configured once and never exposed. */
+  static final ObjectMapper MAPPER = new ObjectMapper();
 
   static final int RANK_MISSING = 0;
   static final int RANK_NULL = 1;

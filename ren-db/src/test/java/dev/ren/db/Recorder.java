@@ -1,10 +1,10 @@
 package dev.ren.db;
 
+import dev.ren.testing.TestJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ren.RenEvent;
 import dev.ren.RenPublisher;
-import dev.ren.sse.SseFrames;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +35,7 @@ final class Recorder implements RenPublisher {
 
   static JsonNode node(String json) {
     try {
-      return SseFrames.MAPPER.readTree(json.replace('\'', '"'));
+      return TestJson.parse(json.replace('\'', '"'));
     } catch (Exception e) {
       throw new IllegalArgumentException(json, e);
     }

@@ -1,7 +1,7 @@
 package dev.ren.examples;
 
 import dev.ren.hub.RenHub;
-import dev.ren.servlet.RenInitializer;
+import dev.ren.servlet.dropin.RenInitializer;
 import dev.ren.servlet.RenServlet;
 import org.eclipse.jetty.ee10.servlet.DefaultServlet;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;

@@ -3,7 +3,7 @@ package dev.ren.examples;
 import dev.ren.RenEvent;
 import dev.ren.hub.RenHub;
 import dev.ren.servlet.RenServlet;
-import dev.ren.servlet.testing.SseTestClient;
+import dev.ren.testing.SseTestClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

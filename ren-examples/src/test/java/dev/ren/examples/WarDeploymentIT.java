@@ -1,6 +1,6 @@
 package dev.ren.examples;
 
-import dev.ren.servlet.testing.SseTestClient;
+import dev.ren.testing.SseTestClient;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;

@@ -7,7 +7,7 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import com.github.benmanes.caffeine.cache.Ticker;
-import dev.ren.Printable;
+import dev.ren.internal.Printable;
 import org.jspecify.annotations.Nullable;
 
 import java.lang.System.Logger.Level;

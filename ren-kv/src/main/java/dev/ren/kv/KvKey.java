@@ -1,6 +1,6 @@
 package dev.ren.kv;
 
-import dev.ren.Printable;
+import dev.ren.internal.Printable;
 
 import java.util.Objects;
 

@@ -1,5 +1,6 @@
 package dev.ren.kv;
 
+import dev.ren.testing.TestJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,7 +8,6 @@ import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.ren.EventTypes;
 import dev.ren.RenEvent;
 import dev.ren.RenOrigin;
-import dev.ren.sse.SseFrames;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -45,7 +45,7 @@ class KvStoreTest {
 
   static JsonNode json(String s) {
     try {
-      return SseFrames.MAPPER.readTree(s);
+      return TestJson.parse(s);
     } catch (java.io.IOException e) {
       throw new AssertionError(e);
     }

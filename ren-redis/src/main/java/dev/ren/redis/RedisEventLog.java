@@ -1,5 +1,6 @@
 package dev.ren.redis;
 
+import dev.ren.json.EventJson;
 import dev.ren.EventLogUnavailableException;
 import dev.ren.RenEvent;
 import dev.ren.log.EncodedEvent;

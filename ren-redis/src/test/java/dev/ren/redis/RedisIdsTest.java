@@ -1,5 +1,7 @@
 package dev.ren.redis;
 
+import dev.ren.json.EventJson;
+import dev.ren.testing.TestJson;
 import dev.ren.RenEvent;
 import dev.ren.log.Position;
 import dev.ren.sse.SseFrames;
@@ -71,7 +73,7 @@ class RedisIdsTest {
 
   @Test
   void decode_encodedEvent_sameEventAndBytes() {
-    RenEvent e = RenEvent.realtimeMessage("room:1", SseFrames.parse("{\"text\":\"héllo 😀\",\"n\":[1,2]}"), "u7")
+    RenEvent e = RenEvent.realtimeMessage("room:1", TestJson.parse("{\"text\":\"héllo 😀\",\"n\":[1,2]}"), "u7")
         .withSrc("c1").withTs(1_710_000_000_000L);
     byte[] json = SseFrames.json(e);
     RenEvent back = EventJson.decode(json);

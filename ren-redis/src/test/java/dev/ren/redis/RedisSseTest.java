@@ -1,11 +1,12 @@
 package dev.ren.redis;
 
+import dev.ren.servlet.RenClientFilter;
 import dev.ren.EventLogUnavailableException;
 import dev.ren.hub.RenHub;
 import dev.ren.servlet.RenServlet;
 import dev.ren.servlet.RenServletConfig;
-import dev.ren.servlet.testing.JettyTestServer;
-import dev.ren.servlet.testing.SseTestClient;
+import dev.ren.testing.JettyTestServer;
+import dev.ren.testing.SseTestClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -45,7 +46,7 @@ class RedisSseTest {
   }
 
   private JettyTestServer serve(RenHub hub, RenServletConfig config) {
-    JettyTestServer s = new JettyTestServer().servlet(PATH + "/*", new RenServlet(hub, config)).start();
+    JettyTestServer s = new JettyTestServer().filter("/*", new RenClientFilter()).servlet(PATH + "/*", new RenServlet(hub, config)).start();
     open.add(s);
     return s;
   }

@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -73,8 +74,11 @@ public class RenServlet extends HttpServlet {
   private final RenServletConfig config;
   private final Set<SseConnection> connections = ConcurrentHashMap.newKeySet();
   private final AtomicInteger active = new AtomicInteger();
+  // set in init, cleared in destroy; the owned ones were started by this servlet and are stopped by it
   private @Nullable Executor executor;
   private @Nullable ScheduledFuture<?> heartbeatTask;
+  private @Nullable ExecutorService ownedWriters;
+  private @Nullable ScheduledExecutorService ownedScheduler;
   private volatile byte @Nullable [] clientJs;
   private volatile @Nullable String clientJsEtag;
 
@@ -103,8 +107,18 @@ public class RenServlet extends HttpServlet {
       }
       hub = (RenHub) h;
     }
-    executor = config.executor != null ? config.executor : SharedExecutors.writers();
-    ScheduledExecutorService scheduler = config.scheduler != null ? config.scheduler : SharedExecutors.heartbeats();
+    Executor writers = config.executor;
+    if (writers == null) {
+      ExecutorService pool = ServletExecutors.newWriterPool();
+      ownedWriters = pool;
+      writers = pool;
+    }
+    executor = writers;
+    ScheduledExecutorService scheduler = config.scheduler;
+    if (scheduler == null) {
+      scheduler = ServletExecutors.newHeartbeatScheduler();
+      ownedScheduler = scheduler;
+    }
     long ms = config.heartbeat.toMillis();
     heartbeatTask = scheduler.scheduleAtFixedRate(this::heartbeatAll, ms, ms, TimeUnit.MILLISECONDS);
   }
@@ -117,6 +131,16 @@ public class RenServlet extends HttpServlet {
     }
     for (SseConnection c : connections) {
       c.close();
+    }
+    ScheduledExecutorService scheduler = ownedScheduler;
+    if (scheduler != null) {
+      scheduler.shutdownNow();
+      ownedScheduler = null;
+    }
+    ExecutorService writers = ownedWriters;
+    if (writers != null) {
+      writers.shutdown(); // lets the closing writes finish; the threads end once idle
+      ownedWriters = null;
     }
     super.destroy();
   }
@@ -159,7 +183,7 @@ public class RenServlet extends HttpServlet {
     try {
       filter = RenFilter.parse(req.getParameter("s"));
     } catch (IllegalArgumentException e) {
-      JsonServlet.sendError(req, resp, 400, "invalid_filter", e.getMessage());
+      JsonServlet.sendError(req, resp, 400, "invalid_filter", String.valueOf(e.getMessage()));
       return;
     }
     String cid = req.getParameter("cid");
@@ -229,7 +253,11 @@ public class RenServlet extends HttpServlet {
       meta.put("reset", true);
     }
     byte[] initial = SseFrames.meta(sub.startId(), meta);
-    SseConnection conn = new SseConnection(async, out, executor, config.maxUnsentBytes, config.maxBatchBytes,
+    Executor writers = executor;
+    if (writers == null) {
+      throw new IllegalStateException("RenServlet used before init or after destroy");
+    }
+    SseConnection conn = new SseConnection(async, out, writers, config.maxUnsentBytes, config.maxBatchBytes,
         initial, this::closed);
     connections.add(conn);
     async.addListener(conn);

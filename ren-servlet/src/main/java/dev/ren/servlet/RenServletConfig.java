@@ -1,5 +1,6 @@
 package dev.ren.servlet;
 
+import dev.ren.internal.Settings;
 import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;
@@ -62,7 +63,7 @@ public final class RenServletConfig {
     return access;
   }
 
-  /** Builds a {@link RenServletConfig}. Not thread-safe. */
+  /** Builds a {@link RenServletConfig}; each setting may be given once. Not thread-safe. */
   public static final class Builder {
     private Duration heartbeat = Duration.ofSeconds(15);
     private int maxStreams = 10_000;
@@ -73,6 +74,8 @@ public final class RenServletConfig {
     private @Nullable Executor executor;
     private @Nullable ScheduledExecutorService scheduler;
 
+    private final Settings settings = new Settings();
+
     private Builder() {}
 
     /** Interval of the {@code :ping} comment (also how fast a vanished peer is noticed); default 15 s. */
@@ -80,7 +83,7 @@ public final class RenServletConfig {
       if (interval.isNegative() || interval.isZero() || interval.compareTo(Duration.ofMinutes(10)) > 0) {
         throw new IllegalArgumentException("heartbeat must be in (0, 10 min], was " + interval);
       }
-      this.heartbeat = interval;
+      this.heartbeat = settings.once("heartbeat", interval);
       return this;
     }
 
@@ -89,7 +92,7 @@ public final class RenServletConfig {
       if (streams < 1) {
         throw new IllegalArgumentException("maxStreams must be >= 1, was " + streams);
       }
-      this.maxStreams = streams;
+      this.maxStreams = settings.once("maxStreams", streams);
       return this;
     }
 
@@ -98,7 +101,7 @@ public final class RenServletConfig {
       if (bytes < 1024) {
         throw new IllegalArgumentException("maxUnsentBytes must be >= 1024, was " + bytes);
       }
-      this.maxUnsentBytes = bytes;
+      this.maxUnsentBytes = settings.once("maxUnsentBytes", bytes);
       return this;
     }
 
@@ -107,7 +110,7 @@ public final class RenServletConfig {
       if (bytes < 1024) {
         throw new IllegalArgumentException("maxBatchBytes must be >= 1024, was " + bytes);
       }
-      this.maxBatchBytes = bytes;
+      this.maxBatchBytes = settings.once("maxBatchBytes", bytes);
       return this;
     }
 
@@ -116,25 +119,31 @@ public final class RenServletConfig {
       if (retry.isNegative()) {
         throw new IllegalArgumentException("overloadRetry must be >= 0, was " + retry);
       }
-      this.overloadRetryMillis = retry.toMillis();
+      this.overloadRetryMillis = settings.once("overloadRetry", retry).toMillis();
       return this;
     }
 
     /** Which events each connection may receive; default {@link RenAccess#allowAll()}. */
     public Builder access(RenAccess policy) {
-      this.access = Objects.requireNonNull(policy, "access");
+      this.access = settings.once("access", Objects.requireNonNull(policy, "access"));
       return this;
     }
 
-    /** Runs the non-blocking writes; default a shared pool with one thread per core. */
+    /**
+     * Runs the non-blocking writes. Default: a pool with one thread per core that the servlet starts in
+     * {@code init} and stops in {@code destroy}. A given executor is the caller's to shut down.
+     */
     public Builder executor(Executor writer) {
-      this.executor = Objects.requireNonNull(writer, "executor");
+      this.executor = settings.once("executor", Objects.requireNonNull(writer, "executor"));
       return this;
     }
 
-    /** Fires heartbeats; default one shared daemon thread for all servlets. */
+    /**
+     * Fires heartbeats. Default: one thread that the servlet starts in {@code init} and stops in {@code destroy}.
+     * A given scheduler is the caller's to shut down.
+     */
     public Builder scheduler(ScheduledExecutorService heartbeats) {
-      this.scheduler = Objects.requireNonNull(heartbeats, "scheduler");
+      this.scheduler = settings.once("scheduler", Objects.requireNonNull(heartbeats, "scheduler"));
       return this;
     }
 

@@ -1,9 +1,10 @@
 package dev.ren.servlet;
 
+import dev.ren.servlet.RenClientFilter;
 import dev.ren.RenEvent;
 import dev.ren.hub.RenHub;
-import dev.ren.servlet.testing.JettyTestServer;
-import dev.ren.servlet.testing.SseTestClient;
+import dev.ren.testing.JettyTestServer;
+import dev.ren.testing.SseTestClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +38,7 @@ class CorsAndAccessTest {
 
   @Test
   void cors_allowedOrigin_echoedWithVaryAndCredentialsNeverStar() throws Exception {
-    server = new JettyTestServer(Cors.allow("http://localhost:5173"))
+    server = new JettyTestServer().filter("/*", new RenClientFilter(Cors.allow("http://localhost:5173")))
         .servlet("/api/maravilla/ren/*", new RenServlet(hub)).start();
     HttpResponse<Void> pre = http.send(HttpRequest.newBuilder(server.uri("/api/maravilla/ren"))
         .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
@@ -57,7 +58,7 @@ class CorsAndAccessTest {
 
   @Test
   void cors_otherOrigin_getsNoAllowOriginButVary() throws Exception {
-    server = new JettyTestServer(Cors.allow("http://localhost:5173"))
+    server = new JettyTestServer().filter("/*", new RenClientFilter(Cors.allow("http://localhost:5173")))
         .servlet("/api/maravilla/ren/*", new RenServlet(hub)).start();
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(server.uri("/api/maravilla/ren/client.js"))
         .header("Origin", "http://evil.example").build(), HttpResponse.BodyHandlers.ofString());
@@ -82,7 +83,7 @@ class CorsAndAccessTest {
       }
       return e -> e.ns() != null && e.ns().startsWith(tenant + ".");
     };
-    server = new JettyTestServer().servlet("/api/maravilla/ren/*",
+    server = new JettyTestServer().filter("/*", new RenClientFilter()).servlet("/api/maravilla/ren/*",
         new RenServlet(hub, RenServletConfig.builder().access(tenantOnly).build())).start();
     String first = hub.publish(RenEvent.kvPut("a.todos", "1", "1"));
     hub.publish(RenEvent.kvPut("b.todos", "secret-replayed", "1"));

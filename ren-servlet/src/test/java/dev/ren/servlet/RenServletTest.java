@@ -1,13 +1,14 @@
 package dev.ren.servlet;
 
+import dev.ren.testing.TestJson;
+import dev.ren.servlet.RenClientFilter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.ren.RenEvent;
 import dev.ren.RenOrigin;
 import dev.ren.hub.RenHub;
-import dev.ren.servlet.testing.JettyTestServer;
-import dev.ren.servlet.testing.SseTestClient;
-import dev.ren.sse.SseFrames;
+import dev.ren.testing.JettyTestServer;
+import dev.ren.testing.SseTestClient;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -46,7 +47,7 @@ class RenServletTest {
   void start(RenHub h, RenServletConfig config) {
     hub = h;
     servlet = new RenServlet(hub, config);
-    server = new JettyTestServer()
+    server = new JettyTestServer().filter("/*", new RenClientFilter())
         .servlet("/api/maravilla/ren/*", servlet)
         .servlet("/publish", new PublishServlet(hub))
         .start();
@@ -149,7 +150,7 @@ class RenServletTest {
           .header("X-Ren-Client", "bad id!").POST(HttpRequest.BodyPublishers.noBody()).build(),
           HttpResponse.BodyHandlers.ofString());
       assertEquals(400, r.statusCode());
-      assertEquals("invalid_client_id", SseFrames.parse(r.body()).get("error").asText());
+      assertEquals("invalid_client_id", TestJson.parse(r.body()).get("error").asText());
       assertNull(c.poll(Duration.ofMillis(300)));
     }
   }
@@ -182,7 +183,7 @@ class RenServletTest {
           server.uri("/api/maravilla/ren?s=" + enc(bad))).build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(400, r.statusCode(), bad);
       assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
-      JsonNode body = SseFrames.parse(r.body());
+      JsonNode body = TestJson.parse(r.body());
       assertTrue(body.get("error").asText().startsWith("invalid_filter") || body.get("error").asText()
           .equals("query_too_long"), r.body());
       assertFalse(body.get("message").asText().isEmpty());
@@ -209,7 +210,7 @@ class RenServletTest {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(
         server.uri("/api/maravilla/ren?cid=" + enc("x\ny"))).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(400, r.statusCode());
-    assertEquals("invalid_client_id", SseFrames.parse(r.body()).get("error").asText());
+    assertEquals("invalid_client_id", TestJson.parse(r.body()).get("error").asText());
   }
 
   @Test
@@ -326,7 +327,7 @@ class RenServletTest {
     start();
     String id = hub.publish(RenEvent.kvPut("demo", "1", "1"));
     RenHub restarted = RenHub.create();
-    try (JettyTestServer other = new JettyTestServer()
+    try (JettyTestServer other = new JettyTestServer().filter("/*", new RenClientFilter())
         .servlet("/api/maravilla/ren/*", new RenServlet(restarted)).start();
          SseTestClient c = SseTestClient.open(other.uri("/api/maravilla/ren?lastEventId=" + enc(id)))) {
       assertTrue(c.next("ren.meta", WAIT).json().get("reset").asBoolean());

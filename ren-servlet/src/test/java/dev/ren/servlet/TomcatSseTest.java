@@ -2,7 +2,7 @@ package dev.ren.servlet;
 
 import dev.ren.RenEvent;
 import dev.ren.hub.RenHub;
-import dev.ren.servlet.testing.SseTestClient;
+import dev.ren.testing.SseTestClient;
 import org.apache.catalina.Context;
 import org.apache.catalina.Wrapper;
 import org.apache.catalina.connector.Connector;

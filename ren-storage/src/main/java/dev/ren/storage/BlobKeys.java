@@ -1,5 +1,6 @@
 package dev.ren.storage;
 
+import dev.ren.internal.Printable;
 import org.jspecify.annotations.Nullable;
 
 import java.nio.charset.StandardCharsets;
@@ -136,7 +137,7 @@ public final class BlobKeys {
     try {
       check(probe);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("prefix '" + printable(prefix) + "' cannot begin any valid key: "
+      throw new IllegalArgumentException("prefix '" + Printable.of(prefix) + "' cannot begin any valid key: "
           + e.getMessage());
     }
     return prefix;
@@ -152,7 +153,7 @@ public final class BlobKeys {
     }
     String ct = contentType.trim();
     if (ct.length() > 255 || !CONTENT_TYPE.matcher(ct).matches()) {
-      throw new IllegalArgumentException("content type '" + printable(ct)
+      throw new IllegalArgumentException("content type '" + Printable.of(ct)
           + "' must be a media type like 'image/png' (optionally with parameters), at most 255 characters");
     }
     return ct;
@@ -167,7 +168,7 @@ public final class BlobKeys {
     long bytes = 0;
     for (Map.Entry<String, String> e : metadata.entrySet()) {
       if (!META_KEY.matcher(e.getKey()).matches()) {
-        throw new IllegalArgumentException("metadata key '" + printable(e.getKey())
+        throw new IllegalArgumentException("metadata key '" + Printable.of(e.getKey())
             + "' must match [A-Za-z0-9_.-]{1,128}");
       }
       bytes += e.getKey().length() + e.getValue().getBytes(StandardCharsets.UTF_8).length;
@@ -180,19 +181,6 @@ public final class BlobKeys {
   }
 
   private static IllegalArgumentException bad(String key, String rule) {
-    return new IllegalArgumentException("object key '" + printable(key) + "' " + rule);
-  }
-
-  static String printable(String s) {
-    StringBuilder sb = new StringBuilder(Math.min(s.length(), 100));
-    for (int i = 0; i < s.length() && i < 100; i++) {
-      char c = s.charAt(i);
-      if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || Character.isSurrogate(c)) {
-        sb.append(String.format("\\u%04x", (int) c));
-      } else {
-        sb.append(c);
-      }
-    }
-    return s.length() > 100 ? sb + "..." : sb.toString();
+    return new IllegalArgumentException("object key '" + Printable.of(key) + "' " + rule);
   }
 }

@@ -1,5 +1,6 @@
 package dev.ren.storage;
 
+import dev.ren.internal.Printable;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -74,7 +75,7 @@ final class FileSystemBlobStore implements BlobStore {
 
   FileSystemBlobStore(Path root, String bucket, RenPublisher publisher) {
     if (!BUCKET.matcher(bucket).matches()) {
-      throw new IllegalArgumentException("bucket '" + BlobKeys.printable(bucket)
+      throw new IllegalArgumentException("bucket '" + Printable.of(bucket)
           + "' must match [a-z0-9][a-z0-9._-]{0,62}");
     }
     this.bucket = bucket;
@@ -128,7 +129,7 @@ final class FileSystemBlobStore implements BlobStore {
     Path normal = p.normalize();
     if (!normal.startsWith(base) || normal.equals(base)) {
       // unreachable for keys that passed BlobKeys.check; kept as the last line of defence
-      throw new IllegalArgumentException("object key '" + BlobKeys.printable(key) + "' resolves outside the store");
+      throw new IllegalArgumentException("object key '" + Printable.of(key) + "' resolves outside the store");
     }
     return normal;
   }
@@ -161,14 +162,14 @@ final class FileSystemBlobStore implements BlobStore {
         }
       }
       if (a.isSymbolicLink()) {
-        throw new IllegalArgumentException("object key '" + BlobKeys.printable(key)
+        throw new IllegalArgumentException("object key '" + Printable.of(key)
             + "' leads through a symbolic link in the store; refused");
       }
       if (!a.isDirectory()) {
         if (!create) {
           return false;
         }
-        throw new BlobConflictException("object key '" + BlobKeys.printable(key) + "' needs '"
+        throw new BlobConflictException("object key '" + Printable.of(key) + "' needs '"
             + base.relativize(p).toString().replace('\\', '/') + "' to be a folder, but it is an object");
       }
     }
@@ -195,7 +196,7 @@ final class FileSystemBlobStore implements BlobStore {
     checkParents(objects, target, key, true);
     BasicFileAttributes existing = attrs(target);
     if (existing != null && existing.isDirectory()) {
-      throw new BlobConflictException("object key '" + BlobKeys.printable(key)
+      throw new BlobConflictException("object key '" + Printable.of(key)
           + "' is a folder of other objects; it cannot also be an object");
     }
     Path tmp = target.resolveSibling(TMP_PREFIX + UUID.randomUUID());
@@ -232,7 +233,7 @@ final class FileSystemBlobStore implements BlobStore {
           String expected = unquote(options.ifMatch());
           Optional<BlobInfo> current = headLocked(key, target, metaFile);
           if (current.isEmpty() || (!expected.equals("*") && !current.get().etag().equals(expected))) {
-            throw new BlobConflictException("object '" + BlobKeys.printable(key) + "' "
+            throw new BlobConflictException("object '" + Printable.of(key) + "' "
                 + (current.isEmpty() ? "does not exist" : "has etag " + current.get().etag())
                 + "; the write required " + options.ifMatch());
           }
@@ -240,7 +241,7 @@ final class FileSystemBlobStore implements BlobStore {
         try {
           Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (DirectoryNotEmptyException e) {
-          throw new BlobConflictException("object key '" + BlobKeys.printable(key)
+          throw new BlobConflictException("object key '" + Printable.of(key)
               + "' is a folder of other objects; it cannot also be an object");
         }
         forceDirectory(target.getParent());

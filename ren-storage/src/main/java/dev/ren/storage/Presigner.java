@@ -1,5 +1,6 @@
 package dev.ren.storage;
 
+import dev.ren.internal.Printable;
 import org.jspecify.annotations.Nullable;
 
 import javax.crypto.Mac;
@@ -119,7 +120,7 @@ public final class Presigner {
     // constant time: the comparison must not reveal how much of a guess was right
     if (!MessageDigest.isEqual(expected, signature.getBytes(StandardCharsets.US_ASCII))) {
       throw new PresignException(PresignException.Reason.BAD_SIGNATURE,
-          "the signature does not match this " + method + " of '" + BlobKeys.printable(key) + "'");
+          "the signature does not match this " + method + " of '" + Printable.of(key) + "'");
     }
     if (clock.instant().getEpochSecond() > expires) {
       throw new PresignException(PresignException.Reason.EXPIRED,
@@ -141,7 +142,7 @@ public final class Presigner {
       return Long.parseLong(v);
     } catch (NumberFormatException e) {
       throw new PresignException(PresignException.Reason.MALFORMED, name + " must be a number, was '"
-          + BlobKeys.printable(v) + "'");
+          + Printable.of(v) + "'");
     }
   }
 

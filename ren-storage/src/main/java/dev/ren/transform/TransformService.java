@@ -1,5 +1,7 @@
 package dev.ren.transform;
 
+import dev.ren.internal.Printable;
+
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ren.EventTypes;
@@ -128,7 +130,7 @@ public final class TransformService implements Closeable {
   public TransformJob submit(String op, String srcKey, Map<String, String> options) throws IOException {
     Transformer t = transformers.get(op);
     if (t == null) {
-      throw new IllegalArgumentException("unknown transform '" + BlobKeysPrintable.of(op) + "'; known: "
+      throw new IllegalArgumentException("unknown transform '" + Printable.of(op) + "'; known: "
           + transformers.keySet());
     }
     BlobKeys.check(srcKey);
@@ -322,13 +324,6 @@ public final class TransformService implements Closeable {
 
     synchronized TransformJob snapshot() {
       return new TransformJob(id, transformer.name(), srcKey, outputKey, options, status, error);
-    }
-  }
-
-  /** Printing of untrusted names in messages. */
-  private static final class BlobKeysPrintable {
-    static String of(String s) {
-      return s.length() > 64 ? s.substring(0, 64) + "..." : s.replaceAll("\\p{Cntrl}", "?");
     }
   }
 

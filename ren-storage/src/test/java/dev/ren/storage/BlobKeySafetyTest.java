@@ -1,5 +1,6 @@
 package dev.ren.storage;
 
+import dev.ren.internal.Printable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,7 +52,7 @@ class BlobKeySafetyTest {
   void check_hostileCorpus_everyKeyRejectedWithItsRule() {
     for (String key : HOSTILE) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BlobKeys.check(key),
-          () -> "accepted " + BlobKeys.printable(key));
+          () -> "accepted " + Printable.of(key));
       assertTrue(e.getMessage().contains("key"), e.getMessage());
     }
   }
@@ -139,11 +140,11 @@ class BlobKeySafetyTest {
   private static void expectRejected(ThrowingRunnable r, String key) {
     try {
       r.run();
-      fail("accepted hostile key " + BlobKeys.printable(key));
+      fail("accepted hostile key " + Printable.of(key));
     } catch (IllegalArgumentException expected) {
       // the rule held
     } catch (Exception other) {
-      fail("hostile key " + BlobKeys.printable(key) + " gave " + other + " instead of IllegalArgumentException");
+      fail("hostile key " + Printable.of(key) + " gave " + other + " instead of IllegalArgumentException");
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.ren.bench.load;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ren.RenEvent;
 import dev.ren.bench.shared.PeerKit;
@@ -9,8 +10,7 @@ import dev.ren.servlet.RenAccess;
 import dev.ren.servlet.RenServlet;
 import dev.ren.servlet.RenServletConfig;
 import dev.ren.servlet.http.JsonServlet;
-import dev.ren.servlet.http.KvServlet;
-import dev.ren.sse.SseFrames;
+import dev.ren.servlet.kv.KvServlet;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.http.HttpServlet;
@@ -108,7 +108,7 @@ public final class RenLoadServer {
           }
         }
       }
-      ObjectNode data = SseFrames.MAPPER.createObjectNode();
+      ObjectNode data = JsonNodeFactory.instance.objectNode();
       data.put("sent", sent);
       data.put("seq", seq);
       String p = pad < pads.length ? pads[pad] : null;

@@ -1,8 +1,8 @@
 package dev.ren.examples.e2e;
 
+import dev.ren.testing.TestJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ren.examples.DemoServer;
-import dev.ren.sse.SseFrames;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -129,17 +129,17 @@ class TodoReconnectE2ETest {
     String cursor = null;
     do {
       String body = cursor == null ? "{\"prefix\":\"todo:\"}"
-          : "{\"prefix\":\"todo:\",\"cursor\":" + SseFrames.MAPPER.writeValueAsString(cursor) + "}";
+          : "{\"prefix\":\"todo:\",\"cursor\":" + TestJson.write(cursor) + "}";
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(demo.uri().resolve("/api/kv/demo"))
           .header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(200, r.statusCode(), r.body());
-      JsonNode page = SseFrames.MAPPER.readTree(r.body());
+      JsonNode page = TestJson.parse(r.body());
       for (JsonNode n : page.get("result")) {
         HttpResponse<String> v = http.send(HttpRequest.newBuilder(kv(n.get("name").asText())).build(),
             HttpResponse.BodyHandlers.ofString());
         assertEquals(200, v.statusCode(), v.body());
-        titles.add(SseFrames.MAPPER.readTree(v.body()).get("title").asText());
+        titles.add(TestJson.parse(v.body()).get("title").asText());
       }
       JsonNode c = page.path("result_info").path("cursor");
       cursor = c.isTextual() && !c.asText().isEmpty() ? c.asText() : null;

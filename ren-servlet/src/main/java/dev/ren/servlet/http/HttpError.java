@@ -1,19 +1,28 @@
 package dev.ren.servlet.http;
 
+import java.util.Map;
+
 /**
  * An HTTP error with a status, a short machine-readable code and a message that names the problem; written as
- * {@code {"error": code, "message": message}} by {@link JsonServlet}.
+ * {@code {"error": code, "message": message, ...details}} by {@link JsonServlet}.
  *
  * <p>Thread-safety: immutable.
  */
 public final class HttpError extends RuntimeException {
   private final int status;
   private final String code;
+  private final Map<String, Object> details;
 
   public HttpError(int status, String code, String message) {
+    this(status, code, message, Map.of());
+  }
+
+  /** An error whose JSON body carries {@code details} beside {@code error} and {@code message}. */
+  public HttpError(int status, String code, String message, Map<String, Object> details) {
     super(message);
     this.status = status;
     this.code = code;
+    this.details = Map.copyOf(details);
   }
 
   public int status() {
@@ -22,6 +31,11 @@ public final class HttpError extends RuntimeException {
 
   public String code() {
     return code;
+  }
+
+  /** Extra fields of the JSON body (empty for most errors). */
+  public Map<String, Object> details() {
+    return details;
   }
 
   public static HttpError badRequest(String message) {
@@ -42,5 +56,16 @@ public final class HttpError extends RuntimeException {
 
   public static HttpError methodNotAllowed(String method) {
     return new HttpError(405, "method_not_allowed", "method " + method + " is not allowed here");
+  }
+
+  /**
+   * {@code 503 not_published}: the change was applied but its event could not be published (see
+   * {@link dev.ren.AppliedButNotPublishedException}); the body says {@code "applied":true} so the client does not
+   * retry a change that happened.
+   */
+  public static HttpError notPublished() {
+    return new HttpError(503, "not_published",
+        "the change was applied, but its event could not be published; other clients may not see it until they"
+            + " refetch", Map.of("applied", true));
   }
 }

@@ -1,9 +1,11 @@
 package dev.ren.servlet.http;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ren.sse.SseFrames;
+import dev.ren.AppliedButNotPublishedException;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -26,6 +28,9 @@ import java.nio.charset.StandardCharsets;
  */
 public abstract class JsonServlet extends HttpServlet {
 
+  /** This module's own mapper, configured once and never exposed. */
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
   private static final System.Logger LOG = System.getLogger(JsonServlet.class.getName());
 
   /** Default request body limit: 1 MiB. */
@@ -35,14 +40,54 @@ public abstract class JsonServlet extends HttpServlet {
   protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
     try {
       super.service(req, resp);
-    } catch (HttpError e) {
-      sendError(req, resp, e.status(), e.code(), e.getMessage());
-    } catch (IllegalArgumentException e) {
-      sendError(req, resp, 400, "bad_request", e.getMessage());
     } catch (RuntimeException e) {
-      LOG.log(Level.ERROR, "unexpected failure on " + req.getMethod() + " " + req.getRequestURI(), e);
-      sendError(req, resp, 500, "internal_error", "the server failed to handle this request");
+      sendError(req, resp, toHttpError(req, e));
     }
+  }
+
+  /**
+   * The one mapping from an exception to what the client sees. A binding overrides it to map its store's own
+   * exceptions (a conflict, a missing object) and calls {@code super} for the rest:
+   *
+   * <ul>
+   *   <li>{@link HttpError}: itself;</li>
+   *   <li>{@link AppliedButNotPublishedException}: {@code 503 not_published} with {@code "applied":true};</li>
+   *   <li>{@link IllegalArgumentException} (a bad key, filter or value): {@code 400 bad_request} with its
+   *       message;</li>
+   *   <li>anything else: a logged {@code 500} that reveals nothing.</li>
+   * </ul>
+   */
+  protected HttpError toHttpError(HttpServletRequest req, RuntimeException e) {
+    if (e instanceof HttpError h) {
+      return h;
+    }
+    if (e instanceof AppliedButNotPublishedException a) {
+      LOG.log(Level.WARNING, req.getMethod() + " " + req.getRequestURI() + " was applied, its event was not"
+          + " published", a.getCause());
+      return HttpError.notPublished();
+    }
+    if (e instanceof IllegalArgumentException) {
+      return HttpError.badRequest(String.valueOf(e.getMessage()));
+    }
+    LOG.log(Level.ERROR, "unexpected failure on " + req.getMethod() + " " + req.getRequestURI(), e);
+    return new HttpError(500, "internal_error", "the server failed to handle this request");
+  }
+
+  /** {@link #sendError(HttpServletRequest, HttpServletResponse, int, String, String)} for an {@link HttpError}. */
+  public static void sendError(HttpServletRequest req, HttpServletResponse resp, HttpError error)
+      throws IOException {
+    if (resp.isCommitted()) {
+      return;
+    }
+    resp.resetBuffer();
+    if (bodyMayBeUnread(req)) {
+      resp.setHeader("Connection", "close");
+    }
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("error", error.code());
+    body.put("message", String.valueOf(error.getMessage()));
+    error.details().forEach(body::putPOJO);
+    writeJson(resp, error.status(), body);
   }
 
   /**
@@ -55,17 +100,7 @@ public abstract class JsonServlet extends HttpServlet {
    */
   public static void sendError(HttpServletRequest req, HttpServletResponse resp, int status, String code,
       String message) throws IOException {
-    if (resp.isCommitted()) {
-      return;
-    }
-    resp.resetBuffer();
-    if (bodyMayBeUnread(req)) {
-      resp.setHeader("Connection", "close");
-    }
-    ObjectNode body = SseFrames.MAPPER.createObjectNode();
-    body.put("error", code);
-    body.put("message", message == null ? code : message);
-    writeJson(resp, status, body);
+    sendError(req, resp, new HttpError(status, code, message));
   }
 
   private static boolean bodyMayBeUnread(HttpServletRequest req) throws IOException {
@@ -81,7 +116,7 @@ public abstract class JsonServlet extends HttpServlet {
 
   /** Writes a JSON body (UTF-8) with the given status. */
   public static void writeJson(HttpServletResponse resp, int status, Object body) throws IOException {
-    byte[] bytes = body instanceof byte[] b ? b : SseFrames.MAPPER.writeValueAsBytes(body);
+    byte[] bytes = body instanceof byte[] b ? b : MAPPER.writeValueAsBytes(body);
     resp.setStatus(status);
     resp.setContentType("application/json");
     resp.setCharacterEncoding("UTF-8");
@@ -122,7 +157,7 @@ public abstract class JsonServlet extends HttpServlet {
       throw new HttpError(400, "invalid_json", "request body is empty; expected JSON");
     }
     try {
-      JsonNode node = SseFrames.MAPPER.readTree(body);
+      JsonNode node = MAPPER.readTree(body);
       if (node == null || node.isMissingNode()) {
         throw new HttpError(400, "invalid_json", "request body is empty; expected JSON");
       }
@@ -136,11 +171,11 @@ public abstract class JsonServlet extends HttpServlet {
   public static ObjectNode readJsonObject(HttpServletRequest req, long maxBytes, boolean optional) throws IOException {
     byte[] body = readBody(req, maxBytes);
     if (body.length == 0 && optional) {
-      return SseFrames.MAPPER.createObjectNode();
+      return JsonNodeFactory.instance.objectNode();
     }
     JsonNode node;
     try {
-      node = body.length == 0 ? null : SseFrames.MAPPER.readTree(body);
+      node = body.length == 0 ? null : MAPPER.readTree(body);
     } catch (JsonProcessingException e) {
       throw new HttpError(400, "invalid_json", "request body is not valid JSON: " + e.getOriginalMessage());
     }

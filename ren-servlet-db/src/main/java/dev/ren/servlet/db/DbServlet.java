@@ -1,0 +1,293 @@
+package dev.ren.servlet.db;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.ren.servlet.http.HttpError;
+import dev.ren.servlet.http.JsonServlet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ren.db.Collection;
+import dev.ren.db.DeleteResult;
+import dev.ren.db.Document;
+import dev.ren.db.DocumentStore;
+import dev.ren.db.DuplicateIdException;
+import dev.ren.db.FindOptions;
+import dev.ren.db.IndexInfo;
+import dev.ren.db.RevisionConflictException;
+import dev.ren.db.UpdateResult;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The HTTP binding of a {@link DocumentStore}, mapped at {@code /api/db/*} (shapes of the Maravilla development
+ * server; the caller's {@code X-Ren-Client} becomes the events' {@code src}):
+ * <ul>
+ *   <li>{@code PUT {c}} body = document → {@code {"id"}}</li>
+ *   <li>{@code POST {c}} body {@code {filter?, options?:{limit, skip, sort}}} → array of documents</li>
+ *   <li>{@code POST {c}/findOne} body = filter → the document (its revision in {@code X-Ren-Revision}) or
+ *       {@code 404}</li>
+ *   <li>{@code POST {c}/update} body {@code {filter, update, many?, expectedRevision?}} →
+ *       {@code {matched, modified, matchedCount, modifiedCount}}; one document unless {@code many: true}</li>
+ *   <li>{@code DELETE {c}/delete} body = filter → {@code {deleted, deletedCount}}; one document unless the query
+ *       has {@code many=true}</li>
+ *   <li>{@code GET {c}/indexes} → {@code [{name, fields}]}; {@code POST {c}/indexes} {@code {fields:[..]}} or
+ *       {@code {keys:{path:1}}} → {@code {name}}; {@code DELETE {c}/indexes/{name}} → {@code {dropped:true}} or
+ *       {@code 404}</li>
+ * </ul>
+ * A filter or document body may also be wrapped as {@code {"filter": {...}}}. Malformed JSON, a non-object
+ * document, an unknown operator, a filter nested deeper than 32 levels or a bad collection name
+ * ({@code [A-Za-z0-9_.-]{1,64}}) is a {@code 400}, a body over the limit {@code 413}, a duplicate {@code _id} or a
+ * stale {@code expectedRevision} {@code 409}; nothing is written in any of these cases.
+ *
+ * <pre>{@code
+ * context.addServlet(new ServletHolder(new DbServlet(store)), DbServlet.PATH);
+ * }</pre>
+ *
+ * <p>Thread-safety: stateless apart from the store (thread-safe); safe for concurrent requests.
+ */
+public final class DbServlet extends JsonServlet {
+
+  /** Default mapping. */
+  public static final String PATH = "/api/db/*";
+
+  private static final Set<String> FIND_KEYS = Set.of("filter", "options");
+  private static final Set<String> UPDATE_KEYS = Set.of("filter", "update", "many", "expectedRevision");
+
+  private final DocumentStore store;
+  private final long maxBody;
+
+  public DbServlet(DocumentStore store) {
+    this(store, DEFAULT_MAX_BODY);
+  }
+
+  public DbServlet(DocumentStore store, long maxBodyBytes) {
+    this.store = Objects.requireNonNull(store, "store");
+    if (maxBodyBytes < 1) {
+      throw new IllegalArgumentException("maxBodyBytes must be >= 1, was " + maxBodyBytes);
+    }
+    this.maxBody = maxBodyBytes;
+  }
+
+  /** A route handler; store conflicts become {@code 409} (JsonServlet maps any other store error). */
+  @FunctionalInterface
+  private interface Route {
+    void handle(HttpServletRequest req, HttpServletResponse resp) throws IOException;
+  }
+
+  private static void conflicts(Route route, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    try {
+      route.handle(req, resp);
+    } catch (DuplicateIdException | RevisionConflictException e) {
+      throw HttpError.conflict(e.getMessage());
+    }
+  }
+
+  @Override
+  protected void doPut(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    conflicts(this::put, req, resp);
+  }
+
+  @Override
+  protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    conflicts(this::post, req, resp);
+  }
+
+  @Override
+  protected void doDelete(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    conflicts(this::delete, req, resp);
+  }
+
+  private void put(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    String[] p = path(req);
+    if (p.length != 1) {
+      throw HttpError.notFound("no such db route: PUT " + req.getRequestURI());
+    }
+    Collection c = store.collection(p[0]);
+    ObjectNode doc = readJsonObject(req, maxBody, false);
+    String id = c.insertOne(doc);
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("id", id);
+    writeJson(resp, 200, body);
+  }
+
+  private void post(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    String[] p = path(req);
+    if (p.length == 1) {
+      find(req, resp, store.collection(p[0]));
+    } else if (p.length == 2 && p[1].equals("findOne")) {
+      Collection c = store.collection(p[0]);
+      Optional<Document> doc = c.findOne(unwrapFilter(readJsonObject(req, maxBody, true)));
+      if (doc.isEmpty()) {
+        throw HttpError.notFound("no document in '" + c.name() + "' matches the filter");
+      }
+      resp.setHeader("X-Ren-Revision", Long.toString(doc.get().revision()));
+      writeJson(resp, 200, doc.get().json());
+    } else if (p.length == 2 && p[1].equals("update")) {
+      update(req, resp, store.collection(p[0]));
+    } else if (p.length == 2 && p[1].equals("indexes")) {
+      createIndex(req, resp, store.collection(p[0]));
+    } else {
+      throw HttpError.notFound("no such db route: POST " + req.getRequestURI());
+    }
+  }
+
+  @Override
+  protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    String[] p = path(req);
+    if (p.length == 2 && p[1].equals("indexes")) {
+      ArrayNode out = JsonNodeFactory.instance.arrayNode();
+      for (IndexInfo ix : store.collection(p[0]).listIndexes()) {
+        ObjectNode o = out.addObject();
+        o.put("name", ix.name());
+        ArrayNode fields = o.putArray("fields");
+        ix.fields().forEach(fields::add);
+      }
+      writeJson(resp, 200, out);
+    } else {
+      throw HttpError.notFound("no such db route: GET " + req.getRequestURI());
+    }
+  }
+
+  private void delete(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    String[] p = path(req);
+    if (p.length == 2 && p[1].equals("delete")) {
+      Collection c = store.collection(p[0]);
+      JsonNode filter = unwrapFilter(readJsonObject(req, maxBody, true));
+      DeleteResult r = "true".equals(req.getParameter("many")) ? c.deleteMany(filter) : c.deleteOne(filter);
+      ObjectNode body = JsonNodeFactory.instance.objectNode();
+      body.put("deleted", r.deleted());
+      body.put("deletedCount", r.deleted());
+      writeJson(resp, 200, body);
+    } else if (p.length == 3 && p[1].equals("indexes")) {
+      if (!store.collection(p[0]).dropIndex(p[2])) {
+        throw HttpError.notFound("no index '" + p[2] + "' on '" + p[0] + "'");
+      }
+      ObjectNode body = JsonNodeFactory.instance.objectNode();
+      body.put("dropped", true);
+      writeJson(resp, 200, body);
+    } else {
+      throw HttpError.notFound("no such db route: DELETE " + req.getRequestURI());
+    }
+  }
+
+  private void find(HttpServletRequest req, HttpServletResponse resp, Collection c) throws IOException {
+    ObjectNode body = readJsonObject(req, maxBody, true);
+    checkKeys(body, FIND_KEYS);
+    FindOptions options = FindOptions.fromJson(body.get("options"));
+    List<Document> docs = c.find(body.get("filter"), options);
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    for (Document d : docs) {
+      out.add(d.json());
+    }
+    writeJson(resp, 200, out);
+  }
+
+  private void update(HttpServletRequest req, HttpServletResponse resp, Collection c) throws IOException {
+    ObjectNode body = readJsonObject(req, maxBody, false);
+    checkKeys(body, UPDATE_KEYS);
+    JsonNode update = body.get("update");
+    if (update == null || !update.isObject()) {
+      throw HttpError.badRequest("'update' must be an object: $set/$unset/$inc or a whole document");
+    }
+    JsonNode filter = body.get("filter");
+    boolean many = flag(body, "many");
+    JsonNode expected = body.get("expectedRevision");
+    UpdateResult r;
+    if (expected != null && !expected.isNull()) {
+      if (!expected.isIntegralNumber() || !expected.canConvertToLong()) {
+        throw HttpError.badRequest("'expectedRevision' must be an integer, was " + expected);
+      }
+      if (many) {
+        throw HttpError.badRequest("'expectedRevision' applies to one document; it cannot be used with many");
+      }
+      r = c.updateOne(filter, update, expected.longValue());
+    } else {
+      r = many ? c.updateMany(filter, update) : c.updateOne(filter, update);
+    }
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    out.put("matched", r.matched());
+    out.put("modified", r.modified());
+    out.put("matchedCount", r.matched());
+    out.put("modifiedCount", r.modified());
+    writeJson(resp, 200, out);
+  }
+
+  private void createIndex(HttpServletRequest req, HttpServletResponse resp, Collection c) throws IOException {
+    ObjectNode body = readJsonObject(req, maxBody, false);
+    checkKeys(body, Set.of("fields", "keys"));
+    List<String> fields = new ArrayList<>();
+    JsonNode list = body.get("fields");
+    JsonNode keys = body.get("keys");
+    if (list != null && list.isArray()) {
+      for (JsonNode f : list) {
+        if (!f.isTextual()) {
+          throw HttpError.badRequest("'fields' must be an array of field paths");
+        }
+        fields.add(f.textValue());
+      }
+    } else if (keys != null && keys.isObject()) {
+      keys.fieldNames().forEachRemaining(fields::add);
+    } else {
+      throw HttpError.badRequest("give the index as {\"fields\":[\"path\"]} or {\"keys\":{\"path\":1}}");
+    }
+    String name = c.createIndex(fields);
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    out.put("name", name);
+    writeJson(resp, 200, out);
+  }
+
+  private static boolean flag(ObjectNode body, String name) {
+    JsonNode v = body.get(name);
+    if (v == null || v.isNull()) {
+      return false;
+    }
+    if (!v.isBoolean()) {
+      throw HttpError.badRequest("'" + name + "' must be true or false, was " + v);
+    }
+    return v.booleanValue();
+  }
+
+  /** {@code {"filter": {...}}} alone is a wrapped filter; anything else is the filter itself. */
+  private static JsonNode unwrapFilter(ObjectNode body) {
+    if (body.size() == 1 && body.has("filter") && body.get("filter").isObject()) {
+      return body.get("filter");
+    }
+    return body;
+  }
+
+  private static void checkKeys(ObjectNode body, Set<String> allowed) {
+    Iterator<Map.Entry<String, JsonNode>> it = body.properties().iterator();
+    while (it.hasNext()) {
+      String k = it.next().getKey();
+      if (!allowed.contains(k)) {
+        throw HttpError.badRequest("unknown field '" + (k.length() > 64 ? k.substring(0, 64) + "..." : k)
+            + "' in request body; expected " + new java.util.TreeSet<>(allowed));
+      }
+    }
+  }
+
+  private static String[] path(HttpServletRequest req) {
+    String rest = rawRest(req);
+    if (rest.isEmpty()) {
+      throw HttpError.notFound("a collection name is required: /api/db/{collection}");
+    }
+    String[] parts = rest.split("/", -1);
+    if (parts.length > 3) {
+      throw HttpError.notFound("no such db route: " + req.getRequestURI());
+    }
+    for (int i = 0; i < parts.length; i++) {
+      parts[i] = decode(parts[i]);
+    }
+    return parts;
+  }
+}

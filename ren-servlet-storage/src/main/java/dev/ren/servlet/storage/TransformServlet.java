@@ -1,0 +1,103 @@
+package dev.ren.servlet.storage;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.ren.servlet.http.HttpError;
+import dev.ren.servlet.http.JsonServlet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ren.transform.TransformJob;
+import dev.ren.transform.TransformRejectedException;
+import dev.ren.transform.TransformService;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.NoSuchElementException;
+
+/**
+ * The HTTP binding of a {@link TransformService}, mapped at {@code /api/media/transforms/*}:
+ * <ul>
+ *   <li>{@code POST /api/media/transforms/{op}} ({@code resize}, {@code thumbnail}, or any registered
+ *       operation) with {@code {srcKey, opts}} → {@code 202 {id, src_key, output_key, status}}; {@code 404} for
+ *       an unknown operation or source, {@code 400} for bad options, {@code 503} when the queue is full.</li>
+ *   <li>{@code GET /api/media/transforms/jobs/{id}} → {@code {id, status, op, src_key, output_key, error?}}.</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * context.addServlet(new ServletHolder(new TransformServlet(transforms)), "/api/media/transforms/*");
+ * }</pre>
+ *
+ * <p>Thread-safety: stateless apart from configuration; safe for concurrent requests.
+ */
+public final class TransformServlet extends JsonServlet {
+
+  private static final long MAX_JSON = 64 * 1024;
+  private final TransformService service;
+
+  public TransformServlet(TransformService service) {
+    this.service = service;
+  }
+
+  @Override
+  protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    String op = decode(rawRest(req));
+    if (!service.operations().contains(op)) {
+      throw HttpError.notFound("unknown transform '" + op + "'; available: " + service.operations());
+    }
+    ObjectNode body = readJsonObject(req, MAX_JSON, false);
+    JsonNode src = body.has("srcKey") ? body.get("srcKey") : body.get("src_key");
+    if (src == null || !src.isTextual() || src.asText().isEmpty()) {
+      throw HttpError.badRequest("'srcKey' is required and must be a non-empty string");
+    }
+    JsonNode opts = body.has("opts") ? body.get("opts") : body.get("options");
+    Map<String, String> options = new LinkedHashMap<>();
+    if (opts != null && !opts.isNull()) {
+      if (!opts.isObject()) {
+        throw HttpError.badRequest("'opts' must be a JSON object");
+      }
+      for (var e : opts.properties()) {
+        if (!e.getValue().isValueNode() || e.getValue().isNull()) {
+          throw HttpError.badRequest("option '" + e.getKey() + "' must be a string, number or boolean");
+        }
+        options.put(e.getKey(), e.getValue().asText());
+      }
+    }
+    TransformJob job;
+    try {
+      job = service.submit(op, src.asText(), options);
+    } catch (NoSuchElementException e) {
+      throw HttpError.notFound(e.getMessage());
+    } catch (TransformRejectedException e) {
+      resp.setHeader("Retry-After", "1");
+      throw new HttpError(503, "queue_full", e.getMessage());
+    }
+    writeJson(resp, 202, jobJson(job));
+  }
+
+  @Override
+  protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    String rest = rawRest(req);
+    if (!rest.startsWith("jobs/") || rest.length() == "jobs/".length()) {
+      throw HttpError.notFound("no transform route GET " + req.getRequestURI() + "; use jobs/{id}");
+    }
+    String id = decode(rest.substring("jobs/".length()));
+    TransformJob job = service.job(id).orElseThrow(() -> HttpError.notFound("no transform job '" + id + "'"));
+    writeJson(resp, 200, jobJson(job));
+  }
+
+  private static ObjectNode jobJson(TransformJob job) {
+    ObjectNode n = JsonNodeFactory.instance.objectNode();
+    n.put("id", job.id());
+    n.put("status", job.status().wire());
+    n.put("op", job.op());
+    n.put("src_key", job.srcKey());
+    n.put("output_key", job.outputKey());
+    if (job.error() != null) {
+      n.put("error", job.error());
+    }
+    return n;
+  }
+}
