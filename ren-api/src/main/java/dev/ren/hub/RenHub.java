@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -37,7 +36,7 @@ import java.util.concurrent.locks.LockSupport;
  * <pre>{@code
  * RenHub hub = RenHub.builder().capacity(65_536).build();
  * hub.publish(RenEvent.kvPut("demo", "todo:1", "1"));
- * try (AutoCloseable l = hub.listen(RenFilter.parse("kv"), (id, e) -> System.out.println(id + " " + e))) { ... }
+ * try (Registration l = hub.listen(RenFilter.parse("kv"), (id, e) -> System.out.println(id + " " + e))) { ... }
  * }</pre>
  *
  * <p>Thread-safety: thread-safe.
@@ -64,8 +63,7 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
   private volatile @Nullable Position gapBarrier;
 
   private final Set<HubSubscription> subscriptions = ConcurrentHashMap.newKeySet();
-  private final ConcurrentHashMap<String, Integer> clientStreams = new ConcurrentHashMap<>();
-  private final List<ClientListener> clientListeners = new CopyOnWriteArrayList<>();
+  private final ClientStreams clients = new ClientStreams();
 
   private final Thread dispatcher;
   private volatile boolean dispatcherParked;
@@ -201,16 +199,7 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
     subscriptions.add(s);
     String cid = request.clientId();
     if (cid != null) {
-      int n = clientStreams.merge(cid, 1, Integer::sum);
-      if (n == 1) {
-        for (ClientListener l : clientListeners) {
-          try {
-            l.clientConnected(cid);
-          } catch (RuntimeException ex) {
-            LOG.log(Level.WARNING, "client listener failed on connect of " + cid, ex);
-          }
-        }
-      }
+      clients.opened(cid);
     }
     if (s.hasMore()) {
       onAvailable.run();
@@ -261,14 +250,12 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
 
   @Override
   public Registration addClientListener(ClientListener listener) {
-    ClientListener l = Objects.requireNonNull(listener, "listener");
-    clientListeners.add(l);
-    return () -> clientListeners.remove(l);
+    return clients.addClientListener(listener);
   }
 
   @Override
   public boolean isClientConnected(String clientId) {
-    return clientStreams.containsKey(clientId);
+    return clients.isClientConnected(clientId);
   }
 
   /** Number of open subscriptions (SSE streams and in-process listeners). */
@@ -302,16 +289,7 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
     if (subscriptions.remove(s)) {
       String cid = s.clientId();
       if (cid != null) {
-        Integer left = clientStreams.computeIfPresent(cid, (k, n) -> n <= 1 ? null : n - 1);
-        if (left == null) {
-          for (ClientListener l : clientListeners) {
-            try {
-              l.clientDisconnected(cid);
-            } catch (RuntimeException ex) {
-              LOG.log(Level.WARNING, "client listener failed on disconnect of " + cid, ex);
-            }
-          }
-        }
+        clients.closed(cid);
       }
     }
   }
