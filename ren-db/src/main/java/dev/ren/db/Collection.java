@@ -17,7 +17,8 @@ import java.util.Optional;
  * <p>Each write runs in one transaction; its events are published after it commits, one per changed document,
  * none for a no-op update. Concurrent writers to one document never lose an update: a write whose read went
  * stale is retried, or fails with {@link RevisionConflictException} when the caller gave an
- * {@code expectedRevision} or the retries ran out.
+ * {@code expectedRevision} or the retries ran out. A write whose change committed but whose event could not be
+ * published throws {@link dev.ren.AppliedButNotPublishedException}; the change stays (see {@link DocumentStore}).
  *
  * <pre>{@code
  * Collection todos = store.collection("todos");

@@ -20,6 +20,15 @@ import java.util.List;
  * }
  * }</pre>
  *
+ * <p><b>Applied but not published.</b> Events are published after the commit, in commit order. When the publisher
+ * fails for a committed change (for example because a Redis event log is unreachable), the write that made the
+ * change throws {@link dev.ren.AppliedButNotPublishedException} naming the unpublished event (REN's one contract
+ * for this case, raised through {@link RenPublisher#publishApplied}): the change <em>is</em> in the database, so
+ * the caller must not blindly repeat it (a repeated insert would insert twice), and subscribers may not have seen
+ * it. Only the writer whose change it was gets the exception, even when another writer's thread did the
+ * publishing; other writers and the order of the other events are unaffected, and the remaining events of a
+ * multi-document write are still published. Over HTTP this is a {@code 503} with {@code "applied":true}.
+ *
  * <p>Thread-safety: implementations are thread-safe; a store and its collections may be shared by all threads.
  * Never interrupt a thread that is inside a store call: the embedded database may close its file on an
  * interrupt (the H2 stores clear a pending interrupt on entry and restore it on exit).

@@ -42,14 +42,24 @@ final class IndexKeys {
   }
 
   static Key key(@Nullable JsonNode v) {
+    if (v == null) {
+      return new Key(Json.RANK_MISSING, null, null);
+    }
     int rank = Json.rank(v);
     return switch (rank) {
-      case Json.RANK_NUMBER -> new Key(rank, v.doubleValue(), null);
+      case Json.RANK_NUMBER, Json.RANK_BOOLEAN -> new Key(rank, number(v), null);
       case Json.RANK_STRING -> new Key(rank, null, truncate(v.textValue()));
-      case Json.RANK_BOOLEAN -> new Key(rank, v.booleanValue() ? 1.0 : 0.0, null);
       case Json.RANK_OBJECT, Json.RANK_ARRAY -> new Key(rank, null, truncate(v.toString()));
       default -> new Key(rank, null, null);
     };
+  }
+
+  /** The {@code num} of a number or boolean key (booleans as 0 and 1). */
+  private static double number(JsonNode v) {
+    if (v.isBoolean()) {
+      return v.booleanValue() ? 1.0 : 0.0;
+    }
+    return v.doubleValue();
   }
 
   static String truncate(String s) {
@@ -66,8 +76,8 @@ final class IndexKeys {
     int rank = Json.rank(q);
     return switch (rank) {
       case Json.RANK_NUMBER, Json.RANK_BOOLEAN -> {
-        Key k = key(q);
-        yield new Probe(rank, k.num(), k.num(), null, null);
+        double n = number(q);
+        yield new Probe(rank, n, n, null, null);
       }
       case Json.RANK_STRING -> {
         String s = truncate(q.textValue());
@@ -102,18 +112,20 @@ final class IndexKeys {
       } else if (r != rank) {
         continue;
       }
-      Key k = key(c.value());
+      // the tightest bound on each side; keys as key() makes them, so bounds and entries compare alike
       if (rank == Json.RANK_STRING) {
+        String s = truncate(c.value().textValue());
         if (lower) {
-          strLo = strLo == null || k.str().compareTo(strLo) > 0 ? k.str() : strLo;
+          strLo = strLo == null || s.compareTo(strLo) > 0 ? s : strLo;
         } else {
-          strHi = strHi == null || k.str().compareTo(strHi) < 0 ? k.str() : strHi;
+          strHi = strHi == null || s.compareTo(strHi) < 0 ? s : strHi;
         }
       } else {
+        double n = number(c.value());
         if (lower) {
-          numLo = numLo == null || k.num() > numLo ? k.num() : numLo;
+          numLo = numLo == null || n > numLo ? n : numLo;
         } else {
-          numHi = numHi == null || k.num() < numHi ? k.num() : numHi;
+          numHi = numHi == null || n < numHi ? n : numHi;
         }
       }
     }

@@ -1,7 +1,9 @@
 package dev.ren.db;
 
+import dev.ren.AppliedButNotPublishedException;
 import dev.ren.RenEvent;
 import dev.ren.RenPublisher;
+import dev.ren.internal.Backoff;
 import org.h2.jdbcx.JdbcConnectionPool;
 import org.jspecify.annotations.Nullable;
 
@@ -14,12 +16,12 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -33,6 +35,14 @@ import java.util.concurrent.locks.ReentrantLock;
 final class JdbcDocumentStore implements DocumentStore {
 
   static final int MAX_ATTEMPTS = 200;
+
+  /**
+   * Delay before retrying a transaction that lost a race (a stale revision, a lock timeout, a deadlock, a
+   * serialization failure): short, because the winner commits within milliseconds, and fully jittered, so the
+   * losers of one race do not collide again.
+   */
+  private static final Backoff RETRY =
+      Backoff.exponential(Duration.ofNanos(50_000), Duration.ofMillis(2)).withJitter(1.0);
 
   private final DataSource dataSource;
   private final @Nullable JdbcConnectionPool ownedPool;
@@ -181,21 +191,24 @@ final class JdbcDocumentStore implements DocumentStore {
    * Runs {@code work} in a transaction, retrying it from scratch when a concurrent writer got in first, and
    * publishes its events after the commit. A pending interrupt is cleared for the duration (H2 must never see
    * one) and restored afterwards.
+   *
+   * @throws AppliedButNotPublishedException if the transaction committed but one of its events could not be
+   *     published
    */
   <T> T write(String collection, TxWork<T> work) {
     checkOpen();
     boolean interrupted = Thread.interrupted();
     try {
-      T result;
+      Committed<T> committed;
       ReentrantLock writeLock = writeLocks.computeIfAbsent(collection, k -> new ReentrantLock());
       writeLock.lock();
       try {
-        result = attempt(collection, work);
+        committed = attempt(collection, work);
       } finally {
         writeLock.unlock();
       }
-      events.drain(); // after the commit, outside the collection's lock
-      return result;
+      events.publish(committed.events()); // after the commit, outside the collection's lock
+      return committed.result();
     } finally {
       if (interrupted) {
         Thread.currentThread().interrupt();
@@ -203,16 +216,18 @@ final class JdbcDocumentStore implements DocumentStore {
     }
   }
 
-  /** Runs the transaction, retrying it from scratch when a concurrent writer got in first. */
-  private <T> T attempt(String collection, TxWork<T> work) {
+  /** What a committed transaction returned, and its queued events. */
+  private record Committed<T>(T result, OrderedPublisher.Batch events) {}
+
+  /** Runs the transaction, retrying it from scratch after a {@link #RETRY} delay when another writer got in first. */
+  private <T> Committed<T> attempt(String collection, TxWork<T> work) {
     for (int attempt = 1; ; attempt++) {
       List<RenEvent> collected = new ArrayList<>();
       try (Connection c = dataSource.getConnection()) {
         c.setAutoCommit(false);
         try {
           T result = work.run(c, collected);
-          events.commit(c, collected);
-          return result;
+          return new Committed<>(result, events.commit(c, collected));
         } catch (StaleRead | SQLException e) {
           rollbackQuietly(c);
           if (e instanceof SQLException sql && !isRetryable(sql)) {
@@ -231,7 +246,7 @@ final class JdbcDocumentStore implements DocumentStore {
       } catch (SQLException e) {
         throw new DocumentStoreException("database error in '" + collection + "': " + e.getMessage(), e);
       }
-      LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(50_000L * Math.min(attempt, 40)));
+      LockSupport.parkNanos(RETRY.delay(attempt).toNanos());
     }
   }
 

@@ -54,43 +54,47 @@ final class Json {
     if (ra != rb) {
       return Integer.compare(ra, rb);
     }
-    switch (ra) {
-      case RANK_MISSING:
-      case RANK_NULL:
-        return 0;
-      case RANK_NUMBER:
-        return compareNumbers(a, b);
-      case RANK_STRING:
-        return a.textValue().compareTo(b.textValue());
-      case RANK_BOOLEAN:
-        return Boolean.compare(a.booleanValue(), b.booleanValue());
-      case RANK_ARRAY: {
-        int n = Math.min(a.size(), b.size());
-        for (int i = 0; i < n; i++) {
-          int c = compare(a.get(i), b.get(i));
-          if (c != 0) {
-            return c;
-          }
-        }
-        return Integer.compare(a.size(), b.size());
-      }
-      default: {
-        Iterator<Map.Entry<String, JsonNode>> ia = a.properties().iterator();
-        Iterator<Map.Entry<String, JsonNode>> ib = b.properties().iterator();
-        while (ia.hasNext() && ib.hasNext()) {
-          Map.Entry<String, JsonNode> ea = ia.next();
-          Map.Entry<String, JsonNode> eb = ib.next();
-          int c = ea.getKey().compareTo(eb.getKey());
-          if (c == 0) {
-            c = compare(ea.getValue(), eb.getValue());
-          }
-          if (c != 0) {
-            return c;
-          }
-        }
-        return Boolean.compare(ia.hasNext(), ib.hasNext());
+    if (a == null || b == null) {
+      return 0; // same rank as a Java null: both missing
+    }
+    return switch (ra) {
+      case RANK_MISSING, RANK_NULL -> 0;
+      case RANK_NUMBER -> compareNumbers(a, b);
+      case RANK_STRING -> a.textValue().compareTo(b.textValue());
+      case RANK_BOOLEAN -> Boolean.compare(a.booleanValue(), b.booleanValue());
+      case RANK_ARRAY -> compareArrays(a, b);
+      default -> compareObjects(a, b);
+    };
+  }
+
+  /** Element by element, then the shorter array first. */
+  private static int compareArrays(JsonNode a, JsonNode b) {
+    int n = Math.min(a.size(), b.size());
+    for (int i = 0; i < n; i++) {
+      int c = compare(a.get(i), b.get(i));
+      if (c != 0) {
+        return c;
       }
     }
+    return Integer.compare(a.size(), b.size());
+  }
+
+  /** Field by field in document order (name, then value), then the object with fewer fields first. */
+  private static int compareObjects(JsonNode a, JsonNode b) {
+    Iterator<Map.Entry<String, JsonNode>> ia = a.properties().iterator();
+    Iterator<Map.Entry<String, JsonNode>> ib = b.properties().iterator();
+    while (ia.hasNext() && ib.hasNext()) {
+      Map.Entry<String, JsonNode> ea = ia.next();
+      Map.Entry<String, JsonNode> eb = ib.next();
+      int c = ea.getKey().compareTo(eb.getKey());
+      if (c == 0) {
+        c = compare(ea.getValue(), eb.getValue());
+      }
+      if (c != 0) {
+        return c;
+      }
+    }
+    return Boolean.compare(ia.hasNext(), ib.hasNext());
   }
 
   /** JSON equality with numbers compared by value. */
@@ -98,6 +102,9 @@ final class Json {
     int ra = rank(a);
     if (ra != rank(b)) {
       return false;
+    }
+    if (a == null || b == null) {
+      return true; // same rank as a Java null: both missing
     }
     if (ra == RANK_NUMBER) {
       return compareNumbers(a, b) == 0;

@@ -2,6 +2,8 @@ package dev.ren.db;
 
 import dev.ren.EventTypes;
 import dev.ren.RenEvent;
+import dev.ren.testing.RecordingPublisher;
+import dev.ren.testing.Waits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,8 +22,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 
-import static dev.ren.db.Recorder.node;
-import static dev.ren.db.Recorder.obj;
+import static dev.ren.db.TestDocs.node;
+import static dev.ren.db.TestDocs.obj;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,7 +35,7 @@ class ConcurrencyTest {
 
   @Test
   void updateOne_manyWritersFewDocuments_noLostUpdateAndOrderedEvents() throws Exception {
-    Recorder events = new Recorder();
+    RecordingPublisher events = new RecordingPublisher();
     int docs = 3;
     int threads = 8;
     int opsPerThread = 40;
@@ -100,7 +102,7 @@ class ConcurrencyTest {
 
   @Test
   void updateOne_writersWithSameExpectedRevision_exactlyOneWins() throws Exception {
-    Recorder events = new Recorder();
+    RecordingPublisher events = new RecordingPublisher();
     int threads = 6;
     try (DocumentStore store = DocumentStore.h2(dir, events)) {
       Collection c = store.collection("race");
@@ -169,11 +171,7 @@ class ConcurrencyTest {
       Thread b = new Thread(() -> c.insertOne(obj("{'_id':'b'}"))); // a system write: no origin
       b.start();
       OrderedPublisher events = ((JdbcDocumentStore) store).events;
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (!events.hasWaitingPublishers() && System.nanoTime() < deadline) {
-        Thread.onSpinWait();
-      }
-      assertTrue(events.hasWaitingPublishers(), "b committed and waits to publish");
+      Waits.until(events::hasWaitingPublishers); // b committed and waits to publish
       release.countDown();
       a.join(30_000);
       b.join(30_000);

@@ -3,6 +3,7 @@ package dev.ren.db;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ren.EventTypes;
 import dev.ren.RenEvent;
+import dev.ren.testing.RecordingPublisher;
 import dev.ren.RenOrigin;
 import dev.ren.hub.RenFilter;
 import dev.ren.hub.RenHub;
@@ -21,8 +22,8 @@ import java.util.Random;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import static dev.ren.db.Recorder.node;
-import static dev.ren.db.Recorder.obj;
+import static dev.ren.db.TestDocs.node;
+import static dev.ren.db.TestDocs.obj;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -34,13 +35,13 @@ class DocumentStoreTest {
   @TempDir
   Path dir;
 
-  Recorder events;
+  RecordingPublisher events;
   DocumentStore store;
   Collection todos;
 
   @BeforeEach
   void open() {
-    events = new Recorder();
+    events = new RecordingPublisher();
     store = DocumentStore.h2(dir, events);
     todos = store.collection("todos");
   }

@@ -2,8 +2,8 @@ package dev.ren.db;
 
 import org.junit.jupiter.api.Test;
 
-import static dev.ren.db.Recorder.node;
-import static dev.ren.db.Recorder.obj;
+import static dev.ren.db.TestDocs.node;
+import static dev.ren.db.TestDocs.obj;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -23,14 +23,13 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The default {@link KvBackend}: a Caffeine cache with a per-entry {@link Expiry} and a real {@link Scheduler}, so
- * entries expire (and are announced) without cache traffic.
+ * entries expire (and are announced) without cache traffic. Unless the caller supplies a scheduler, the backend
+ * owns an {@link ExpiryScheduler} (one thread) and stops it in {@link #close()}.
  *
  * <p>Versions come from one counter per store, drawn inside the cache's atomic compute, so the versions of one
  * key increase in the order its puts are applied, also across deletes.
@@ -58,7 +57,8 @@ final class CaffeineKvBackend implements KvBackend {
   private final Ticker ticker;
   private final Clock clock;
   private final long maximumSize;
-  private final @Nullable ScheduledExecutorService ownedScheduler;
+  /** The thread this backend started, or null when the caller supplied the scheduler. */
+  private final @Nullable ExpiryScheduler ownedScheduler;
   private final AtomicLong versions = new AtomicLong();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile @Nullable Listener listener;
@@ -70,14 +70,8 @@ final class CaffeineKvBackend implements KvBackend {
     this.maximumSize = maximumSize;
     Scheduler s = scheduler;
     if (s == null) {
-      ScheduledThreadPoolExecutor ses = new ScheduledThreadPoolExecutor(1, r -> {
-        Thread t = new Thread(r, "ren-kv-expiry");
-        t.setDaemon(true);
-        return t;
-      });
-      ses.setRemoveOnCancelPolicy(true);
-      ownedScheduler = ses;
-      s = Scheduler.forScheduledExecutorService(ses);
+      ownedScheduler = new ExpiryScheduler();
+      s = ownedScheduler;
     } else {
       ownedScheduler = null;
     }
@@ -200,7 +194,8 @@ final class CaffeineKvBackend implements KvBackend {
         return null;
       });
     } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "removal notification failed for " + key + " (" + cause + ")", e);
+      LOG.log(Level.WARNING, "removal notification failed for " + key.namespace() + "/" + Printable.of(key.key())
+          + " (" + cause + ")", e);
     }
   }
 
@@ -214,10 +209,10 @@ final class CaffeineKvBackend implements KvBackend {
   public void close() {
     if (closed.compareAndSet(false, true)) {
       listener = null;
-      if (ownedScheduler != null) {
-        ownedScheduler.shutdownNow();
-      }
       cache.invalidateAll();
+      if (ownedScheduler != null) {
+        ownedScheduler.close(); // last: invalidating may still schedule; a schedule after this is a no-op
+      }
     }
   }
 

@@ -2,9 +2,11 @@ package dev.ren.kv;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.ren.AppliedButNotPublishedException;
 import dev.ren.RenEvent;
 import dev.ren.RenOrigin;
 import dev.ren.RenPublisher;
+import dev.ren.internal.Printable;
 import org.jspecify.annotations.Nullable;
 
 import java.lang.System.Logger.Level;
@@ -18,6 +20,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * ({@code kv.put}, {@code kv.delete}) are published on the caller's thread after the backend applied the change, so
  * the publisher stamps the caller's origin as {@code src}; system-caused ones ({@code kv.expired},
  * {@code kv.evicted}) are published with the origin cleared, whatever thread the backend reports them on.
+ *
+ * <p>Every event goes through {@link RenPublisher#publishApplied}: a put or delete whose event cannot be published
+ * throws {@link AppliedButNotPublishedException} to its caller (the change stays applied); an expiry or eviction
+ * has no caller, so the same exception is logged at {@code WARNING} (see {@link KvStore}).
  *
  * <p>Thread-safety: thread-safe.
  */
@@ -53,9 +59,11 @@ final class EventingKvStore implements KvStore {
     // a backend may report on a user's thread (a put that found an expired entry, a direct executor): the
     // event is still system-caused and must not carry that user's src
     try (RenOrigin.Scope ignored = RenOrigin.open(null)) {
-      publisher.publish(event);
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "could not publish " + event.t() + " for " + event.ns() + "/" + event.k(), e);
+      publisher.publishApplied(event);
+    } catch (AppliedButNotPublishedException e) {
+      // the entry is gone either way and nobody called us: there is no one to throw to, so say it loudly
+      LOG.log(Level.WARNING, event.t() + " of " + event.ns() + "/" + Printable.of(event.k()) + " v" + event.v()
+          + " was applied but not published; subscribers will not see it until they refetch", e.getCause());
     }
   }
 
@@ -142,7 +150,7 @@ final class EventingKvStore implements KvStore {
       }
       checkOpen();
       KvEntry stored = backend.put(k, value.deepCopy(), ttl);
-      publisher.publish(RenEvent.kvPut(name, key, Long.toString(stored.version())));
+      publisher.publishApplied(RenEvent.kvPut(name, key, Long.toString(stored.version())));
       return stored.version();
     }
 
@@ -154,7 +162,7 @@ final class EventingKvStore implements KvStore {
       if (removed == null) {
         return false;
       }
-      publisher.publish(RenEvent.kvDelete(name, key));
+      publisher.publishApplied(RenEvent.kvDelete(name, key));
       return true;
     }
 

@@ -1,6 +1,7 @@
 package dev.ren.kv;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ren.AppliedButNotPublishedException;
 import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;
@@ -20,7 +21,9 @@ import java.util.Optional;
  * }</pre>
  *
  * <p>Bad input (invalid key, null value, TTL out of range, limit out of range, malformed cursor) throws
- * {@link IllegalArgumentException} or {@link NullPointerException} and changes nothing.
+ * {@link IllegalArgumentException} or {@link NullPointerException} and changes nothing. A put or delete that was
+ * applied but whose event could not be published throws {@link AppliedButNotPublishedException}: the change stands
+ * (see {@link KvStore}).
  *
  * <p>Thread-safety: thread-safe. Concurrent puts of one key are applied in version order; their events are
  * published after each put is applied and may reach subscribers in either order, so clients compare {@code v}.
@@ -48,6 +51,7 @@ public interface KvNamespace {
    * Stores {@code value} without TTL (removing any TTL the key had) and publishes {@code kv.put}.
    *
    * @return the new version
+   * @throws AppliedButNotPublishedException if the value was stored but {@code kv.put} could not be published
    */
   long put(String key, JsonNode value);
 
@@ -55,6 +59,7 @@ public interface KvNamespace {
    * Stores {@code value} for {@code ttl} (positive, at most {@link #MAX_TTL}) and publishes {@code kv.put}.
    *
    * @return the new version
+   * @throws AppliedButNotPublishedException if the value was stored but {@code kv.put} could not be published
    */
   long put(String key, JsonNode value, Duration ttl);
 
@@ -68,6 +73,7 @@ public interface KvNamespace {
    * Removes the key and publishes {@code kv.delete} if it was present.
    *
    * @return whether a live entry was removed
+   * @throws AppliedButNotPublishedException if the key was removed but {@code kv.delete} could not be published
    */
   boolean delete(String key);
 

@@ -2,10 +2,13 @@ package dev.ren.kv;
 
 import com.github.benmanes.caffeine.cache.Scheduler;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.ren.AppliedButNotPublishedException;
 import dev.ren.RenPublisher;
+import dev.ren.internal.Settings;
 import org.jspecify.annotations.Nullable;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 
@@ -26,8 +29,23 @@ import java.util.concurrent.Executor;
  * {@code kv.expired} is published) without cache traffic, within about a second of the deadline; reads after the
  * deadline return absent at once. Other backends plug in through {@link KvBackend}.
  *
- * <p>Thread-safety: thread-safe. {@link #close()} is idempotent and shuts down only the threads the store
- * created; operations after close throw {@link IllegalStateException}.
+ * <p><b>Applied but not published.</b> Every event is published after its change is applied, through
+ * {@link RenPublisher#publishApplied}. When that fails (a remote event log is down):
+ * <ul>
+ *   <li>a put or delete throws {@link AppliedButNotPublishedException} to its caller; the value is stored (or the
+ *       key removed) all the same, so the caller must not retry blindly. Over HTTP this is {@code 503}
+ *       {@code {"error":"not_published",...,"applied":true}};</li>
+ *   <li>an expiry or eviction is system-caused: no caller waits for it, so nothing can be thrown. The entry is gone
+ *       and the failure is logged at {@code WARNING} on the {@code dev.ren.kv.KvStore} logger; subscribers miss
+ *       that {@code kv.expired}/{@code kv.evicted} and learn of it only when they refetch.</li>
+ * </ul>
+ *
+ * <p>Threads: the default store starts one daemon thread ({@code ren-kv-expiry-<n>}, with the first TTL) for
+ * expiry; {@link #close()} stops it and waits for it to end. A {@linkplain Builder#scheduler scheduler} or
+ * {@linkplain Builder#executor executor} supplied by the caller is never shut down by the store.
+ *
+ * <p>Thread-safety: thread-safe. {@link #close()} is idempotent; operations after close throw
+ * {@link IllegalStateException}.
  */
 public interface KvStore extends AutoCloseable {
 
@@ -38,7 +56,10 @@ public interface KvStore extends AutoCloseable {
    */
   KvNamespace namespace(String name);
 
-  /** Stops expiry announcements and releases the backend; idempotent. */
+  /**
+   * Stops expiry announcements, releases the backend and stops the thread the store started (waiting until it has
+   * ended); idempotent.
+   */
   @Override
   void close();
 
@@ -53,19 +74,23 @@ public interface KvStore extends AutoCloseable {
   }
 
   /**
-   * Configures a {@link KvStore}. Each setting may be given once; a repeated setting, or a Caffeine setting
-   * combined with {@link #backend}, fails at once.
+   * Configures a {@link KvStore}. Each setting may be given once; a repeated setting fails at once naming the
+   * earlier value, and a Caffeine setting combined with {@link #backend} fails in {@link #build()}.
    *
    * <p>Thread-safety: not thread-safe; the built store is.
    */
   final class Builder {
-    final RenPublisher publisher;
-    long maximumSize = -1;
-    @Nullable Scheduler scheduler;
-    @Nullable Ticker ticker;
-    @Nullable Executor executor;
-    @Nullable Clock clock;
-    @Nullable KvBackend backend;
+    private static final List<String> CAFFEINE_SETTINGS =
+        List.of("maximumSize", "scheduler", "ticker", "executor", "clock");
+
+    private final RenPublisher publisher;
+    private final Settings settings = new Settings();
+    private long maximumSize = -1;
+    private @Nullable Scheduler scheduler;
+    private @Nullable Ticker ticker;
+    private @Nullable Executor executor;
+    private @Nullable Clock clock;
+    private @Nullable KvBackend backend;
 
     private Builder(RenPublisher publisher) {
       this.publisher = Objects.requireNonNull(publisher, "publisher");
@@ -76,77 +101,71 @@ public interface KvStore extends AutoCloseable {
      * {@code kv.evicted}. Unbounded by default.
      */
     public Builder maximumSize(long maximumSize) {
-      check(this.maximumSize < 0, "maximumSize", this.maximumSize);
       if (maximumSize < 0) {
         throw new IllegalArgumentException("maximumSize must be >= 0, was " + maximumSize);
       }
-      this.maximumSize = maximumSize;
+      this.maximumSize = settings.once("maximumSize", maximumSize);
       return this;
     }
 
     /**
-     * The scheduler that fires expiry without cache traffic (Caffeine backend). By default the store creates one
-     * daemon thread and shuts it down on close. {@code Scheduler.disabledScheduler()} leaves expiry to cache
-     * activity (reads still never return an expired entry).
+     * The scheduler that fires expiry without cache traffic (Caffeine backend). By default the store starts one
+     * daemon thread ({@code ren-kv-expiry-<n>}) with the first TTL and stops it on close.
+     * {@code Scheduler.disabledScheduler()} leaves expiry to cache activity (reads still never return an expired
+     * entry). A scheduler given here is the caller's: the store never shuts it down.
      */
     public Builder scheduler(Scheduler scheduler) {
-      check(this.scheduler == null, "scheduler", this.scheduler);
-      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      this.scheduler = settings.once("scheduler", Objects.requireNonNull(scheduler, "scheduler"));
       return this;
     }
 
     /** The time source for TTLs (Caffeine backend); {@link Ticker#systemTicker()} by default. For tests. */
     public Builder ticker(Ticker ticker) {
-      check(this.ticker == null, "ticker", this.ticker);
-      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      this.ticker = settings.once("ticker", Objects.requireNonNull(ticker, "ticker"));
       return this;
     }
 
     /**
      * Runs cache maintenance and removal notifications (Caffeine backend). By default they run on the thread that
      * caused them (a put, a read, or the expiry scheduler's thread), which costs a put far less than handing each
-     * notice to a pool; {@code kv.expired} and {@code kv.evicted} may then be published on a caller's thread.
+     * notice to a pool; {@code kv.expired} and {@code kv.evicted} may then be published on a caller's thread. An
+     * executor given here is the caller's: the store never shuts it down.
      */
     public Builder executor(Executor executor) {
-      check(this.executor == null, "executor", this.executor);
-      this.executor = Objects.requireNonNull(executor, "executor");
+      this.executor = settings.once("executor", Objects.requireNonNull(executor, "executor"));
       return this;
     }
 
     /** The wall clock behind {@link KvEntry#expiration()} (Caffeine backend); the UTC system clock by default. */
     public Builder clock(Clock clock) {
-      check(this.clock == null, "clock", this.clock);
-      this.clock = Objects.requireNonNull(clock, "clock");
+      this.clock = settings.once("clock", Objects.requireNonNull(clock, "clock"));
       return this;
     }
 
     /** Uses another backend instead of Caffeine; the store closes it when the store is closed. */
     public Builder backend(KvBackend backend) {
-      check(this.backend == null, "backend", this.backend);
-      this.backend = Objects.requireNonNull(backend, "backend");
+      this.backend = settings.once("backend", Objects.requireNonNull(backend, "backend"));
       return this;
     }
 
-    /** Builds the store; the builder's settings are copied. */
+    /**
+     * Builds the store; the builder's settings are copied.
+     *
+     * @throws IllegalStateException if a Caffeine setting was combined with {@link #backend}
+     */
     public KvStore build() {
       KvBackend b = backend;
       if (b != null) {
-        String conflict = maximumSize >= 0 ? "maximumSize" : scheduler != null ? "scheduler"
-            : ticker != null ? "ticker" : executor != null ? "executor" : clock != null ? "clock" : null;
-        if (conflict != null) {
-          throw new IllegalStateException(conflict + " applies to the Caffeine backend only, but a custom backend ("
-              + b + ") was set");
+        for (String caffeineOnly : CAFFEINE_SETTINGS) {
+          if (settings.isSet(caffeineOnly)) {
+            throw new IllegalStateException(caffeineOnly + " applies to the Caffeine backend only, but a custom"
+                + " backend (" + b + ") was set");
+          }
         }
       } else {
         b = new CaffeineKvBackend(maximumSize, scheduler, ticker, executor, clock);
       }
       return new EventingKvStore(publisher, b);
-    }
-
-    private static void check(boolean unset, String what, @Nullable Object old) {
-      if (!unset) {
-        throw new IllegalStateException(what + " was already set to " + old);
-      }
     }
   }
 }

@@ -1,9 +1,12 @@
 package dev.ren.kv;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ren.AppliedButNotPublishedException;
+import dev.ren.EventLogUnavailableException;
 import dev.ren.EventTypes;
 import dev.ren.RenEvent;
 import dev.ren.RenOrigin;
+import dev.ren.testing.RecordingPublisher;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -11,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -66,8 +70,8 @@ class KvBackendSpiTest {
     }
 
     void expire(KvKey key) {
-      KvEntry e = map.remove(key);
-      listener.expired(key, e.version());
+      KvEntry e = Objects.requireNonNull(map.remove(key), "no such key");
+      Objects.requireNonNull(listener, "not started").expired(key, e.version());
     }
 
     @Override
@@ -78,9 +82,9 @@ class KvBackendSpiTest {
 
   @Test
   void customBackend_putDeleteExpire_publishedLikeCaffeine() {
-    Recorder rec = new Recorder();
+    RecordingPublisher rec = new RecordingPublisher();
     SortedMapBackend backend = new SortedMapBackend();
-    KvStore store = KvStore.builder(rec).backend(backend).build();
+    KvStore store = KvStore.builder(KvStoreTest.stampingSrc(rec)).backend(backend).build();
     KvNamespace ns = store.namespace("demo");
 
     long v;
@@ -103,5 +107,18 @@ class KvBackendSpiTest {
 
     store.close();
     assertTrue(backend.closed.get(), "the store closes the backend it was given");
+  }
+
+  @Test
+  void customBackend_publishFails_putAppliedButNotPublished() {
+    RecordingPublisher rec = new RecordingPublisher();
+    SortedMapBackend backend = new SortedMapBackend();
+    try (KvStore store = KvStore.builder(rec).backend(backend).build()) {
+      rec.failWith(new EventLogUnavailableException("down"));
+
+      assertThrows(AppliedButNotPublishedException.class, () -> store.namespace("demo").put("a", "1"));
+
+      assertEquals("1", store.namespace("demo").getString("a").orElseThrow());
+    }
   }
 }

@@ -1,13 +1,15 @@
 package dev.ren.kv;
 
-import dev.ren.testing.TestJson;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.ren.EventTypes;
 import dev.ren.RenEvent;
 import dev.ren.RenOrigin;
+import dev.ren.RenPublisher;
+import dev.ren.testing.RecordingPublisher;
+import dev.ren.testing.TestJson;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,12 +33,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Deterministic tests: fake ticker, fake scheduler, direct executor, recording publisher. */
 class KvStoreTest {
 
-  private final Recorder rec = new Recorder();
+  private final RecordingPublisher rec = new RecordingPublisher();
   private final FakeTime time = new FakeTime();
   private final Instant wallStart = Instant.parse("2026-01-01T00:00:00Z");
-  private KvStore store = KvStore.builder(rec).ticker(time).scheduler(time).executor(Runnable::run)
-      .clock(Clock.fixed(wallStart, ZoneOffset.UTC)).build();
-  private KvNamespace ns = store.namespace("demo");
+  private final KvStore store = KvStore.builder(stampingSrc(rec)).ticker(time).scheduler(time)
+      .executor(Runnable::run).clock(Clock.fixed(wallStart, ZoneOffset.UTC)).build();
+  private final KvNamespace ns = store.namespace("demo");
 
   @AfterEach
   void close() {
@@ -44,11 +46,16 @@ class KvStoreTest {
   }
 
   static JsonNode json(String s) {
-    try {
-      return TestJson.parse(s);
-    } catch (java.io.IOException e) {
-      throw new AssertionError(e);
-    }
+    return TestJson.parse(s);
+  }
+
+  /**
+   * {@code rec} behind a publisher that stamps {@code src} from {@link RenOrigin} when the event has none, as the
+   * hub does ({@link RecordingPublisher} records events as given): without it, "expiry carries no src" would hold
+   * trivially.
+   */
+  static RenPublisher stampingSrc(RecordingPublisher rec) {
+    return event -> rec.publish(event.src() == null ? event.withSrc(RenOrigin.current()) : event);
   }
 
   // ------------------------------------------------------------------ put / get / delete
@@ -107,7 +114,7 @@ class KvStoreTest {
   @Test
   void delete_present_publishesDeleteAndReturnsTrue() {
     ns.put("k", "v");
-    rec.clear();
+    rec.drain();
 
     assertTrue(ns.delete("k"));
 
@@ -124,7 +131,7 @@ class KvStoreTest {
     assertFalse(ns.delete("k"));
     ns.put("k", "v");
     ns.delete("k");
-    rec.clear();
+    rec.drain();
 
     assertFalse(ns.delete("k"));
     assertTrue(rec.events().isEmpty());
@@ -219,7 +226,7 @@ class KvStoreTest {
     // notifications queue up on a manual executor, so the EXPIRED notice for v1 runs after v2 was put
     List<Runnable> queued = new ArrayList<>();
     CaffeineKvBackend backend = new CaffeineKvBackend(-1, time, time, queued::add, null);
-    try (KvStore s = new EventingKvStore(rec, backend)) {
+    try (KvStore s = new EventingKvStore(stampingSrc(rec), backend)) {
       KvNamespace n = s.namespace("demo");
       n.put("k", "old", Duration.ofSeconds(1));
       time.advance(Duration.ofSeconds(2));
@@ -239,7 +246,7 @@ class KvStoreTest {
   void expiry_staleNotificationWithKeyStillAbsent_published() {
     List<Runnable> queued = new ArrayList<>();
     CaffeineKvBackend backend = new CaffeineKvBackend(-1, time, time, queued::add, null);
-    try (KvStore s = new EventingKvStore(rec, backend)) {
+    try (KvStore s = new EventingKvStore(stampingSrc(rec), backend)) {
       long v1 = s.namespace("demo").put("k", "old", Duration.ofSeconds(1));
       time.advance(Duration.ofSeconds(2));
       backend.cleanUp();
@@ -280,15 +287,17 @@ class KvStoreTest {
 
   @Test
   void maximumSize_exceeded_evictionAnnounced() {
-    Recorder r = new Recorder();
-    try (KvStore bounded = KvStore.builder(r).maximumSize(2).executor(Runnable::run).ticker(time)
-        .scheduler(time).build()) {
+    RecordingPublisher r = new RecordingPublisher();
+    CaffeineKvBackend backend = new CaffeineKvBackend(2, time, time, Runnable::run, null);
+    try (KvStore bounded = new EventingKvStore(stampingSrc(r), backend)) {
       KvNamespace n = bounded.namespace("demo");
-      for (int i = 0; i < 5; i++) {
-        n.put("k" + i, "v" + i);
+      try (RenOrigin.Scope s = RenOrigin.open("c1")) { // evictions run on this thread, still without src
+        for (int i = 0; i < 5; i++) {
+          n.put("k" + i, "v" + i);
+        }
       }
       time.runDue();
-      ((CaffeineKvBackend) backendOf(bounded)).cleanUp();
+      backend.cleanUp();
 
       List<RenEvent> evicted = r.ofType(EventTypes.KV_EVICTED);
       assertEquals(3, evicted.size(), r.events().toString());
@@ -301,16 +310,6 @@ class KvStoreTest {
       assertEquals(3, evictedKeys.size());
       assertEquals(2, n.list("", 10, null).keys().size());
       assertTrue(r.ofType(EventTypes.KV_DELETE).isEmpty());
-    }
-  }
-
-  private static KvBackend backendOf(KvStore s) {
-    try {
-      var f = EventingKvStore.class.getDeclaredField("backend");
-      f.setAccessible(true);
-      return (KvBackend) f.get(s);
-    } catch (ReflectiveOperationException e) {
-      throw new AssertionError(e);
     }
   }
 
@@ -385,7 +384,7 @@ class KvStoreTest {
   @Test
   void put_badKeys_rejectedAndNothingChanges() {
     ns.put("keep", "v");
-    rec.clear();
+    rec.drain();
     String tooLong = "k".repeat(KvKey.MAX_KEY_LENGTH + 1);
     for (String bad : List.of("", tooLong, "a\0b", "lone\uD800")) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ns.put(bad, "v"),
@@ -426,54 +425,5 @@ class KvStoreTest {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ns.list("", 10, bad));
       assertTrue(e.getMessage().contains("cursor"), e.getMessage());
     }
-  }
-
-  // ------------------------------------------------------------------ builder and lifecycle
-
-  @Test
-  void builder_repeatedSetting_failsNamingOldValue() {
-    KvStore.Builder b = KvStore.builder(rec).maximumSize(10);
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.maximumSize(20));
-    assertTrue(e.getMessage().contains("maximumSize was already set to 10"), e.getMessage());
-    assertThrows(IllegalStateException.class, () -> KvStore.builder(rec).ticker(time).ticker(time));
-    assertThrows(IllegalArgumentException.class, () -> KvStore.builder(rec).maximumSize(-1));
-  }
-
-  @Test
-  void builder_customBackendWithCaffeineSetting_fails() {
-    KvBackend other = new CaffeineKvBackend(-1, time, time, Runnable::run, null);
-    IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> KvStore.builder(rec).backend(other).maximumSize(5).build());
-    assertTrue(e.getMessage().contains("maximumSize applies to the Caffeine backend only"), e.getMessage());
-    other.close();
-  }
-
-  @Test
-  void close_idempotent_operationsAfterwardsFail() {
-    ns.put("k", "v");
-    store.close();
-    store.close();
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> ns.put("k", "v"));
-    assertTrue(e.getMessage().contains("closed"));
-    assertThrows(IllegalStateException.class, () -> ns.get("k"));
-  }
-
-  @Test
-  void close_defaultStore_stopsItsExpiryThreadOnly() throws Exception {
-    KvStore s = KvStore.inMemory(rec);
-    s.namespace("demo").put("k", "v", Duration.ofHours(1)); // makes Caffeine schedule on the store's thread
-    s.close();
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (expiryThreadAlive(s) && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-    }
-    assertFalse(expiryThreadAlive(s));
-  }
-
-  private static boolean expiryThreadAlive(KvStore s) throws Exception {
-    var f = CaffeineKvBackend.class.getDeclaredField("ownedScheduler");
-    f.setAccessible(true);
-    var ses = (java.util.concurrent.ScheduledExecutorService) f.get(backendOf(s));
-    return !ses.isTerminated();
   }
 }

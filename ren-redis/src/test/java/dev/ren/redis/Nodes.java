@@ -1,10 +1,13 @@
 package dev.ren.redis;
 
+import dev.ren.EventLogUnavailableException;
 import dev.ren.RenEvent;
 import dev.ren.hub.RenFilter;
 import dev.ren.hub.RenHub;
 import dev.ren.hub.SubscribeRequest;
 import dev.ren.hub.Subscription;
+import dev.ren.testing.Waits;
+import org.awaitility.core.ConditionTimeoutException;
 
 import java.net.URI;
 import java.time.Duration;
@@ -14,6 +17,7 @@ import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -53,6 +57,33 @@ final class Nodes implements AutoCloseable {
     Subscription s = hub.subscribe(SubscribeRequest.of(RenFilter.all()).withLastEventId(lastEventId), () -> {});
     open.add(s);
     return new Resumed(s);
+  }
+
+  /** Names of the live threads of logs with this stream prefix (they are named {@code ren-redis-<prefix>-...}). */
+  static List<String> liveThreads(String prefix) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(Thread::isAlive)
+        .map(Thread::getName)
+        .filter(name -> name.startsWith("ren-redis-" + prefix + "-"))
+        .sorted()
+        .toList();
+  }
+
+  /**
+   * Publishes, retrying (as a caller would) while the log reports Redis unavailable: after a real Redis restart it
+   * reconnects with a short backoff. Fails after {@link Waits#DEFAULT}.
+   */
+  static String publishUntilAccepted(RenHub hub, RenEvent e) {
+    AtomicReference<String> id = new AtomicReference<>();
+    Waits.until(() -> {
+      try {
+        id.set(hub.publish(e));
+        return true;
+      } catch (EventLogUnavailableException ex) {
+        return false;
+      }
+    });
+    return id.get();
   }
 
   static RenEvent event(int i) {
@@ -106,20 +137,19 @@ final class Nodes implements AutoCloseable {
       this.sub = sub;
     }
 
-    /** Polls until {@code n} events arrived (10 s at most). */
-    List<Got> await(int n) throws InterruptedException {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (got.size() < n && System.nanoTime() < deadline) {
-        Subscription.PollResult r = sub.poll((id, e, frame) -> {
-          got.add(new Got(id, e));
-          return true;
+    /** Polls, like a connection woken by onAvailable, until {@code n} events arrived (10 s at most). */
+    List<Got> await(int n) {
+      try {
+        // polled on this thread: `got` and the subscription are the caller's
+        Waits.atMost(Waits.DEFAULT).pollInSameThread().until(() -> {
+          Subscription.PollResult r = sub.poll((id, e, frame) -> {
+            got.add(new Got(id, e));
+            return true;
+          });
+          assertEquals(Subscription.PollResult.DRAINED, r);
+          return got.size() >= n;
         });
-        assertEquals(Subscription.PollResult.DRAINED, r);
-        if (got.size() < n) {
-          Thread.sleep(5); // polling with a deadline, like a connection woken by onAvailable
-        }
-      }
-      if (got.size() < n) {
+      } catch (ConditionTimeoutException ex) {
         fail("received " + got.size() + " of " + n + " events: " + got);
       }
       return got;

@@ -1,5 +1,6 @@
 package dev.ren.redis;
 
+import dev.ren.testing.Waits;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
@@ -74,18 +75,14 @@ final class PrivateRedis implements AutoCloseable {
     Files.createDirectories(dir);
     process = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(dir.resolve("redis-" + port + ".log").toFile()).start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
+    Process p = process;
+    Waits.until(() -> {
+      if (!p.isAlive()) {
         throw new IllegalStateException("redis-server exited: "
             + Files.readString(dir.resolve("redis-" + port + ".log")));
       }
-      if ("+PONG".equals(command("PING"))) {
-        return;
-      }
-      Thread.sleep(20); // polling the port until the server answers
-    }
-    throw new IllegalStateException("redis-server on port " + port + " did not answer PING within 10 s");
+      return "+PONG".equals(command("PING"));
+    });
   }
 
   /** Stops the server (SIGKILL: no final save, like a crash). */

@@ -40,6 +40,34 @@ class RedisEventLogBuilderTest {
   }
 
   @Test
+  void builder_settingGivenTwice_illegalStateNamingTheFirstValue() {
+    RedisEventLog.Builder b = RedisEventLog.builder(LOCAL).streamPrefix("app1").retention(50)
+        .commandTimeout(Duration.ofSeconds(3)).maxReconnectBackoff(Duration.ofSeconds(1));
+    assertEquals("streamPrefix was already set to app1",
+        assertThrows(IllegalStateException.class, () -> b.streamPrefix("app2")).getMessage());
+    assertEquals("retention was already set to 50",
+        assertThrows(IllegalStateException.class, () -> b.retention(50)).getMessage());
+    assertEquals("commandTimeout was already set to PT3S",
+        assertThrows(IllegalStateException.class, () -> b.commandTimeout(Duration.ofSeconds(1))).getMessage());
+    assertEquals("maxReconnectBackoff was already set to PT1S",
+        assertThrows(IllegalStateException.class, () -> b.maxReconnectBackoff(Duration.ofSeconds(2))).getMessage());
+    b.nanoTime(System::nanoTime).tailPause(Tail.Pause.PARK);
+    assertTrue(assertThrows(IllegalStateException.class, () -> b.nanoTime(System::nanoTime)).getMessage()
+        .startsWith("nanoTime was already set to "));
+    assertTrue(assertThrows(IllegalStateException.class, () -> b.tailPause(Tail.Pause.PARK)).getMessage()
+        .startsWith("tailPause was already set to "));
+  }
+
+  @Test
+  void builder_invalidValue_isNotRecordedAsGiven() {
+    RedisEventLog.Builder b = RedisEventLog.builder(LOCAL);
+    assertThrows(IllegalArgumentException.class, () -> b.retention(0));
+    assertThrows(IllegalArgumentException.class, () -> b.streamPrefix("has space"));
+    RedisEventLog log = b.retention(10).streamPrefix("app1").build();
+    log.close();
+  }
+
+  @Test
   void describe_uriWithPassword_doesNotLeakIt() {
     RedisEventLog log = RedisEventLog.builder(URI.create("redis://:s3cret-pw@127.0.0.1:6390/2"))
         .streamPrefix("app1").build();

@@ -2,7 +2,12 @@ package dev.ren.redis;
 
 import dev.ren.EventLogUnavailableException;
 import dev.ren.hub.RenHub;
+import dev.ren.RenEvent;
+import dev.ren.json.EventJson;
+import dev.ren.log.EncodedEvent;
+import dev.ren.log.LogEntry;
 import dev.ren.log.Position;
+import dev.ren.testing.Waits;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -14,6 +19,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -227,11 +235,7 @@ class RedisEventLogTest {
       String before = a.publish(Nodes.event(0));
       onA.await(1);
       assertEquals("+OK", own.command("FLUSHALL"));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (a.log().parse(before) != null && System.nanoTime() < deadline) {
-        Thread.sleep(20); // the tail re-reads the epoch after each (1 s) block
-      }
-      assertNull(a.log().parse(before));
+      Waits.until(() -> a.log().parse(before) == null); // the tail re-reads the epoch after each (1 s) block
       assertTrue(n.resume(a, before).sub.reset());
     }
   }
@@ -256,7 +260,7 @@ class RedisEventLogTest {
       assertTrue(ex.getMessage().contains("Redis"), ex.getMessage());
       own.restart();
       // the append-only file kept the stream and its epoch: B resumes after the last id it saw
-      String after = publishUntilAccepted(a, Nodes.event(3));
+      String after = Nodes.publishUntilAccepted(a, Nodes.event(3));
       assertEquals(ids.get(0).substring(0, ids.get(0).indexOf(':')), after.substring(0, after.indexOf(':')));
       List<String> seen = onB.await(4).stream().map(Nodes.Got::id).toList();
       assertEquals(List.of(ids.get(0), ids.get(1), ids.get(2), after), seen);
@@ -277,7 +281,7 @@ class RedisEventLogTest {
       String before = a.publish(Nodes.event(0));
       onB.await(1);
       own.restart();
-      String after = publishUntilAccepted(a, Nodes.event(1));
+      String after = Nodes.publishUntilAccepted(a, Nodes.event(1));
       assertEquals(after, onB.await(2).get(1).id());
       onB.assertNoMore(500);
       assertTrue(n.resume(b, before).sub.reset());
@@ -293,26 +297,59 @@ class RedisEventLogTest {
       Nodes.Collector onA = n.listen(a);
       assertThrows(EventLogUnavailableException.class, () -> a.publish(Nodes.event(0)));
       own.restart();
-      String id = publishUntilAccepted(a, Nodes.event(1));
+      String id = Nodes.publishUntilAccepted(a, Nodes.event(1));
       assertEquals(id, onA.await(1).get(0).id());
     } finally {
       own.close();
     }
   }
 
-  /** Publishes, retrying while the log reports Redis unavailable (it reconnects with a short backoff). */
-  private static String publishUntilAccepted(RenHub hub, dev.ren.RenEvent e) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (true) {
-      try {
-        return hub.publish(e);
-      } catch (EventLogUnavailableException ex) {
-        if (System.nanoTime() > deadline) {
-          throw ex;
-        }
-        Thread.sleep(50); // retry with a deadline, as a caller would
-      }
+  @Test
+  void tailAndResume_malformedEntriesInTheStream_loggedAndSkipped() throws Exception {
+    try (LogCapture logs = new LogCapture(); Nodes n = new Nodes(redis.uri())) {
+      RenHub a = n.node();
+      Nodes.Collector onA = n.listen(a);
+      String first = a.publish(Nodes.event(0));
+      onA.await(1);
+      String epoch = first.substring(0, first.indexOf(':'));
+      // entries of the current epoch that REN did not write: JSON that is no event, and no JSON at all
+      assertTrue(redis.command("XADD " + n.prefix + ":stream * e " + epoch + " j not-json").startsWith("$"));
+      assertTrue(redis.command("XADD " + n.prefix + ":stream * e " + epoch + " x 1").startsWith("$"));
+      String last = a.publish(Nodes.event(1));
+      assertEquals(List.of(first, last), onA.await(2).stream().map(Nodes.Got::id).toList());
+      onA.assertNoMore(200);
+      // a resume across them (served from the stream by a node that did not tail them) skips them too
+      RenHub b = n.node();
+      Nodes.Resumed r = n.resume(b, first);
+      assertFalse(r.sub.reset());
+      assertEquals(List.of(last), r.await(1).stream().map(Nodes.Got::id).toList());
+      assertEquals(List.of(first, last),
+          b.log().readAfter(Position.ZERO, null, 100).stream().map(e -> e.id()).toList());
+      List<String> skipped = logs.warnings().stream()
+          .filter(w -> w.startsWith("skipping stream entry ") && w.contains(" of " + n.prefix + ":stream: ")).toList();
+      assertTrue(skipped.stream().anyMatch(w -> w.contains("not JSON")), skipped::toString);
+      assertTrue(skipped.stream().anyMatch(w -> w.endsWith(": not written by REN")), skipped::toString);
+      cleanup(n);
     }
+  }
+
+  @Test
+  void close_afterTailingAndAppending_noThreadOfTheLogSurvives() throws Exception {
+    String prefix = "ren-threads-" + UUID.randomUUID().toString().substring(0, 8);
+    RedisEventLog log = RedisEventLog.builder(redis.uri()).streamPrefix(prefix).build();
+    BlockingQueue<LogEntry> tailed = new LinkedBlockingQueue<>();
+    log.start(tailed::add);
+    RenEvent e = Nodes.event(1);
+    String id = log.append(new EncodedEvent(e, EventJson.encode(e)));
+    LogEntry got = tailed.poll(10, TimeUnit.SECONDS);
+    assertEquals(id, got == null ? null : got.id());
+    List<String> running = Nodes.liveThreads(prefix);
+    assertTrue(running.contains("ren-redis-" + prefix + "-tail"), running::toString);
+    assertTrue(running.stream().anyMatch(t -> t.contains("EventLoop")), "Lettuce's I/O threads: " + running);
+    log.close();
+    assertEquals(List.of(), Nodes.liveThreads(prefix));
+    log.close(); // idempotent
+    redis.command("DEL " + prefix + ":stream " + prefix + ":epoch");
   }
 
   private static void cleanup(Nodes n) {

@@ -7,6 +7,7 @@ import dev.ren.servlet.RenServlet;
 import dev.ren.servlet.RenServletConfig;
 import dev.ren.testing.JettyTestServer;
 import dev.ren.testing.SseTestClient;
+import dev.ren.testing.Waits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -187,21 +187,10 @@ class RedisSseTest {
     redis.stop();
     assertThrows(EventLogUnavailableException.class, () -> a.publish(Nodes.event(2)));
     int pings = live.comments();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (live.comments() < pings + 3 && System.nanoTime() < deadline) {
-      Thread.sleep(20); // waiting for heartbeats with a deadline
-    }
-    assertTrue(live.comments() >= pings + 3, "heartbeats while Redis is down: " + (live.comments() - pings));
+    Waits.until(() -> live.comments() >= pings + 3); // heartbeats while Redis is down
     assertFalse(live.ended());
     redis.restart();
-    String next = null;
-    while (next == null && System.nanoTime() < deadline + TimeUnit.SECONDS.toNanos(10)) {
-      try {
-        next = a.publish(Nodes.event(3));
-      } catch (EventLogUnavailableException ex) {
-        Thread.sleep(50); // the publisher retries, as a caller would
-      }
-    }
+    String next = Nodes.publishUntilAccepted(a, Nodes.event(3));
     assertEquals(next, live.next("kv.put", WAIT).id());
     assertNull(live.poll(Duration.ofMillis(1500)), "no duplicate after the outage");
   }

@@ -47,7 +47,9 @@ import java.util.Set;
  * A filter or document body may also be wrapped as {@code {"filter": {...}}}. Malformed JSON, a non-object
  * document, an unknown operator, a filter nested deeper than 32 levels or a bad collection name
  * ({@code [A-Za-z0-9_.-]{1,64}}) is a {@code 400}, a body over the limit {@code 413}, a duplicate {@code _id} or a
- * stale {@code expectedRevision} {@code 409}; nothing is written in any of these cases.
+ * stale {@code expectedRevision} {@code 409}; nothing is written in any of these cases. A write that was applied
+ * but whose event could not be published answers {@code 503} {@code {"error":"not_published",...,"applied":true}}
+ * (see {@link dev.ren.AppliedButNotPublishedException}): the change is stored, so the client must not repeat it.
  *
  * <pre>{@code
  * context.addServlet(new ServletHolder(new DbServlet(store)), DbServlet.PATH);
@@ -78,36 +80,21 @@ public final class DbServlet extends JsonServlet {
     this.maxBody = maxBodyBytes;
   }
 
-  /** A route handler; store conflicts become {@code 409} (JsonServlet maps any other store error). */
-  @FunctionalInterface
-  private interface Route {
-    void handle(HttpServletRequest req, HttpServletResponse resp) throws IOException;
-  }
-
-  private static void conflicts(Route route, HttpServletRequest req, HttpServletResponse resp) throws IOException {
-    try {
-      route.handle(req, resp);
-    } catch (DuplicateIdException | RevisionConflictException e) {
-      throw HttpError.conflict(e.getMessage());
+  /**
+   * Maps the store's conflicts ({@link DuplicateIdException}, {@link RevisionConflictException}) to {@code 409};
+   * everything else as {@link JsonServlet} does (bad input {@code 400}, an applied change whose event could not be
+   * published {@code 503 not_published} with {@code "applied":true}).
+   */
+  @Override
+  protected HttpError toHttpError(HttpServletRequest req, RuntimeException e) {
+    if (e instanceof DuplicateIdException || e instanceof RevisionConflictException) {
+      return HttpError.conflict(String.valueOf(e.getMessage()));
     }
+    return super.toHttpError(req, e);
   }
 
   @Override
   protected void doPut(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-    conflicts(this::put, req, resp);
-  }
-
-  @Override
-  protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-    conflicts(this::post, req, resp);
-  }
-
-  @Override
-  protected void doDelete(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-    conflicts(this::delete, req, resp);
-  }
-
-  private void put(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     String[] p = path(req);
     if (p.length != 1) {
       throw HttpError.notFound("no such db route: PUT " + req.getRequestURI());
@@ -120,7 +107,8 @@ public final class DbServlet extends JsonServlet {
     writeJson(resp, 200, body);
   }
 
-  private void post(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+  @Override
+  protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     String[] p = path(req);
     if (p.length == 1) {
       find(req, resp, store.collection(p[0]));
@@ -158,7 +146,8 @@ public final class DbServlet extends JsonServlet {
     }
   }
 
-  private void delete(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+  @Override
+  protected void doDelete(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     String[] p = path(req);
     if (p.length == 2 && p[1].equals("delete")) {
       Collection c = store.collection(p[0]);

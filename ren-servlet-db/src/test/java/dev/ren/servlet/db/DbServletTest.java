@@ -3,10 +3,12 @@ package dev.ren.servlet.db;
 import dev.ren.testing.TestJson;
 import dev.ren.servlet.RenClientFilter;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ren.EventLogUnavailableException;
 import dev.ren.db.DocumentStore;
 import dev.ren.hub.RenHub;
 import dev.ren.servlet.RenServlet;
 import dev.ren.testing.JettyTestServer;
+import dev.ren.testing.RecordingPublisher;
 import dev.ren.testing.SseTestClient;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
@@ -63,7 +65,17 @@ class DbServletTest {
 
   HttpResponse<String> send(String method, String path, @Nullable String body, @Nullable String clientId)
       throws Exception {
-    HttpRequest.Builder r = HttpRequest.newBuilder(server.uri("/api/db/" + path))
+    return send(server, method, path, body, clientId);
+  }
+
+  HttpResponse<String> send(JettyTestServer to, String method, String path, @Nullable String body)
+      throws Exception {
+    return send(to, method, path, body, null);
+  }
+
+  HttpResponse<String> send(JettyTestServer to, String method, String path, @Nullable String body,
+      @Nullable String clientId) throws Exception {
+    HttpRequest.Builder r = HttpRequest.newBuilder(to.uri("/api/db/" + path))
         .header("Content-Type", "application/json")
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
             : HttpRequest.BodyPublishers.ofString(body.replace('\'', '"')));
@@ -216,5 +228,33 @@ class DbServletTest {
     List<JsonNode> events = eventsBeforeMarker();
     assertEquals(1, events.size(), events.toString());
     assertEquals("keep", events.get(0).get("k").asText());
+  }
+
+  @Test
+  void writes_publisherFails_are503NotPublishedAndApplied() throws Exception {
+    RecordingPublisher events = new RecordingPublisher();
+    try (DocumentStore failing = DocumentStore.h2InMemory(events);
+         JettyTestServer other = new JettyTestServer().filter("/*", new RenClientFilter())
+             .servlet(DbServlet.PATH, new DbServlet(failing, MAX_BODY)).start()) {
+      events.failWith(new EventLogUnavailableException("log down"));
+      notPublished(send(other, "PUT", "todos", "{'_id':'a','n':1}"));
+      notPublished(send(other, "POST", "todos/update", "{'filter':{'_id':'a'},'update':{'$inc':{'n':1}}}"));
+      notPublished(send(other, "PUT", "todos", "{'_id':'b'}"));
+      notPublished(send(other, "DELETE", "todos/delete", "{'_id':'b'}"));
+      events.failWith(null);
+      // every change was applied: a exists, updated; b was inserted and deleted
+      HttpResponse<String> a = send(other, "POST", "todos/findOne", "{'_id':'a'}");
+      assertEquals(2, ok(a).get("n").asInt());
+      assertEquals("2", a.headers().firstValue("X-Ren-Revision").orElseThrow());
+      error(send(other, "POST", "todos/findOne", "{'_id':'b'}"), 404, "todos");
+      assertTrue(events.events().isEmpty(), events.events().toString());
+    }
+  }
+
+  static void notPublished(HttpResponse<String> r) {
+    error(r, 503, "applied");
+    JsonNode body = TestJson.parse(r.body());
+    assertEquals("not_published", body.get("error").asText(), r.body());
+    assertTrue(body.get("applied").asBoolean(), r.body());
   }
 }

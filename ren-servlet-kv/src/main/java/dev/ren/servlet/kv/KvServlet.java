@@ -1,16 +1,16 @@
 package dev.ren.servlet.kv;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.ren.servlet.http.HttpError;
-import dev.ren.servlet.http.JsonServlet;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ren.internal.Printable;
 import dev.ren.kv.KvEntry;
 import dev.ren.kv.KvNamespace;
 import dev.ren.kv.KvPage;
 import dev.ren.kv.KvStore;
+import dev.ren.servlet.http.HttpError;
+import dev.ren.servlet.http.JsonServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.jspecify.annotations.Nullable;
@@ -35,7 +35,9 @@ import java.util.regex.Pattern;
  * The key is the rest of the path, percent-decoded once as UTF-8, so it may contain {@code /} (raw or
  * {@code %2F}), {@code :} and non-ASCII. Bad input — invalid JSON, a bad {@code X-TTL}, an empty key, a namespace
  * outside {@code [A-Za-z0-9_.-]{1,64}}, a body over the limit — is a {@code 400}/{@code 413} JSON error and changes
- * nothing.
+ * nothing. A put or delete that was applied but whose event could not be published is a {@code 503}
+ * {@code {"error":"not_published",...,"applied":true}} ({@link dev.ren.AppliedButNotPublishedException}, mapped
+ * by {@link JsonServlet#toHttpError}): the change stands, so the client must not retry it blindly.
  *
  * <pre>{@code
  * context.addServlet(new ServletHolder(new KvServlet(store)), "/api/kv/*");
@@ -69,7 +71,7 @@ public class KvServlet extends JsonServlet {
   protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     Target t = target(req);
     KvEntry e = t.ns.get(t.requireKey()).orElseThrow(
-        () -> HttpError.notFound("no key '" + t.key + "' in namespace '" + t.ns.name() + "'"));
+        () -> HttpError.notFound("no key '" + Printable.of(t.key) + "' in namespace '" + t.ns.name() + "'"));
     writeJson(resp, 200, e.value());
   }
 
@@ -148,14 +150,14 @@ public class KvServlet extends JsonServlet {
     if (values.isEmpty()) {
       return null;
     }
-    long max = KvNamespace.MAX_TTL.getSeconds();
+    long max = KvNamespace.MAX_TTL.toSeconds();
     String rule = "X-TTL must be one whole number of seconds from 1 to " + max;
     if (values.size() > 1) {
       throw new HttpError(400, "invalid_ttl", rule + ", got " + values.size() + " headers");
     }
     String raw = values.get(0).trim();
     if (!SECONDS.matcher(raw).matches()) {
-      throw new HttpError(400, "invalid_ttl", rule + ", was '" + printable(raw) + "'");
+      throw new HttpError(400, "invalid_ttl", rule + ", was '" + Printable.of(raw) + "'");
     }
     long seconds = Long.parseLong(raw);
     if (seconds < 1 || seconds > max) {
@@ -175,19 +177,12 @@ public class KvServlet extends JsonServlet {
     try {
       ns = store.namespace(decode(nsRaw));
     } catch (IllegalArgumentException e) {
-      throw new HttpError(400, "invalid_namespace", e.getMessage());
+      // not a plain mapping for toHttpError: the store's IllegalArgumentException means invalid_namespace only
+      // here; from a key, value or cursor it is the generic bad_request that JsonServlet answers
+      throw new HttpError(400, "invalid_namespace", String.valueOf(e.getMessage()));
     }
     String key = slash < 0 ? null : decode(rest.substring(slash + 1));
     return new Target(ns, key);
-  }
-
-  private static String printable(String s) {
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < s.length() && i < 40; i++) {
-      char c = s.charAt(i);
-      sb.append(c < 0x20 || c == 0x7f ? '?' : c);
-    }
-    return s.length() > 40 ? sb + "..." : sb.toString();
   }
 
   private record Target(KvNamespace ns, @Nullable String key) {

@@ -1,16 +1,19 @@
 package dev.ren.servlet.kv;
 
-import dev.ren.testing.TestJson;
-import dev.ren.servlet.RenClientFilter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.benmanes.caffeine.cache.Scheduler;
+import dev.ren.EventLogUnavailableException;
 import dev.ren.EventTypes;
+import dev.ren.Registration;
 import dev.ren.RenEvent;
 import dev.ren.hub.RenFilter;
 import dev.ren.hub.RenHub;
 import dev.ren.kv.KvNamespace;
 import dev.ren.kv.KvStore;
+import dev.ren.servlet.RenClientFilter;
 import dev.ren.testing.JettyTestServer;
+import dev.ren.testing.RecordingPublisher;
+import dev.ren.testing.TestJson;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -53,7 +56,7 @@ class KvServletTest {
   private KvStore store;
   private JettyTestServer server;
   private final BlockingQueue<RenEvent> events = new LinkedBlockingQueue<>();
-  private AutoCloseable listener;
+  private Registration listener;
 
   @BeforeEach
   void start() {
@@ -61,11 +64,12 @@ class KvServletTest {
     store = KvStore.builder(hub).ticker(nanos::get).scheduler(Scheduler.disabledScheduler())
         .executor(Runnable::run).clock(Clock.fixed(WALL, ZoneOffset.UTC)).build();
     listener = hub.listen(RenFilter.parse("kv"), (id, e) -> events.add(e));
-    server = new JettyTestServer().filter("/*", new RenClientFilter()).servlet("/api/kv/*", new KvServlet(store, 1_000)).start();
+    server = new JettyTestServer().filter("/*", new RenClientFilter())
+        .servlet("/api/kv/*", new KvServlet(store, 1_000)).start();
   }
 
   @AfterEach
-  void stop() throws Exception {
+  void stop() {
     server.close();
     listener.close();
     store.close();
@@ -74,7 +78,12 @@ class KvServletTest {
 
   private HttpResponse<String> send(String method, String path, String body, String... headers)
       throws IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(server.uri(path))
+    return send(server, method, path, body, headers);
+  }
+
+  private HttpResponse<String> send(JettyTestServer to, String method, String path, String body,
+      String... headers) throws IOException, InterruptedException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(to.uri(path))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     if (headers.length > 0) {
       b.headers(headers);
@@ -83,11 +92,7 @@ class KvServletTest {
   }
 
   private static JsonNode json(String s) {
-    try {
-      return TestJson.parse(s);
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    }
+    return TestJson.parse(s);
   }
 
   private static String enc(String s) {
@@ -230,6 +235,36 @@ class KvServletTest {
     HttpResponse<String> r = send("POST", "/api/kv/demo", null);
     assertEquals(200, r.statusCode(), r.body());
     assertEquals("{\"result\":[{\"name\":\"a\"}],\"result_info\":{\"cursor\":null}}", r.body());
+  }
+
+  // ------------------------------------------------------------------ applied but not published
+
+  @Test
+  void putAndDelete_publishFails_503NotPublishedAppliedTrue_changeStands() throws Exception {
+    RecordingPublisher failing = new RecordingPublisher();
+    try (KvStore s = KvStore.builder(failing).scheduler(Scheduler.disabledScheduler()).build();
+        JettyTestServer srv = new JettyTestServer().filter("/*", new RenClientFilter())
+            .servlet("/api/kv/*", new KvServlet(s)).start()) {
+      failing.failWith(new EventLogUnavailableException("event log unreachable"));
+
+      HttpResponse<String> put = send(srv, "PUT", "/api/kv/demo/k", "{\"a\":1}", "X-Ren-Client", "c1");
+
+      assertNotPublished(put);
+      HttpResponse<String> get = send(srv, "GET", "/api/kv/demo/k", null);
+      assertEquals(200, get.statusCode(), "the put was applied");
+      assertEquals("{\"a\":1}", get.body());
+
+      HttpResponse<String> delete = send(srv, "DELETE", "/api/kv/demo/k", null);
+
+      assertNotPublished(delete);
+      assertError(send(srv, "GET", "/api/kv/demo/k", null), 404, "not_found");
+      assertEquals(0, failing.size(), "nothing was published");
+    }
+  }
+
+  private static void assertNotPublished(HttpResponse<String> r) {
+    assertError(r, 503, "not_published");
+    assertTrue(json(r.body()).path("applied").asBoolean(), r.body());
   }
 
   // ------------------------------------------------------------------ bad input: 4xx JSON, store unchanged

@@ -1,0 +1,243 @@
+package dev.ren.db;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
+
+/**
+ * The declared indexes of one collection and their entries in {@code ren_index_entries}.
+ *
+ * <p>Invariant: every committed document has exactly the entries of every index in {@link #declared()}. Document
+ * writes run under the read lock ({@link #whileStable}) and write their entries in their own transaction;
+ * declaring or dropping an index takes the write lock, so a new index is backfilled from a table that no writer
+ * changes meanwhile and never misses a document written while it was being filled.
+ *
+ * <p>Thread-safety: thread-safe. {@code declared} is replaced (never mutated) under the write lock and read
+ * without a lock by queries, which only use it to choose a plan.
+ */
+final class CollectionIndexes {
+
+  private static final int MAX_INDEX_FIELDS = 8;
+  private static final int MAX_INDEXES = 32;
+  private static final int MAX_NAME_LENGTH = 600;
+  private static final int BACKFILL_BATCH = 1000;
+
+  private static final String INSERT_ENTRY =
+      "INSERT INTO ren_index_entries (collection, index_name, type_rank, num, str, id) VALUES (?, ?, ?, ?, ?, ?)";
+  private static final String DELETE_ENTRIES_OF_DOC = "DELETE FROM ren_index_entries WHERE collection = ? AND id = ?";
+
+  private final JdbcDocumentStore store;
+  private final String collection;
+  private final DocumentSql sql;
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private volatile List<IndexInfo> declared; // replaced under lock.writeLock()
+
+  /** Loads the collection's declarations from {@code ren_indexes}. */
+  CollectionIndexes(JdbcDocumentStore store, String collection, DocumentSql sql) {
+    this.store = store;
+    this.collection = collection;
+    this.sql = sql;
+    this.declared = store.read(this::load);
+  }
+
+  /** The declared indexes, sorted by name (an immutable snapshot). */
+  List<IndexInfo> declared() {
+    return declared;
+  }
+
+  /** Runs a document write while no index is being declared or dropped (see the class invariant). */
+  <T> T whileStable(Supplier<T> write) {
+    lock.readLock().lock();
+    try {
+      return write.get();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- declarations
+
+  /** Declares an index on {@code fields} (idempotent) and returns its name; see {@link Collection#createIndex}. */
+  String create(List<String> fields) {
+    if (fields == null || fields.isEmpty() || fields.size() > MAX_INDEX_FIELDS) {
+      throw new IllegalArgumentException("an index needs 1 to " + MAX_INDEX_FIELDS + " field paths");
+    }
+    StringBuilder n = new StringBuilder();
+    for (String f : fields) {
+      Filter.parsePath(f, "index field");
+      if (n.length() > 0) {
+        n.append('_');
+      }
+      n.append(f).append("_1");
+    }
+    String indexName = n.toString();
+    if (indexName.length() > MAX_NAME_LENGTH) {
+      throw new IllegalArgumentException("index name '" + Filter.shorten(indexName) + "' is too long");
+    }
+    IndexInfo info = new IndexInfo(indexName, fields);
+    lock.writeLock().lock();
+    try {
+      for (IndexInfo existing : declared) {
+        if (existing.name().equals(indexName)) {
+          return indexName;
+        }
+      }
+      if (declared.size() >= MAX_INDEXES) {
+        throw new IllegalArgumentException("collection '" + collection + "' already has " + MAX_INDEXES
+            + " indexes");
+      }
+      store.write(collection, (c, events) -> {
+        try (PreparedStatement ps = c.prepareStatement(
+            "INSERT INTO ren_indexes (collection, name, fields) VALUES (?, ?, ?)")) {
+          ps.setString(1, collection);
+          ps.setString(2, indexName);
+          ps.setString(3, Json.MAPPER.writeValueAsString(fields));
+          ps.executeUpdate();
+        } catch (JsonProcessingException e) {
+          throw new IllegalStateException(e);
+        }
+        backfill(c, info);
+        return indexName;
+      });
+      List<IndexInfo> next = new ArrayList<>(declared);
+      next.add(info);
+      next.sort(Comparator.comparing(IndexInfo::name));
+      declared = List.copyOf(next);
+      return indexName;
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** Drops the index and its entries; false if there was none of that name. */
+  boolean drop(String indexName) {
+    Objects.requireNonNull(indexName, "name");
+    lock.writeLock().lock();
+    try {
+      if (declared.stream().noneMatch(ix -> ix.name().equals(indexName))) {
+        return false;
+      }
+      store.write(collection, (c, events) -> {
+        for (String statement : List.of("DELETE FROM ren_indexes WHERE collection = ? AND name = ?",
+            "DELETE FROM ren_index_entries WHERE collection = ? AND index_name = ?")) {
+          try (PreparedStatement ps = c.prepareStatement(statement)) {
+            ps.setString(1, collection);
+            ps.setString(2, indexName);
+            ps.executeUpdate();
+          }
+        }
+        return Boolean.TRUE;
+      });
+      declared = declared.stream().filter(ix -> !ix.name().equals(indexName)).toList();
+      return true;
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private List<IndexInfo> load(Connection c) throws SQLException {
+    List<IndexInfo> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT name, fields FROM ren_indexes WHERE collection = ? ORDER BY name")) {
+      ps.setString(1, collection);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          List<String> fields = new ArrayList<>();
+          try {
+            for (JsonNode f : Json.MAPPER.readTree(rs.getString(2))) {
+              fields.add(f.textValue());
+            }
+          } catch (JsonProcessingException e) {
+            throw new SQLException("index '" + rs.getString(1) + "' has unreadable fields", e);
+          }
+          out.add(new IndexInfo(rs.getString(1), fields));
+        }
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /** Writes the entries of a newly declared index for every document (called under the write lock). */
+  private void backfill(Connection c, IndexInfo ix) throws SQLException {
+    try (PreparedStatement insert = c.prepareStatement(INSERT_ENTRY)) {
+      int[] pending = {0};
+      sql.scan(c, BACKFILL_BATCH, r -> {
+        addEntries(insert, ix, r.id(), r.doc());
+        if (++pending[0] == BACKFILL_BATCH) {
+          insert.executeBatch();
+          pending[0] = 0;
+        }
+        return true;
+      });
+      if (pending[0] > 0) {
+        insert.executeBatch();
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- entries (in the writer's transaction)
+
+  /** Writes the entries of document {@code id} for every declared index, replacing its old ones if asked. */
+  void writeEntries(Connection c, String id, ObjectNode doc, boolean replace) throws SQLException {
+    List<IndexInfo> indexes = declared;
+    if (indexes.isEmpty()) {
+      return;
+    }
+    if (replace) {
+      deleteEntries(c, id);
+    }
+    try (PreparedStatement ps = c.prepareStatement(INSERT_ENTRY)) {
+      for (IndexInfo ix : indexes) {
+        addEntries(ps, ix, id, doc);
+      }
+      ps.executeBatch();
+    }
+  }
+
+  /** Deletes every entry of document {@code id}. */
+  void deleteEntries(Connection c, String id) throws SQLException {
+    if (declared.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement ps = c.prepareStatement(DELETE_ENTRIES_OF_DOC)) {
+      ps.setString(1, collection);
+      ps.setString(2, id);
+      ps.executeUpdate();
+    }
+  }
+
+  private void addEntries(PreparedStatement ps, IndexInfo ix, String id, ObjectNode doc) throws SQLException {
+    JsonNode v = Json.at(doc, ix.fields().get(0).split("\\."));
+    for (IndexKeys.Key k : IndexKeys.keys(v)) {
+      ps.setString(1, collection);
+      ps.setString(2, ix.name());
+      ps.setInt(3, k.rank());
+      Double num = k.num();
+      if (num == null) {
+        ps.setNull(4, Types.DOUBLE);
+      } else {
+        ps.setDouble(4, num);
+      }
+      String str = k.str();
+      if (str == null) {
+        ps.setNull(5, Types.VARCHAR);
+      } else {
+        ps.setString(5, str);
+      }
+      ps.setString(6, id);
+      ps.addBatch();
+    }
+  }
+}

@@ -1,0 +1,269 @@
+package dev.ren.db;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.jspecify.annotations.Nullable;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * The SQL of one collection's documents in one dialect: statement text, parameter binding, the execution of a
+ * {@link QueryPlanner.Plan} (scan or probes, then the residual filter in Java) and the decoding of rows. Every
+ * statement is built from constants and {@link SqlDialect} fragments; collection names, ids and values are always
+ * bound as parameters, never spliced into SQL text.
+ *
+ * <p>Thread-safety: immutable; every method works on the connection it is given and keeps nothing of it.
+ */
+final class DocumentSql {
+
+  /** Rows fetched per round trip by a scan. */
+  private static final int SCAN_FETCH_SIZE = 500;
+
+  private static final String SELECT_BY_ID = "SELECT id, rev, doc FROM ren_documents WHERE collection = ? AND id = ?";
+  private static final String SCAN = "SELECT id, rev, doc FROM ren_documents WHERE collection = ? ORDER BY id";
+  private static final String DELETE_IF_REV = "DELETE FROM ren_documents WHERE collection = ? AND id = ? AND rev = ?";
+
+  private final String collection;
+  private final SqlDialect dialect;
+  private final String insert;
+  private final String updateIfRev;
+
+  /** Receives the rows of a scan; returns false to stop it. */
+  @FunctionalInterface
+  interface RowVisitor {
+    boolean visit(Row row) throws SQLException;
+  }
+
+  DocumentSql(String collection, SqlDialect dialect) {
+    this.collection = collection;
+    this.dialect = dialect;
+    this.insert = "INSERT INTO ren_documents (collection, id, rev, doc) VALUES (?, ?, 1, " + dialect.jsonParam + ")";
+    this.updateIfRev = "UPDATE ren_documents SET rev = ?, doc = " + dialect.jsonParam
+        + " WHERE collection = ? AND id = ? AND rev = ?";
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  @Nullable Row selectById(Connection c, String id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(SELECT_BY_ID)) {
+      ps.setString(1, collection);
+      ps.setString(2, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? row(rs) : null;
+      }
+    }
+  }
+
+  /** Visits the collection's rows in {@code _id} order until {@code visitor} returns false. */
+  void scan(Connection c, int fetchSize, RowVisitor visitor) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(SCAN)) {
+      ps.setString(1, collection);
+      ps.setFetchSize(fetchSize);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next() && visitor.visit(row(rs))) {
+          // the visitor did the work
+        }
+      }
+    }
+  }
+
+  /**
+   * The rows matching {@code filter} in {@code _id} order, at most {@code max} of them (0 = all). Every row is
+   * checked against the full filter in Java; the plan only decides which rows are read.
+   */
+  List<Row> select(Connection c, QueryPlanner.Plan plan, Filter filter, int max) throws SQLException {
+    if (plan instanceof QueryPlanner.Scan) {
+      List<Row> out = new ArrayList<>();
+      scan(c, SCAN_FETCH_SIZE, r -> {
+        if (filter.matches(r.doc())) {
+          out.add(r);
+        }
+        return max == 0 || out.size() < max;
+      });
+      return out;
+    }
+    // probes may overlap (an array document has one entry per element): collect by id, in id order
+    TreeMap<String, Row> byId = new TreeMap<>();
+    @Nullable String index = plan instanceof QueryPlanner.IndexProbes ix ? ix.index() : null;
+    for (IndexKeys.Probe p : probes(plan)) {
+      try (PreparedStatement ps = c.prepareStatement(probeSql(p, index))) {
+        bindProbe(ps, p, index);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            if (!byId.containsKey(rs.getString(1))) {
+              Row r = row(rs);
+              if (filter.matches(r.doc())) {
+                byId.put(r.id(), r);
+              }
+            }
+          }
+        }
+      }
+    }
+    List<Row> out = new ArrayList<>(byId.values());
+    return max > 0 && out.size() > max ? new ArrayList<>(out.subList(0, max)) : out;
+  }
+
+  /** The database's own plan for the first query of {@code plan}; for tests and diagnostics. */
+  String explain(Connection c, QueryPlanner.Plan plan) throws SQLException {
+    List<IndexKeys.Probe> probes = probes(plan);
+    @Nullable String index = plan instanceof QueryPlanner.IndexProbes ix ? ix.index() : null;
+    IndexKeys.Probe first = probes.isEmpty() ? null : probes.get(0);
+    try (PreparedStatement ps = c.prepareStatement("EXPLAIN " + (first == null ? SCAN : probeSql(first, index)))) {
+      if (first == null) {
+        ps.setString(1, collection);
+      } else {
+        bindProbe(ps, first, index);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        StringBuilder sb = new StringBuilder();
+        while (rs.next()) {
+          sb.append(rs.getString(1)).append('\n');
+        }
+        return sb.toString();
+      }
+    }
+  }
+
+  private static List<IndexKeys.Probe> probes(QueryPlanner.Plan plan) {
+    if (plan instanceof QueryPlanner.IdProbes ids) {
+      return ids.probes();
+    }
+    if (plan instanceof QueryPlanner.IndexProbes ix) {
+      return ix.probes();
+    }
+    return List.of();
+  }
+
+  /** A probe of the primary key ({@code index == null}) or of the entries of {@code index}. */
+  private static String probeSql(IndexKeys.Probe p, @Nullable String index) {
+    StringBuilder sql;
+    if (index == null) {
+      sql = new StringBuilder("SELECT id, rev, doc FROM ren_documents WHERE collection = ?");
+    } else {
+      sql = new StringBuilder("SELECT d.id, d.rev, d.doc FROM ren_index_entries e JOIN ren_documents d"
+          + " ON d.collection = e.collection AND d.id = e.id"
+          + " WHERE e.collection = ? AND e.index_name = ? AND e.type_rank = ?");
+      if (p.numLo() != null) {
+        sql.append(" AND e.num >= ?");
+      }
+      if (p.numHi() != null) {
+        sql.append(" AND e.num <= ?");
+      }
+    }
+    String column = index == null ? "id" : "e.str";
+    if (p.strLo() != null) {
+      sql.append(" AND ").append(column).append(" >= ?");
+    }
+    if (p.strHi() != null) {
+      sql.append(" AND ").append(column).append(" <= ?");
+    }
+    return sql.toString();
+  }
+
+  /** Binds the parameters of {@link #probeSql} in the same order. */
+  private void bindProbe(PreparedStatement ps, IndexKeys.Probe p, @Nullable String index) throws SQLException {
+    int i = 1;
+    ps.setString(i++, collection);
+    if (index != null) {
+      ps.setString(i++, index);
+      ps.setInt(i++, p.rank());
+      Double numLo = p.numLo();
+      if (numLo != null) {
+        ps.setDouble(i++, numLo);
+      }
+      Double numHi = p.numHi();
+      if (numHi != null) {
+        ps.setDouble(i++, numHi);
+      }
+    }
+    String strLo = p.strLo();
+    if (strLo != null) {
+      ps.setString(i++, strLo);
+    }
+    String strHi = p.strHi();
+    if (strHi != null) {
+      ps.setString(i, strHi);
+    }
+  }
+
+  /** Decodes a row whose first three columns are {@code id, rev, doc}. */
+  private static Row row(ResultSet rs) throws SQLException {
+    String id = rs.getString(1);
+    long rev = rs.getLong(2);
+    byte[] json = rs.getBytes(3);
+    try {
+      return new Row(id, rev, (ObjectNode) Json.MAPPER.readTree(json));
+    } catch (IOException | ClassCastException e) {
+      throw new SQLException("stored document '" + id + "' is not a JSON object", e);
+    }
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /** A statement for {@link #insert}; one per transaction, reused for every document of an insert. */
+  PreparedStatement prepareInsert(Connection c) throws SQLException {
+    return c.prepareStatement(insert);
+  }
+
+  /** Inserts a document at revision 1; a taken id fails with the database's unique-key violation. */
+  void insert(PreparedStatement ps, String id, ObjectNode doc) throws SQLException {
+    ps.setString(1, collection);
+    ps.setString(2, id);
+    setJson(ps, 3, doc);
+    ps.executeUpdate();
+  }
+
+  /** Compare-and-set: writes {@code doc} as revision {@code rev + 1}; false if the row is no longer at {@code rev}. */
+  boolean updateIfRevision(Connection c, String id, long rev, ObjectNode doc) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(updateIfRev)) {
+      ps.setLong(1, rev + 1);
+      setJson(ps, 2, doc);
+      ps.setString(3, collection);
+      ps.setString(4, id);
+      ps.setLong(5, rev);
+      return ps.executeUpdate() == 1;
+    }
+  }
+
+  /** Compare-and-set delete; false if the row is no longer at {@code rev}. */
+  boolean deleteIfRevision(Connection c, String id, long rev) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(DELETE_IF_REV)) {
+      ps.setString(1, collection);
+      ps.setString(2, id);
+      ps.setLong(3, rev);
+      return ps.executeUpdate() == 1;
+    }
+  }
+
+  /** Whether {@code e} says a unique key (here: the document's {@code (collection, id)}) is taken. */
+  static boolean isDuplicateKey(SQLException e) {
+    return e.getErrorCode() == 23505 || "23505".equals(e.getSQLState());
+  }
+
+  private void setJson(PreparedStatement ps, int i, JsonNode doc) throws SQLException {
+    byte[] json = bytes(doc);
+    if (dialect == SqlDialect.H2) {
+      ps.setBytes(i, json); // with FORMAT JSON, H2 reads the bytes as UTF-8 JSON text
+    } else {
+      ps.setString(i, new String(json, StandardCharsets.UTF_8));
+    }
+  }
+
+  private static byte[] bytes(JsonNode doc) {
+    try {
+      return Json.MAPPER.writeValueAsBytes(doc);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("document cannot be written as JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+}

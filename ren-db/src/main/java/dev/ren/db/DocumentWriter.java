@@ -1,0 +1,147 @@
+package dev.ren.db;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ren.RenEvent;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The write path of one collection. Each write is one transaction of {@link JdbcDocumentStore#write}: it reads
+ * its candidates, compare-and-sets each on its revision ({@code UPDATE ... WHERE rev = ?}; a lost race throws
+ * {@link JdbcDocumentStore.StaleRead} and the store retries the whole transaction), maintains the index entries
+ * in the same transaction and collects one event per changed document, published after the commit. Writes run
+ * under {@link CollectionIndexes#whileStable}.
+ *
+ * <p>Thread-safety: thread-safe (stateless apart from its collaborators, which are).
+ */
+final class DocumentWriter {
+
+  private final JdbcDocumentStore store;
+  private final String collection;
+  private final DocumentSql sql;
+  private final CollectionIndexes indexes;
+
+  DocumentWriter(JdbcDocumentStore store, String collection, DocumentSql sql, CollectionIndexes indexes) {
+    this.store = store;
+    this.collection = collection;
+    this.sql = sql;
+    this.indexes = indexes;
+  }
+
+  /** See {@link Collection#insertMany}. */
+  List<String> insertMany(List<ObjectNode> documents) {
+    Objects.requireNonNull(documents, "documents");
+    List<String> ids = new ArrayList<>(documents.size());
+    List<ObjectNode> docs = new ArrayList<>(documents.size());
+    Set<String> seen = new HashSet<>();
+    for (ObjectNode document : documents) {
+      Objects.requireNonNull(document, "document");
+      Documents.checkFieldNames(document);
+      JsonNode given = document.get(Documents.ID);
+      String id = given == null ? store.ids.next() : Documents.checkId(given);
+      if (!seen.add(id)) {
+        throw new DuplicateIdException(collection, id);
+      }
+      ids.add(id);
+      docs.add(Documents.withId(document, id));
+    }
+    if (docs.isEmpty()) {
+      return List.of();
+    }
+    return indexes.whileStable(() -> store.write(collection, (c, events) -> {
+      try (PreparedStatement ps = sql.prepareInsert(c)) {
+        for (int i = 0; i < docs.size(); i++) {
+          sql.insert(ps, ids.get(i), docs.get(i));
+          indexes.writeEntries(c, ids.get(i), docs.get(i), false);
+          events.add(RenEvent.dbCreated(collection, ids.get(i), "1"));
+        }
+      } catch (SQLException e) {
+        if (DocumentSql.isDuplicateKey(e)) {
+          throw new DuplicateIdException(collection, duplicateOf(c, ids));
+        }
+        throw e;
+      }
+      return List.copyOf(ids);
+    }));
+  }
+
+  /** Which of {@code ids} is taken (called in the failed transaction, which still sees committed rows). */
+  private String duplicateOf(Connection c, List<String> ids) {
+    if (ids.size() == 1) {
+      return ids.get(0);
+    }
+    try {
+      c.rollback();
+      for (String id : ids) {
+        if (sql.selectById(c, id) != null) {
+          return id;
+        }
+      }
+    } catch (SQLException ignored) {
+      // fall through to a generic message
+    }
+    return ids.get(0) + " (or another id of the batch)";
+  }
+
+  /**
+   * Applies {@code update} to the first ({@code many == false}) or every document matching {@code filter}; with
+   * {@code expected > 0}, a matching document at another revision fails the whole write.
+   */
+  UpdateResult update(Filter filter, Update update, boolean many, long expected) {
+    return indexes.whileStable(() -> store.write(collection, (c, events) -> {
+      long matched = 0;
+      long modified = 0;
+      for (Row r : candidates(c, filter, many)) {
+        matched++;
+        checkExpected(r, expected);
+        ObjectNode next = update.apply(r.doc());
+        if (Json.equal(next, r.doc())) {
+          continue; // no-op: no write, no event
+        }
+        if (!sql.updateIfRevision(c, r.id(), r.rev(), next)) {
+          throw new JdbcDocumentStore.StaleRead();
+        }
+        indexes.writeEntries(c, r.id(), next, true);
+        events.add(RenEvent.dbUpdated(collection, r.id(), Long.toString(r.rev() + 1)));
+        modified++;
+      }
+      return new UpdateResult(matched, modified);
+    }));
+  }
+
+  /** Deletes the first or every document matching {@code filter}; {@code expected} as for {@link #update}. */
+  DeleteResult delete(Filter filter, boolean many, long expected) {
+    return indexes.whileStable(() -> store.write(collection, (c, events) -> {
+      long deleted = 0;
+      for (Row r : candidates(c, filter, many)) {
+        checkExpected(r, expected);
+        if (!sql.deleteIfRevision(c, r.id(), r.rev())) {
+          throw new JdbcDocumentStore.StaleRead();
+        }
+        indexes.deleteEntries(c, r.id());
+        // the revision a delete announces is one past the last one, so revisions keep increasing per id
+        events.add(RenEvent.dbDeleted(collection, r.id(), Long.toString(r.rev() + 1)));
+        deleted++;
+      }
+      return new DeleteResult(deleted);
+    }));
+  }
+
+  private List<Row> candidates(Connection c, Filter filter, boolean many) throws SQLException {
+    return sql.select(c, QueryPlanner.plan(filter, indexes.declared()), filter, many ? 0 : 1);
+  }
+
+  private void checkExpected(Row r, long expected) {
+    if (expected > 0 && r.rev() != expected) {
+      throw new RevisionConflictException(collection, r.id(), expected, r.rev());
+    }
+  }
+}
