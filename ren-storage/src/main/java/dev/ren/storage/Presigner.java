@@ -1,6 +1,7 @@
 package dev.ren.storage;
 
 import dev.ren.internal.Printable;
+import dev.ren.internal.Settings;
 import org.jspecify.annotations.Nullable;
 
 import javax.crypto.Mac;
@@ -198,11 +199,13 @@ public final class Presigner {
   }
 
   /**
-   * Configures a {@link Presigner}.
+   * Configures a {@link Presigner}. Each setting may be given once; a repeated one fails with
+   * {@link IllegalStateException} (naming the old value, except for the secret, which is never shown).
    *
    * <p>Thread-safety: not thread-safe; the built presigner is.
    */
   public static final class Builder {
+    private final Settings settings = new Settings();
     private byte @Nullable [] secret;
     private Clock clock = Clock.systemUTC();
     private String basePath = "/api/storage";
@@ -214,21 +217,23 @@ public final class Presigner {
       if (key.length < 32) {
         throw new IllegalArgumentException("secret must be at least 32 bytes, was " + key.length);
       }
+      settings.once("secret", "a " + key.length + "-byte key (not shown)");
       this.secret = key.clone();
       return this;
     }
 
+    /** The clock that stamps and checks expiries (the system clock by default). */
     public Builder clock(Clock c) {
-      this.clock = Objects.requireNonNull(c, "clock");
+      this.clock = settings.once("clock", Objects.requireNonNull(c, "clock"));
       return this;
     }
 
     /** Where the storage servlet is mapped, relative to the context ({@code /api/storage} by default). */
     public Builder basePath(String path) {
       if (!path.startsWith("/") || path.endsWith("/")) {
-        throw new IllegalArgumentException("base path '" + path + "' must start and not end with '/'");
+        throw new IllegalArgumentException("base path '" + Printable.of(path) + "' must start and not end with '/'");
       }
-      this.basePath = path;
+      this.basePath = settings.once("basePath", path);
       return this;
     }
 

@@ -44,6 +44,7 @@ public final class ImageTransformer implements Transformer {
   public static final long DEFAULT_MAX_PIXELS = 40_000_000L;
   private static final Set<String> FORMATS = Set.of("jpeg", "png");
   private static final int MAX_DIMENSION = 10_000;
+  private static final String DEFAULT_THUMBNAIL = "128";
 
   private final String name;
   private final long maxPixels;
@@ -103,7 +104,7 @@ public final class ImageTransformer implements Transformer {
       }
       out.put("fit", fit);
     } else {
-      out.put("size", Integer.toString(dimension("size", options.getOrDefault("size", "128"), 1024)));
+      out.put("size", Integer.toString(dimension("size", options.getOrDefault("size", DEFAULT_THUMBNAIL), 1024)));
     }
     String format = options.get("format");
     if (format != null) {
@@ -132,12 +133,12 @@ public final class ImageTransformer implements Transformer {
   public String outputKey(String srcKey, Map<String, String> o) {
     String tag;
     if (name.equals("resize")) {
-      tag = "resize-" + (o.containsKey("width") ? "w" + o.get("width") : "")
-          + (o.containsKey("width") && o.containsKey("height") ? "-" : "")
-          + (o.containsKey("height") ? "h" + o.get("height") : "")
-          + (o.get("fit").equals("fill") ? "-fill" : "");
+      String w = o.get("width");
+      String h = o.get("height");
+      tag = "resize-" + (w != null ? "w" + w : "") + (w != null && h != null ? "-" : "")
+          + (h != null ? "h" + h : "") + (fill(o) ? "-fill" : "");
     } else {
-      tag = "thumbnail-" + o.get("size");
+      tag = "thumbnail-" + o.getOrDefault("size", DEFAULT_THUMBNAIL);
     }
     String format = o.get("format");
     if (format == null) {
@@ -200,11 +201,13 @@ public final class ImageTransformer implements Transformer {
   private static BufferedImage resized(BufferedImage src, Map<String, String> o) {
     int sw = src.getWidth();
     int sh = src.getHeight();
-    Integer w = o.containsKey("width") ? Integer.valueOf(o.get("width")) : null;
-    Integer h = o.containsKey("height") ? Integer.valueOf(o.get("height")) : null;
+    String width = o.get("width");
+    String height = o.get("height");
+    Integer w = width != null ? Integer.valueOf(width) : null;
+    Integer h = height != null ? Integer.valueOf(height) : null;
     int tw;
     int th;
-    if (w != null && h != null && o.get("fit").equals("fill")) {
+    if (w != null && h != null && fill(o)) {
       tw = w;
       th = h;
     } else {
@@ -217,11 +220,16 @@ public final class ImageTransformer implements Transformer {
   }
 
   private static BufferedImage thumbnail(BufferedImage src, Map<String, String> o) {
-    int size = Integer.parseInt(o.get("size"));
+    int size = Integer.parseInt(o.getOrDefault("size", DEFAULT_THUMBNAIL));
     int side = Math.min(src.getWidth(), src.getHeight());
     int x = (src.getWidth() - side) / 2;
     int y = (src.getHeight() - side) / 2;
     return draw(src, x, y, side, side, size, size);
+  }
+
+  /** Whether {@code fit} is {@code fill}; normalised options always name it, and {@code contain} is the default. */
+  private static boolean fill(Map<String, String> o) {
+    return "fill".equals(o.get("fit"));
   }
 
   private static BufferedImage draw(BufferedImage src, int sx, int sy, int sw, int sh, int tw, int th) {

@@ -15,7 +15,9 @@ import java.util.Map;
  * @param outputKey where the result is (or will be) stored; known at submit time
  * @param options   the normalised options
  * @param status    where the job is
- * @param error     why it failed, when {@link JobStatus#FAILED}
+ * @param error     why it failed, when {@link JobStatus#FAILED}; on a {@link JobStatus#COMPLETE} job null, unless the
+ *                  output was stored but its {@code storage.put} or {@code transform.complete} could not be
+ *                  published (then the {@link dev.ren.AppliedButNotPublishedException}'s message)
  */
 public record TransformJob(String id, String op, String srcKey, String outputKey, Map<String, String> options,
                            JobStatus status, @Nullable String error) {

@@ -1,12 +1,13 @@
 package dev.ren.transform;
 
-import dev.ren.internal.Printable;
-
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ren.AppliedButNotPublishedException;
 import dev.ren.EventTypes;
-import dev.ren.RenEvent;
 import dev.ren.RenPublisher;
+import dev.ren.internal.Backoff;
+import dev.ren.internal.Printable;
+import dev.ren.internal.Settings;
 import dev.ren.storage.BlobConflictException;
 import dev.ren.storage.BlobInfo;
 import dev.ren.storage.BlobKeys;
@@ -28,16 +29,11 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 /**
@@ -49,9 +45,18 @@ import java.util.regex.Pattern;
  *
  * <p>Jobs run on a bounded pool with a bounded queue: a full queue rejects the submit with
  * {@link TransformRejectedException} and emits nothing. Transient failures ({@link IOException}) are retried
- * with a growing pause; {@link TransformException} and bad options fail at once. The service never interrupts
- * a running job; {@link #close()} stops taking jobs, lets queued ones finish and shuts down only the pool it
- * created.
+ * after a pause that doubles each time (REN's one backoff rule); {@link TransformException} and bad options fail
+ * at once.
+ *
+ * <p>Publishing: the steps before the output exists change nothing stored, so a failure to announce them is
+ * logged and the job goes on. Completion is different: the output was stored, so its {@code storage.put} and
+ * {@code transform.complete} go through {@link RenPublisher#publishApplied}. If either cannot be published the job
+ * still ends {@link JobStatus#COMPLETE} (the output is there) and {@link TransformJob#error()} carries the
+ * {@link AppliedButNotPublishedException}'s message, which is also logged: a worker has no caller to throw to.
+ *
+ * <p>{@link #close()} stops taking jobs, lets queued and running ones finish (a job waiting to retry retries at
+ * once), and stops the threads of the pool it created: after a grace period it interrupts jobs that are still
+ * running. An injected executor is never shut down.
  *
  * <pre>{@code
  * try (TransformService transforms = TransformService.builder(store, hub).build()) {
@@ -66,16 +71,17 @@ public final class TransformService implements Closeable {
 
   private static final System.Logger LOG = System.getLogger(TransformService.class.getName());
   private static final Pattern NAME = Pattern.compile("[a-z0-9_-]{1,32}");
+  /** No retry pause is longer than this (or the initial pause, when that is longer). */
+  private static final Duration MAX_RETRY_PAUSE = Duration.ofSeconds(30);
 
   private final BlobStore store;
   private final RenPublisher publisher;
   private final Map<String, Transformer> transformers;
-  private final Executor executor;
-  private final @Nullable ThreadPoolExecutor ownedPool;
+  private final WorkerPool pool;
   private final int maxAttempts;
-  private final Duration retryBackoff;
+  private final Backoff retryBackoff;
   private final int retainFinished;
-  private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+  private final Map<String, JobState> jobs = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<String> finished = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -90,23 +96,11 @@ public final class TransformService implements Closeable {
     t.putAll(b.custom);
     this.transformers = Collections.unmodifiableMap(t);
     this.maxAttempts = b.maxAttempts;
-    this.retryBackoff = b.retryBackoff;
+    Duration max = b.retryBackoff.compareTo(MAX_RETRY_PAUSE) > 0 ? b.retryBackoff : MAX_RETRY_PAUSE;
+    this.retryBackoff = Backoff.exponential(b.retryBackoff, max).withJitter(0.2);
     this.retainFinished = b.retainFinished;
-    if (b.executor != null) {
-      this.executor = b.executor;
-      this.ownedPool = null;
-    } else {
-      AtomicInteger n = new AtomicInteger();
-      ThreadFactory tf = r -> {
-        Thread th = new Thread(r, "ren-transform-" + n.incrementAndGet());
-        th.setDaemon(true);
-        return th;
-      };
-      this.ownedPool = new ThreadPoolExecutor(b.threads, b.threads, 30, TimeUnit.SECONDS,
-          new ArrayBlockingQueue<>(b.queueCapacity), tf, new ThreadPoolExecutor.AbortPolicy());
-      ownedPool.allowCoreThreadTimeOut(true);
-      this.executor = ownedPool;
-    }
+    Executor injected = b.executor;
+    this.pool = injected != null ? WorkerPool.on(injected) : WorkerPool.own(b.threads, b.queueCapacity);
   }
 
   /** A builder with the built-in {@code resize} and {@code thumbnail}, 2 workers and a queue of 100. */
@@ -151,16 +145,16 @@ public final class TransformService implements Closeable {
     if (closed.get()) {
       throw new TransformRejectedException("the transform service is closed");
     }
-    Job job = new Job(UUID.randomUUID().toString(), t, srcKey, outputKey, normalized);
+    JobState job = new JobState(UUID.randomUUID().toString(), t, srcKey, outputKey, normalized);
     jobs.put(job.id, job);
     // holding the job's monitor until queued is published keeps started from overtaking it
     synchronized (job) {
       try {
-        executor.execute(() -> run(job));
+        pool.execute(() -> run(job));
       } catch (RejectedExecutionException e) {
         jobs.remove(job.id);
-        throw new TransformRejectedException("transform queue is full (" + queueDescription()
-            + "); try again later");
+        throw new TransformRejectedException(closed.get() ? "the transform service is closed"
+            : "transform queue is full (" + pool.describeQueue() + "); try again later");
       }
       publish(job, EventTypes.TRANSFORM_QUEUED, null);
     }
@@ -169,31 +163,17 @@ public final class TransformService implements Closeable {
 
   /** The job's current state, or empty for an unknown (or long-forgotten) id. */
   public Optional<TransformJob> job(String id) {
-    Job job = jobs.get(id);
+    JobState job = jobs.get(id);
     return job == null ? Optional.empty() : Optional.of(job.snapshot());
   }
 
-  private String queueDescription() {
-    ThreadPoolExecutor p = ownedPool;
-    return p == null ? "executor rejected the job"
-        : p.getQueue().size() + " waiting, " + p.getActiveCount() + " running";
-  }
-
-  private void run(Job job) {
-    synchronized (job) {
-      job.status = JobStatus.RUNNING;
-    }
+  private void run(JobState job) {
+    job.running();
     try {
       publish(job, EventTypes.TRANSFORM_STARTED, null);
       for (int attempt = 1; ; attempt++) {
         try {
-          BlobInfo out = attempt(job);
-          finish(job, JobStatus.COMPLETE, null);
-          ObjectNode extra = JsonNodeFactory.instance.objectNode();
-          extra.put("percent", 100);
-          extra.put("etag", out.etag());
-          extra.put("size", out.size());
-          publish(job, EventTypes.TRANSFORM_COMPLETE, extra);
+          complete(job, attempt(job));
           return;
         } catch (IOException e) {
           if (attempt >= maxAttempts) {
@@ -201,10 +181,7 @@ public final class TransformService implements Closeable {
             return;
           }
           LOG.log(Level.DEBUG, "transform " + job.id + " attempt " + attempt + " failed; retrying", e);
-          try {
-            Thread.sleep(retryBackoff.toMillis() * attempt);
-          } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
+          if (!pool.pause(retryBackoff.delay(attempt))) {
             fail(job, "interrupted while waiting to retry: " + e.getMessage());
             return;
           }
@@ -223,7 +200,10 @@ public final class TransformService implements Closeable {
     }
   }
 
-  private BlobInfo attempt(Job job) throws IOException {
+  /** What one successful attempt stored, and the announcement of it that failed, if one did. */
+  private record Stored(String etag, long size, @Nullable AppliedButNotPublishedException notPublished) {}
+
+  private Stored attempt(JobState job) throws IOException {
     TransformOutput output;
     try (BlobRead read = store.get(job.srcKey).orElseThrow(
         () -> new TransformException("source object '" + job.srcKey + "' no longer exists"))) {
@@ -234,17 +214,47 @@ public final class TransformService implements Closeable {
       throw new TransformException("transformer '" + job.transformer.name() + "' returned no output");
     }
     progress(job, 90, "store");
-    return store.put(job.outputKey, new ByteArrayInputStream(output.content()), PutOptions.of(output.contentType()));
+    try {
+      BlobInfo info = store.put(job.outputKey, new ByteArrayInputStream(output.content()),
+          PutOptions.of(output.contentType()));
+      return new Stored(info.etag(), info.size(), null);
+    } catch (AppliedButNotPublishedException e) {
+      // stored, only its storage.put is missing: the job succeeded, and must not be retried (or failed)
+      return new Stored(Objects.requireNonNullElse(e.event().v(), ""), output.content().length, e);
+    }
   }
 
-  private void progress(Job job, int percent, String stage) {
+  private void complete(JobState job, Stored out) {
+    finish(job, JobStatus.COMPLETE, null);
+    ObjectNode extra = JsonNodeFactory.instance.objectNode();
+    extra.put("percent", 100);
+    extra.put("etag", out.etag());
+    extra.put("size", out.size());
+    AppliedButNotPublishedException notPublished = out.notPublished();
+    try {
+      publisher.publishApplied(job.event(EventTypes.TRANSFORM_COMPLETE, extra));
+    } catch (AppliedButNotPublishedException e) {
+      if (notPublished == null) {
+        notPublished = e;
+      } else {
+        notPublished.addSuppressed(e);
+      }
+    }
+    if (notPublished != null) {
+      job.notPublished(notPublished.getMessage());
+      LOG.log(Level.WARNING, "transform " + job.id + " stored '" + job.outputKey
+          + "' but could not announce it", notPublished);
+    }
+  }
+
+  private void progress(JobState job, int percent, String stage) {
     ObjectNode extra = JsonNodeFactory.instance.objectNode();
     extra.put("percent", Math.max(0, Math.min(100, percent)));
     extra.put("stage", Objects.requireNonNullElse(stage, ""));
     publish(job, EventTypes.TRANSFORM_PROGRESS, extra);
   }
 
-  private void fail(Job job, @Nullable String reason) {
+  private void fail(JobState job, @Nullable String reason) {
     String why = reason == null ? "unknown failure" : reason;
     finish(job, JobStatus.FAILED, why);
     ObjectNode extra = JsonNodeFactory.instance.objectNode();
@@ -252,11 +262,8 @@ public final class TransformService implements Closeable {
     publish(job, EventTypes.TRANSFORM_FAILED, extra);
   }
 
-  private void finish(Job job, JobStatus status, @Nullable String error) {
-    synchronized (job) {
-      job.status = status;
-      job.error = error;
-    }
+  private void finish(JobState job, JobStatus status, @Nullable String error) {
+    job.finish(status, error);
     finished.add(job.id);
     while (finished.size() > retainFinished) {
       String old = finished.poll();
@@ -266,73 +273,37 @@ public final class TransformService implements Closeable {
     }
   }
 
-  private void publish(Job job, String type, @Nullable ObjectNode extra) {
-    ObjectNode data = JsonNodeFactory.instance.objectNode();
-    data.put("jobId", job.id);
-    data.put("srcKey", job.srcKey);
-    data.put("op", job.transformer.name());
-    if (extra != null) {
-      data.setAll(extra);
-    }
+  /** Announces a step that changed nothing stored: a lost notification must not fail or wedge the job. */
+  private void publish(JobState job, String type, @Nullable ObjectNode extra) {
     try {
-      publisher.publish(RenEvent.transform(type, job.outputKey, data));
+      publisher.publish(job.event(type, extra));
     } catch (RuntimeException e) {
-      // a lost notification must not fail or wedge the job itself
       LOG.log(Level.WARNING, "could not publish " + type + " for transform " + job.id, e);
     }
   }
 
   /**
-   * Stops accepting jobs; queued and running ones finish. Waits up to 30 s for the pool this service created
-   * (an injected executor is left alone). Idempotent.
+   * Stops accepting jobs; queued and running ones finish, and jobs waiting to retry retry at once. Waits up to
+   * 30 s for the pool this service created, then interrupts what still runs and waits up to 5 s more, so its
+   * threads are gone when this returns (unless a transformer ignores interrupts, which is logged). An injected
+   * executor is left alone. Idempotent.
    */
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
-    }
-    ThreadPoolExecutor p = ownedPool;
-    if (p != null) {
-      p.shutdown();
-      try {
-        if (!p.awaitTermination(30, TimeUnit.SECONDS)) {
-          LOG.log(Level.WARNING, "transform jobs still running after 30 s; leaving them to finish");
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  /** One job's mutable state; status and error are guarded by the job's monitor. */
-  private static final class Job {
-    final String id;
-    final Transformer transformer;
-    final String srcKey;
-    final String outputKey;
-    final Map<String, String> options;
-    JobStatus status = JobStatus.PENDING;
-    @Nullable String error;
-
-    Job(String id, Transformer transformer, String srcKey, String outputKey, Map<String, String> options) {
-      this.id = id;
-      this.transformer = transformer;
-      this.srcKey = srcKey;
-      this.outputKey = outputKey;
-      this.options = options;
-    }
-
-    synchronized TransformJob snapshot() {
-      return new TransformJob(id, transformer.name(), srcKey, outputKey, options, status, error);
+    if (closed.compareAndSet(false, true)) {
+      pool.close();
     }
   }
 
   /**
-   * Configures a {@link TransformService}.
+   * Configures a {@link TransformService}. Each setting may be given once; a repeated one, or pool settings
+   * ({@link #threads}, {@link #queueCapacity}) beside an injected {@link #executor}, fails with
+   * {@link IllegalStateException}.
    *
    * <p>Thread-safety: not thread-safe; the built service is.
    */
   public static final class Builder {
+    private final Settings settings = new Settings();
     private final BlobStore store;
     private final RenPublisher publisher;
     private final Map<String, Transformer> custom = new LinkedHashMap<>();
@@ -355,7 +326,8 @@ public final class TransformService implements Closeable {
       if (n < 1 || n > 256) {
         throw new IllegalArgumentException("threads must be 1-256, was " + n);
       }
-      this.threads = n;
+      notBeside("threads", "executor");
+      this.threads = settings.once("threads", n);
       return this;
     }
 
@@ -364,16 +336,20 @@ public final class TransformService implements Closeable {
       if (n < 1 || n > 1_000_000) {
         throw new IllegalArgumentException("queue capacity must be 1-1000000, was " + n);
       }
-      this.queueCapacity = n;
+      notBeside("queueCapacity", "executor");
+      this.queueCapacity = settings.once("queueCapacity", n);
       return this;
     }
 
-    /** Runs jobs on this executor instead of an own pool; the service never shuts it down. */
+    /**
+     * Runs jobs on this executor instead of an own pool; the service never shuts it down. It must reject
+     * ({@link RejectedExecutionException}) what it cannot queue, which the service reports as a full queue.
+     */
     public Builder executor(Executor e) {
-      if (executor != null) {
-        throw new IllegalStateException("executor was already set to " + executor);
-      }
-      this.executor = Objects.requireNonNull(e, "executor");
+      Objects.requireNonNull(e, "executor");
+      notBeside("executor", "threads");
+      notBeside("executor", "queueCapacity");
+      this.executor = settings.once("executor", e);
       return this;
     }
 
@@ -382,16 +358,20 @@ public final class TransformService implements Closeable {
       if (n < 1 || n > 20) {
         throw new IllegalArgumentException("max attempts must be 1-20, was " + n);
       }
-      this.maxAttempts = n;
+      this.maxAttempts = settings.once("maxAttempts", n);
       return this;
     }
 
-    /** Pause before retry n is n times this (default 200 ms). */
+    /**
+     * The pause before the first retry (default 200 ms); each later one doubles, up to 30 s (or this pause, if
+     * longer), less up to 20 % jitter.
+     */
     public Builder retryBackoff(Duration d) {
-      if (d.isNegative()) {
-        throw new IllegalArgumentException("retry backoff must be >= 0, was " + d);
+      Objects.requireNonNull(d, "retryBackoff");
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException("retry backoff must be positive, was " + d);
       }
-      this.retryBackoff = d;
+      this.retryBackoff = settings.once("retryBackoff", d);
       return this;
     }
 
@@ -400,7 +380,7 @@ public final class TransformService implements Closeable {
       if (n < 1) {
         throw new IllegalArgumentException("max pixels must be >= 1, was " + n);
       }
-      this.maxPixels = n;
+      this.maxPixels = settings.once("maxPixels", n);
       return this;
     }
 
@@ -409,13 +389,13 @@ public final class TransformService implements Closeable {
       if (n < 0) {
         throw new IllegalArgumentException("retained jobs must be >= 0, was " + n);
       }
-      this.retainFinished = n;
+      this.retainFinished = settings.once("retainFinished", n);
       return this;
     }
 
     /** Leaves out the built-in {@code resize} and {@code thumbnail}. */
     public Builder withoutBuiltins() {
-      this.builtins = false;
+      this.builtins = !settings.once("withoutBuiltins", Boolean.TRUE);
       return this;
     }
 
@@ -423,13 +403,21 @@ public final class TransformService implements Closeable {
     public Builder register(Transformer t) {
       String name = t.name();
       if (name == null || !NAME.matcher(name).matches()) {
-        throw new IllegalArgumentException("transformer name '" + name + "' must match [a-z0-9_-]{1,32}");
+        throw new IllegalArgumentException("transformer name '" + Printable.of(name)
+            + "' must match [a-z0-9_-]{1,32}");
       }
-      if (custom.containsKey(name)) {
-        throw new IllegalStateException("transformer '" + name + "' was already registered as " + custom.get(name));
+      Transformer old = custom.putIfAbsent(name, t);
+      if (old != null) {
+        throw new IllegalStateException("transformer '" + name + "' was already registered as " + old);
       }
-      custom.put(name, t);
       return this;
+    }
+
+    private void notBeside(String setting, String other) {
+      if (settings.isSet(other)) {
+        throw new IllegalStateException(setting + " cannot be combined with " + other
+            + ": an injected executor brings its own threads and queue");
+      }
     }
 
     public TransformService build() {

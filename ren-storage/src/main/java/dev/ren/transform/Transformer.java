@@ -62,7 +62,12 @@ public interface Transformer {
   /** Receives progress reports from {@link #apply}. */
   @FunctionalInterface
   interface Progress {
-    /** @param percent 0–100, @param stage a short name such as {@code decode} */
+    /**
+     * Reports that the run reached {@code stage}.
+     *
+     * @param percent 0–100
+     * @param stage   a short name such as {@code decode}
+     */
     void report(int percent, String stage);
   }
 

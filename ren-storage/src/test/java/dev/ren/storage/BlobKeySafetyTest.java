@@ -1,6 +1,7 @@
 package dev.ren.storage;
 
 import dev.ren.internal.Printable;
+import dev.ren.testing.RecordingPublisher;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,7 +37,7 @@ class BlobKeySafetyTest {
   @TempDir Path dir;
   Path root;
   Path outside;
-  Events events;
+  RecordingPublisher events;
   BlobStore store;
 
   @BeforeEach
@@ -44,7 +45,7 @@ class BlobKeySafetyTest {
     root = dir.resolve("root");
     outside = Files.createDirectories(dir.resolve("outside"));
     Files.writeString(outside.resolve("secret.txt"), "top secret");
-    events = new Events();
+    events = new RecordingPublisher();
     store = BlobStore.fileSystem(root, events);
   }
 

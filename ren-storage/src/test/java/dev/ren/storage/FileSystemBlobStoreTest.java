@@ -1,7 +1,10 @@
 package dev.ren.storage;
 
+import dev.ren.AppliedButNotPublishedException;
+import dev.ren.EventLogUnavailableException;
 import dev.ren.EventTypes;
 import dev.ren.RenEvent;
+import dev.ren.testing.RecordingPublisher;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,13 +38,13 @@ class FileSystemBlobStoreTest {
 
   @TempDir Path dir;
   Path root;
-  Events events;
+  RecordingPublisher events;
   BlobStore store;
 
   @BeforeEach
   void setUp() {
     root = dir.resolve("store");
-    events = new Events();
+    events = new RecordingPublisher();
     store = BlobStore.fileSystem(root, events);
   }
 
@@ -69,7 +72,7 @@ class FileSystemBlobStoreTest {
     assertEquals(Map.of("owner", "ana"), info.metadata());
     assertArrayEquals(bytes("meow"), read(store, "photos/cat.txt"));
     assertEquals(info, store.head("photos/cat.txt").orElseThrow());
-    RenEvent e = events.next(java.time.Duration.ofSeconds(1));
+    RenEvent e = events.last();
     assertEquals(EventTypes.STORAGE_PUT, e.t());
     assertEquals("default", e.ns());
     assertEquals("photos/cat.txt", e.k());
@@ -99,7 +102,7 @@ class FileSystemBlobStoreTest {
     assertTrue(events.drain().isEmpty());
     BlobInfo info = store.confirm("up.bin").orElseThrow();
     assertEquals("application/octet-stream", info.contentType());
-    RenEvent e = events.next(java.time.Duration.ofSeconds(1));
+    RenEvent e = events.last();
     assertEquals(EventTypes.STORAGE_PUT, e.t());
     assertEquals(info.etag(), e.v());
   }
@@ -116,7 +119,7 @@ class FileSystemBlobStoreTest {
     events.drain();
     assertTrue(store.delete("d/x"));
     assertTrue(store.head("d/x").isEmpty());
-    RenEvent e = events.next(java.time.Duration.ofSeconds(1));
+    RenEvent e = events.last();
     assertEquals(EventTypes.STORAGE_DELETE, e.t());
     assertEquals("d/x", e.k());
     assertNull(e.v());
@@ -364,6 +367,57 @@ class FileSystemBlobStoreTest {
     assertThrows(IllegalArgumentException.class, () -> store.put("a", new ByteArrayInputStream(bytes("1")),
         "text/plain", Map.of("bad key", "v")));
     assertThrows(IllegalArgumentException.class, () -> BlobStore.fileSystem(root, "../up", events));
+  }
+
+  @Test
+  void put_publishFails_appliedButNotPublishedAndObjectStored() throws Exception {
+    EventLogUnavailableException down = new EventLogUnavailableException("log down");
+    events.failWith(down);
+    AppliedButNotPublishedException e = assertThrows(AppliedButNotPublishedException.class,
+        () -> store.put("np/a.txt", new ByteArrayInputStream(bytes("kept")), "text/plain", Map.of()));
+    assertEquals(down, e.getCause());
+    assertEquals(EventTypes.STORAGE_PUT, e.event().t());
+    assertEquals("np/a.txt", e.event().k());
+    assertArrayEquals(bytes("kept"), read(store, "np/a.txt"));
+    assertEquals(sha256(bytes("kept")), e.event().v());
+    assertEquals(e.event().v(), store.head("np/a.txt").orElseThrow().etag());
+    assertEquals(List.of(), tempFiles());
+  }
+
+  @Test
+  void delete_publishFails_appliedButNotPublishedAndObjectGone() throws Exception {
+    store.put("np/d.txt", new ByteArrayInputStream(bytes("bye")), "text/plain", Map.of());
+    events.failWith(new EventLogUnavailableException("log down"));
+    AppliedButNotPublishedException e = assertThrows(AppliedButNotPublishedException.class,
+        () -> store.delete("np/d.txt"));
+    assertEquals(EventTypes.STORAGE_DELETE, e.event().t());
+    assertTrue(store.head("np/d.txt").isEmpty());
+    assertFalse(Files.exists(root.resolve("default/meta/np/d.txt.ren-meta.json")));
+    events.failWith(null);
+    assertFalse(store.delete("np/d.txt"));
+  }
+
+  @Test
+  void confirm_publishFails_appliedButNotPublishedAndObjectKept() throws Exception {
+    BlobInfo info = store.put("np/up.bin", new ByteArrayInputStream(bytes("abc")),
+        PutOptions.of(null).withPublish(false));
+    events.failWith(new EventLogUnavailableException("log down"));
+    AppliedButNotPublishedException e = assertThrows(AppliedButNotPublishedException.class,
+        () -> store.confirm("np/up.bin"));
+    assertEquals(EventTypes.STORAGE_PUT, e.event().t());
+    assertEquals(info.etag(), e.event().v());
+    assertEquals(info, store.head("np/up.bin").orElseThrow());
+    events.failWith(null);
+    assertEquals(info, store.confirm("np/up.bin").orElseThrow());
+    assertEquals(List.of(EventTypes.STORAGE_PUT), events.drain().stream().map(RenEvent::t).toList());
+  }
+
+  @Test
+  void put_publishFalse_publisherDown_storesWithoutError() throws Exception {
+    events.failWith(new EventLogUnavailableException("log down"));
+    BlobInfo info = store.put("np/silent.bin", new ByteArrayInputStream(bytes("s")),
+        PutOptions.of(null).withPublish(false));
+    assertEquals(info, store.head("np/silent.bin").orElseThrow());
   }
 
   private List<Path> tempFiles() throws IOException {

@@ -1,5 +1,6 @@
 package dev.ren.storage;
 
+import dev.ren.testing.ManualClock;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -8,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PresignerTest {
 
   static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
-  final MutableClock clock = new MutableClock(NOW);
+  final ManualClock clock = new ManualClock(NOW.toEpochMilli());
   final Presigner presigner = Presigner.builder().secret(new byte[32]).clock(clock).build();
 
   static Map<String, String> query(String url) {
@@ -66,7 +66,7 @@ class PresignerTest {
   void verify_afterExpiry_expired() {
     Map<String, String> q = query(presigner.generateDownloadUrl("k", Duration.ofSeconds(10)).url());
     presigner.verifyDownload("k", q::get);
-    clock.now = NOW.plusSeconds(11);
+    clock.advance(Duration.ofSeconds(11));
     assertEquals(PresignException.Reason.EXPIRED,
         assertThrows(PresignException.class, () -> presigner.verifyDownload("k", q::get)).reason());
   }
@@ -101,26 +101,25 @@ class PresignerTest {
     assertThrows(IllegalArgumentException.class, () -> Presigner.builder().secret(new byte[8]));
   }
 
-  static final class MutableClock extends Clock {
-    volatile Instant now;
+  @Test
+  void verify_exactlyAtExpiry_stillValid() {
+    Map<String, String> q = query(presigner.generateUploadUrl("k", "image/png", 10, Duration.ofSeconds(10)).url());
+    clock.advance(Duration.ofSeconds(10));
+    presigner.verifyUpload("k", q::get);
+    clock.advance(Duration.ofSeconds(1));
+    assertEquals(PresignException.Reason.EXPIRED,
+        assertThrows(PresignException.class, () -> presigner.verifyUpload("k", q::get)).reason());
+  }
 
-    MutableClock(Instant now) {
-      this.now = now;
-    }
-
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
+  @Test
+  void builder_settingGivenTwice_refusedNamingTheOldValue() {
+    Presigner.Builder b = Presigner.builder().secret(new byte[32]).clock(clock).basePath("/files");
+    IllegalStateException secret = assertThrows(IllegalStateException.class, () -> b.secret(new byte[40]));
+    assertEquals("secret was already set to a 32-byte key (not shown)", secret.getMessage());
+    IllegalStateException c = assertThrows(IllegalStateException.class, () -> b.clock(Clock.systemUTC()));
+    assertEquals("clock was already set to " + clock, c.getMessage());
+    IllegalStateException path = assertThrows(IllegalStateException.class, () -> b.basePath("/other"));
+    assertEquals("basePath was already set to /files", path.getMessage());
+    assertTrue(b.build().generateDownloadUrl("k", Duration.ofMinutes(1)).url().startsWith("/files/k?"));
   }
 }

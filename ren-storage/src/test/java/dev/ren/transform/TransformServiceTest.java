@@ -1,8 +1,10 @@
 package dev.ren.transform;
 
+import dev.ren.EventLogUnavailableException;
 import dev.ren.EventTypes;
 import dev.ren.RenEvent;
-import dev.ren.RenPublisher;
+import dev.ren.testing.RecordingPublisher;
+import dev.ren.testing.Waits;
 import dev.ren.storage.BlobInfo;
 import dev.ren.storage.BlobRead;
 import dev.ren.storage.BlobStore;
@@ -26,10 +28,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32;
 
@@ -41,12 +44,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TransformServiceTest {
 
+  static final Duration WAIT = Duration.ofSeconds(20);
   @TempDir Path dir;
-  final BlockingQueue<RenEvent> events = new LinkedBlockingQueue<>();
-  final RenPublisher publisher = e -> {
-    events.add(e);
-    return "1";
-  };
+  final RecordingPublisher publisher = new RecordingPublisher();
   BlobStore store;
   TransformService service;
 
@@ -102,41 +102,33 @@ class TransformServiceTest {
     d.writeInt((int) crc.getValue());
   }
 
-  RenEvent next() throws InterruptedException {
-    RenEvent e = events.poll(20, TimeUnit.SECONDS);
-    assertNotNull(e, "no event within 20 s");
-    return e;
+  static boolean terminal(RenEvent e) {
+    return e.t().equals(EventTypes.TRANSFORM_COMPLETE) || e.t().equals(EventTypes.TRANSFORM_FAILED);
   }
 
-  /** Collects this job's events until its terminal one. */
+  /** The events recorded since the last drain, up to and including the first terminal one (waited for). */
   List<RenEvent> untilFinished() throws InterruptedException {
+    publisher.await(TransformServiceTest::terminal, WAIT);
     List<RenEvent> out = new ArrayList<>();
-    while (true) {
-      RenEvent e = next();
+    for (RenEvent e : publisher.events()) {
       out.add(e);
-      if (e.t().equals(EventTypes.TRANSFORM_COMPLETE) || e.t().equals(EventTypes.TRANSFORM_FAILED)) {
+      if (terminal(e)) {
         return out;
       }
     }
+    throw new AssertionError("unreachable: await returned a terminal event");
   }
 
-  TransformJob awaitFinished(String id) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (System.nanoTime() < deadline) {
-      TransformJob j = service.job(id).orElseThrow();
-      if (j.status().isFinished()) {
-        return j;
-      }
-      Thread.sleep(10);
-    }
-    throw new AssertionError("job " + id + " did not finish");
+  TransformJob awaitFinished(String id) {
+    Waits.atMost(WAIT).until(() -> service.job(id).orElseThrow().status().isFinished());
+    return service.job(id).orElseThrow();
   }
 
   @Test
   void submit_resizePng_storesOutputAndEmitsStepsInOrder() throws Exception {
     service = TransformService.builder(store, publisher).build();
     store.put("img/cat.png", new ByteArrayInputStream(image("png", 200, 100)), "image/png", Map.of());
-    events.clear();
+    publisher.drain();
     TransformJob job = service.submit("resize", "img/cat.png", Map.of("width", "50"));
     assertEquals("img/cat.resize-w50.png", job.outputKey());
     List<RenEvent> seen = untilFinished();
@@ -193,7 +185,7 @@ class TransformServiceTest {
     service = TransformService.builder(store, publisher).build();
     store.put("a.gif", new ByteArrayInputStream(image("gif", 10, 10)), "image/gif", Map.of());
     store.put("a.txt", new ByteArrayInputStream("hello".getBytes()), "text/plain", Map.of());
-    events.clear();
+    publisher.drain();
     TransformJob gif = service.submit("resize", "a.gif", Map.of("width", "5"));
     List<RenEvent> seen = untilFinished();
     RenEvent failed = seen.get(seen.size() - 1);
@@ -258,7 +250,7 @@ class TransformServiceTest {
           throw new IOException("backend down");
         })).build();
     store.put("f.txt", new ByteArrayInputStream("data".getBytes()), "text/plain", Map.of());
-    events.clear();
+    publisher.drain();
     service.submit("broken", "f.txt", Map.of());
     List<RenEvent> seen = untilFinished();
     RenEvent failed = seen.get(seen.size() - 1);
@@ -286,11 +278,11 @@ class TransformServiceTest {
     assertTrue(running.await(20, TimeUnit.SECONDS));
     TransformJob second = service.submit("slow", "s.txt", Map.of());
     assertEquals(JobStatus.PENDING, service.job(second.id()).orElseThrow().status());
-    events.clear();
+    publisher.drain();
     TransformRejectedException e = assertThrows(TransformRejectedException.class,
         () -> service.submit("slow", "s.txt", Map.of()));
     assertTrue(e.getMessage().contains("queue is full"), e.getMessage());
-    assertTrue(events.isEmpty(), "a rejected job emitted " + events);
+    assertEquals(List.of(), publisher.events(), "a rejected job emitted events");
     assertEquals(JobStatus.RUNNING, service.job(first.id()).orElseThrow().status());
     release.countDown();
     assertEquals(JobStatus.COMPLETE, awaitFinished(first.id()).status());
@@ -301,7 +293,7 @@ class TransformServiceTest {
   void submit_badInput_failsAtOnceAndQueuesNothing() throws Exception {
     service = TransformService.builder(store, publisher).build();
     store.put("a.png", new ByteArrayInputStream(image("png", 4, 4)), "image/png", Map.of());
-    events.clear();
+    publisher.drain();
     assertThrows(IllegalArgumentException.class, () -> service.submit("explode", "a.png", Map.of()));
     assertThrows(IllegalArgumentException.class, () -> service.submit("resize", "a.png", Map.of()));
     assertThrows(IllegalArgumentException.class, () -> service.submit("resize", "a.png", Map.of("width", "0")));
@@ -311,7 +303,7 @@ class TransformServiceTest {
         () -> service.submit("resize", "a.png", Map.of("width", "5", "format", "webp")));
     assertThrows(IllegalArgumentException.class, () -> service.submit("resize", "../a.png", Map.of("width", "5")));
     assertThrows(NoSuchElementException.class, () -> service.submit("resize", "none.png", Map.of("width", "5")));
-    assertTrue(events.isEmpty());
+    assertEquals(List.of(), publisher.events());
     assertTrue(service.job("no-such-id").isEmpty());
   }
 
@@ -333,6 +325,113 @@ class TransformServiceTest {
     service.close();
     assertEquals(JobStatus.COMPLETE, service.job(job.id()).orElseThrow().status());
     assertThrows(TransformRejectedException.class, () -> service.submit("thumbnail", "a.png", Map.of()));
+  }
+
+  @Test
+  void complete_publisherDown_jobCompleteWithNotPublishedErrorAndOutputStored() throws Exception {
+    service = TransformService.builder(store, publisher).register(new Echo("copy", in -> in)).build();
+    store.put("n.txt", new ByteArrayInputStream("data".getBytes()), "text/plain", Map.of());
+    publisher.failWith(new EventLogUnavailableException("log down"));
+    TransformJob job = service.submit("copy", "n.txt", Map.of());
+    TransformJob done = awaitFinished(job.id());
+    assertEquals(JobStatus.COMPLETE, done.status());
+    assertNotNull(done.error(), "the lost announcement is recorded on the job");
+    assertTrue(done.error().contains("applied but its storage.put event could not be published"), done.error());
+    try (BlobRead r = store.get("n.copy.txt").orElseThrow()) {
+      assertEquals("data", new String(r.stream().readAllBytes()));
+    }
+  }
+
+  @Test
+  void complete_onlyCompleteEventLost_jobCompleteWithNotPublishedError() throws Exception {
+    RecordingPublisher transformEvents = new RecordingPublisher();
+    service = TransformService.builder(store, transformEvents).register(new Echo("copy", in -> in)).build();
+    store.put("m.txt", new ByteArrayInputStream("data".getBytes()), "text/plain", Map.of());
+    publisher.drain();
+    transformEvents.failWith(new EventLogUnavailableException("log down"));
+    TransformJob done = awaitFinished(service.submit("copy", "m.txt", Map.of()).id());
+    assertEquals(JobStatus.COMPLETE, done.status());
+    assertTrue(done.error().contains("transform.complete"), done.error());
+    assertEquals(List.of(EventTypes.STORAGE_PUT), publisher.drain().stream().map(RenEvent::t).toList());
+  }
+
+  @Test
+  void close_jobWaitingToRetry_retriesAtOnceAndWorkerThreadEnds() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    AtomicReference<Thread> worker = new AtomicReference<>();
+    CountDownLatch failedOnce = new CountDownLatch(1);
+    service = TransformService.builder(store, publisher).retryBackoff(Duration.ofHours(1)).maxAttempts(2)
+        .register(new Echo("flaky", in -> {
+          worker.set(Thread.currentThread());
+          if (calls.incrementAndGet() == 1) {
+            failedOnce.countDown();
+            throw new IOException("disk hiccup");
+          }
+          return in;
+        })).build();
+    store.put("r.txt", new ByteArrayInputStream("data".getBytes()), "text/plain", Map.of());
+    TransformJob job = service.submit("flaky", "r.txt", Map.of());
+    assertTrue(failedOnce.await(20, TimeUnit.SECONDS));
+    service.close(); // would take the 30 s grace and then interrupt the retry if the hour-long pause were kept
+    assertEquals(JobStatus.COMPLETE, service.job(job.id()).orElseThrow().status());
+    assertEquals(2, calls.get());
+    worker.get().join(10_000);
+    assertFalse(worker.get().isAlive(), "a worker of the closed service is still running");
+    service.close();
+  }
+
+  @Test
+  void close_injectedExecutor_leftRunning() throws Exception {
+    ExecutorService executor = Executors.newSingleThreadExecutor();
+    try {
+      service = TransformService.builder(store, publisher).executor(executor).build();
+      store.put("a.png", new ByteArrayInputStream(image("png", 8, 8)), "image/png", Map.of());
+      TransformJob job = service.submit("thumbnail", "a.png", Map.of("size", "4"));
+      assertEquals(JobStatus.COMPLETE, awaitFinished(job.id()).status());
+      service.close();
+      assertFalse(executor.isShutdown());
+      assertThrows(TransformRejectedException.class, () -> service.submit("thumbnail", "a.png", Map.of()));
+    } finally {
+      executor.shutdownNow();
+    }
+  }
+
+  @Test
+  void builder_settingGivenTwice_refusedNamingTheOldValue() {
+    TransformService.Builder b = TransformService.builder(store, publisher).threads(3).queueCapacity(5)
+        .maxAttempts(4).retryBackoff(Duration.ofMillis(50)).maxPixels(1000).retainFinished(7).withoutBuiltins();
+    assertEquals("threads was already set to 3",
+        assertThrows(IllegalStateException.class, () -> b.threads(4)).getMessage());
+    assertEquals("queueCapacity was already set to 5",
+        assertThrows(IllegalStateException.class, () -> b.queueCapacity(6)).getMessage());
+    assertEquals("maxAttempts was already set to 4",
+        assertThrows(IllegalStateException.class, () -> b.maxAttempts(5)).getMessage());
+    assertEquals("retryBackoff was already set to PT0.05S",
+        assertThrows(IllegalStateException.class, () -> b.retryBackoff(Duration.ofMillis(60))).getMessage());
+    assertEquals("maxPixels was already set to 1000",
+        assertThrows(IllegalStateException.class, () -> b.maxPixels(2000)).getMessage());
+    assertEquals("retainFinished was already set to 7",
+        assertThrows(IllegalStateException.class, () -> b.retainFinished(8)).getMessage());
+    assertEquals("withoutBuiltins was already set to true",
+        assertThrows(IllegalStateException.class, b::withoutBuiltins).getMessage());
+    assertTrue(b.register(new Echo("x", in -> in)).build().operations().contains("x"));
+  }
+
+  @Test
+  void builder_executorTwiceOrBesidePoolSettings_refused() {
+    Runnable noop = () -> { };
+    java.util.concurrent.Executor direct = Runnable::run;
+    TransformService.Builder b = TransformService.builder(store, publisher).executor(direct);
+    assertTrue(assertThrows(IllegalStateException.class, () -> b.executor(r -> noop.run())).getMessage()
+        .startsWith("executor was already set to "));
+    assertTrue(assertThrows(IllegalStateException.class, () -> b.threads(2)).getMessage()
+        .startsWith("threads cannot be combined with executor"));
+    assertTrue(assertThrows(IllegalStateException.class, () -> b.queueCapacity(2)).getMessage()
+        .startsWith("queueCapacity cannot be combined with executor"));
+    TransformService.Builder pooled = TransformService.builder(store, publisher).threads(2);
+    assertThrows(IllegalStateException.class, () -> pooled.executor(direct));
+    assertThrows(IllegalArgumentException.class,
+        () -> TransformService.builder(store, publisher).retryBackoff(Duration.ZERO));
   }
 
   /** A test transformer that copies its input through a function. */

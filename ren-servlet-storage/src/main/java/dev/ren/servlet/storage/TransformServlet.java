@@ -23,7 +23,8 @@ import java.util.NoSuchElementException;
  *   <li>{@code POST /api/media/transforms/{op}} ({@code resize}, {@code thumbnail}, or any registered
  *       operation) with {@code {srcKey, opts}} → {@code 202 {id, src_key, output_key, status}}; {@code 404} for
  *       an unknown operation or source, {@code 400} for bad options, {@code 503} when the queue is full.</li>
- *   <li>{@code GET /api/media/transforms/jobs/{id}} → {@code {id, status, op, src_key, output_key, error?}}.</li>
+ *   <li>{@code GET /api/media/transforms/jobs/{id}} → {@code {id, status, op, src_key, output_key, error?}}
+ *       ({@code error} on a {@code complete} job: the output was stored but could not be announced).</li>
  * </ul>
  *
  * <pre>{@code
@@ -68,13 +69,21 @@ public final class TransformServlet extends JsonServlet {
     TransformJob job;
     try {
       job = service.submit(op, src.asText(), options);
-    } catch (NoSuchElementException e) {
-      throw HttpError.notFound(e.getMessage());
     } catch (TransformRejectedException e) {
+      // not a plain mapping: the answer carries a Retry-After header, which toHttpError cannot set
       resp.setHeader("Retry-After", "1");
-      throw new HttpError(503, "queue_full", e.getMessage());
+      throw new HttpError(503, "queue_full", String.valueOf(e.getMessage()));
     }
     writeJson(resp, 202, jobJson(job));
+  }
+
+  /** An absent source object ({@link NoSuchElementException} from the service) → 404; the rest as usual. */
+  @Override
+  protected HttpError toHttpError(HttpServletRequest req, RuntimeException e) {
+    if (e instanceof NoSuchElementException) {
+      return HttpError.notFound(String.valueOf(e.getMessage()));
+    }
+    return super.toHttpError(req, e);
   }
 
   @Override

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ren.hub.RenHub;
 import dev.ren.servlet.RenServlet;
 import dev.ren.testing.JettyTestServer;
+import dev.ren.testing.ManualClock;
 import dev.ren.testing.SseTestClient;
 import dev.ren.storage.BlobStore;
 import dev.ren.storage.Presigner;
@@ -23,11 +24,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -41,7 +38,8 @@ class StorageServletTest {
 
   static final Duration WAIT = Duration.ofSeconds(10);
   final HttpClient http = HttpClient.newHttpClient();
-  final MutableClock clock = new MutableClock(Instant.now());
+  /** The presigner's clock: URL expiry is tested by moving it, never by waiting. */
+  final ManualClock clock = new ManualClock(1_767_225_600_000L);
   @TempDir Path dir;
   RenHub hub;
   BlobStore store;
@@ -342,7 +340,7 @@ class StorageServletTest {
     assertEquals(403, tampered.statusCode());
     assertEquals("invalid_signature", json(tampered).get("error").asText());
     assertEquals(403, putAbsolute(url.replace("/up/a.png", "/up/b.png"), "image/png", "abc").statusCode());
-    clock.now = clock.now.plusSeconds(3601);
+    clock.advance(Duration.ofSeconds(3601));
     HttpResponse<String> expired = putAbsolute(url, "image/png", "abc");
     assertEquals(403, expired.statusCode());
     assertEquals("signature_expired", json(expired).get("error").asText());
@@ -372,7 +370,7 @@ class StorageServletTest {
     assertEquals("download me", g.body());
     assertEquals(403, http.send(HttpRequest.newBuilder(URI.create(url + "x")).build(),
         HttpResponse.BodyHandlers.ofString()).statusCode());
-    clock.now = clock.now.plusSeconds(61);
+    clock.advance(Duration.ofSeconds(61));
     assertEquals(403, http.send(HttpRequest.newBuilder(URI.create(url)).build(),
         HttpResponse.BodyHandlers.ofString()).statusCode());
     assertEquals(404, post("/api/storage/download-url", "{\"key\":\"nope.txt\"}").statusCode());
@@ -420,26 +418,13 @@ class StorageServletTest {
     assertEquals("application/octet-stream", g.headers().firstValue("Content-Type").orElseThrow());
   }
 
-  static final class MutableClock extends Clock {
-    volatile Instant now;
-
-    MutableClock(Instant now) {
-      this.now = now;
-    }
-
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
+  @Test
+  void put_keyUnderAnObject_conflictAndNothingChanged() throws Exception {
+    assertEquals(200, put("/api/storage/f", "file", "text/plain").statusCode());
+    HttpResponse<String> r = put("/api/storage/f/child", "x", "text/plain");
+    assertEquals(409, r.statusCode(), r.body());
+    assertEquals("conflict", json(r).get("error").asText());
+    assertEquals("file", get("/api/storage/f").body());
+    assertEquals(404, get("/api/storage/f/child").statusCode());
   }
 }

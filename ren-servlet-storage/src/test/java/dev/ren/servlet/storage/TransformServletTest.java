@@ -5,8 +5,11 @@ import dev.ren.servlet.RenClientFilter;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ren.hub.RenHub;
 import dev.ren.servlet.RenServlet;
+import dev.ren.EventLogUnavailableException;
 import dev.ren.testing.JettyTestServer;
+import dev.ren.testing.RecordingPublisher;
 import dev.ren.testing.SseTestClient;
+import dev.ren.testing.Waits;
 import dev.ren.storage.BlobInfo;
 import dev.ren.storage.BlobStore;
 import dev.ren.storage.Presigner;
@@ -19,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.http.HttpClient;
@@ -234,5 +238,22 @@ class TransformServletTest {
     assertEquals("queue_full", TestJson.parse(full.body()).get("error").asText());
     assertEquals("1", full.headers().firstValue("Retry-After").orElseThrow());
     release.countDown();
+  }
+
+  @Test
+  void getJob_outputStoredButNotAnnounced_completeWithError() throws Exception {
+    hub = RenHub.create();
+    RecordingPublisher events = new RecordingPublisher();
+    store = BlobStore.fileSystem(dir, events);
+    start(TransformService.builder(store, events));
+    store.put("img/n.png", new ByteArrayInputStream(png(8, 8)), "image/png", Map.of());
+    events.failWith(new EventLogUnavailableException("event log unreachable"));
+    HttpResponse<String> r = post("/api/media/transforms/thumbnail", "{\"srcKey\":\"img/n.png\",\"opts\":{\"size\":4}}");
+    assertEquals(202, r.statusCode(), r.body());
+    String path = "/api/media/transforms/jobs/" + TestJson.parse(r.body()).get("id").asText();
+    Waits.atMost(WAIT).until(() -> TestJson.parse(get(path).body()).get("status").asText().equals("complete"));
+    JsonNode status = TestJson.parse(get(path).body());
+    assertTrue(status.get("error").asText().contains("could not be published"), status.toString());
+    assertEquals(200, get("/api/storage/img/n.thumbnail-4.png").statusCode());
   }
 }

@@ -1,0 +1,106 @@
+package dev.ren.servlet.storage;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ren.internal.Printable;
+import dev.ren.servlet.http.HttpError;
+import dev.ren.storage.BlobInfo;
+import dev.ren.storage.BlobStore;
+import dev.ren.storage.PresignedUrl;
+import dev.ren.storage.Presigner;
+import dev.ren.storage.PutOptions;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+
+import static dev.ren.servlet.http.JsonServlet.readJsonObject;
+import static dev.ren.servlet.http.JsonServlet.writeJson;
+
+/**
+ * The presigned-URL flow: {@code POST upload-url} and {@code POST download-url} sign URLs; a {@code PUT} to a
+ * signed upload URL stores the object silently, within the signed type and size; {@code POST confirm} announces
+ * it. Signature failures surface as {@link dev.ren.storage.PresignException}, which {@link StorageServlet} maps
+ * to {@code 403}.
+ *
+ * <p>Thread-safety: immutable; safe for concurrent requests.
+ */
+final class PresignRoutes {
+
+  private static final Duration DEFAULT_URL_TTL = Duration.ofHours(1);
+  private static final long MAX_JSON = 64 * 1024;
+
+  private final BlobStore store;
+  private final Presigner presigner;
+  private final long maxUploadBytes;
+
+  PresignRoutes(BlobStore store, Presigner presigner, long maxUploadBytes) {
+    this.store = store;
+    this.presigner = presigner;
+    this.maxUploadBytes = maxUploadBytes;
+  }
+
+  /** Refuses a {@code GET} that carries presign parameters unless they verify; plain ones pass. */
+  void checkDownload(String key, StorageQueryParams q) {
+    if (Presigner.isPresigned(q::get)) {
+      presigner.verifyDownload(key, q::get);
+    }
+  }
+
+  /** {@code {key, content_type, size_limit, expires_in?}} → {@code {url, method, headers, expiresIn}}. */
+  void uploadUrl(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    ObjectNode body = readJsonObject(req, MAX_JSON, false);
+    String key = StorageJson.requiredText(body, "key");
+    String type = StorageJson.text(body, "content_type", "contentType");
+    long limit = StorageJson.number(body, maxUploadBytes, "size_limit", "sizeLimit");
+    if (limit > maxUploadBytes) {
+      throw HttpError.badRequest("size_limit " + limit + " exceeds this server's limit of " + maxUploadBytes);
+    }
+    long ttl = StorageJson.number(body, DEFAULT_URL_TTL.toSeconds(), "expires_in", "expiresIn");
+    PresignedUrl url = presigner.generateUploadUrl(key, type == null ? "application/octet-stream" : type, limit,
+        Duration.ofSeconds(ttl));
+    writeJson(resp, 200, StorageJson.url(req, url));
+  }
+
+  /** {@code {key, expires_in?}} → a signed {@code GET} URL; {@code 404} for an absent object. */
+  void downloadUrl(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    ObjectNode body = readJsonObject(req, MAX_JSON, false);
+    String key = StorageJson.requiredText(body, "key");
+    long ttl = StorageJson.number(body, DEFAULT_URL_TTL.toSeconds(), "expires_in", "expiresIn");
+    if (store.head(key).isEmpty()) {
+      throw HttpError.notFound("object '" + Printable.of(key) + "' does not exist");
+    }
+    writeJson(resp, 200, StorageJson.url(req, presigner.generateDownloadUrl(key, Duration.ofSeconds(ttl))));
+  }
+
+  /** A {@code PUT} to a signed upload URL: stored without an event, within the signed type and size. */
+  void put(String key, StorageQueryParams q, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    Presigner.UploadGrant grant = presigner.verifyUpload(key, q::get);
+    String type = req.getContentType();
+    if (type == null || !type.trim().equalsIgnoreCase(grant.contentType())) {
+      throw new HttpError(415, "wrong_content_type", "this upload URL was signed for Content-Type '"
+          + grant.contentType() + "', the request has '" + Printable.of(type) + "'");
+    }
+    long declared = req.getContentLengthLong();
+    if (declared > grant.sizeLimit()) {
+      throw HttpError.tooLarge("object is " + declared + " bytes; this upload URL allows " + grant.sizeLimit());
+    }
+    BlobInfo info;
+    try (InputStream in = req.getInputStream()) {
+      info = store.put(key, in, PutOptions.of(grant.contentType()).withMetadata(StorageJson.metadataHeader(req))
+          .withMaxBytes(grant.sizeLimit()).withPublish(false));
+    }
+    resp.setHeader("ETag", Conditionals.quote(info.etag()));
+    writeJson(resp, 200, StorageJson.info(info));
+  }
+
+  /** {@code {key}}: announces an object a signed upload stored; {@code 404} if it never landed. */
+  void confirm(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    ObjectNode body = readJsonObject(req, MAX_JSON, false);
+    String key = StorageJson.requiredText(body, "key");
+    BlobInfo info = store.confirm(key).orElseThrow(
+        () -> HttpError.notFound("object '" + Printable.of(key) + "' has not been uploaded"));
+    writeJson(resp, 200, StorageJson.info(info));
+  }
+}

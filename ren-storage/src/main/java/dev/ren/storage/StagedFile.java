@@ -1,0 +1,164 @@
+package dev.ren.storage;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * The atomic write: content streamed into a temp file beside its target ({@code .ren-tmp-*}, a name no key can
+ * have), hashed and size-checked on the way, forced to disk, and only then renamed over the target with
+ * {@code ATOMIC_MOVE} by {@link #commit}. Until then the target is untouched, so a reader sees the old version or
+ * the new one, never a mix; a crash leaves only a temp file, which {@link #sweep} removes at the next start.
+ *
+ * <pre>{@code
+ * try (StagedFile staged = StagedFile.copy(target, in, limit)) {
+ *   synchronized (lock) { check precondition; staged.commit(); }
+ * } // close() removes the temp file unless it was committed
+ * }</pre>
+ *
+ * <p>Thread-safety: not thread-safe; one writer owns it from {@link #copy} to {@link #close}.
+ */
+final class StagedFile implements Closeable {
+
+  private static final System.Logger LOG = System.getLogger(StagedFile.class.getName());
+  static final String TMP_PREFIX = BlobKeys.RESERVED_PREFIX + "tmp-";
+  private static final int BUFFER = 64 * 1024;
+
+  private final Path tmp;
+  private final Path target;
+  private final long size;
+  private final String sha256;
+  private final BasicFileAttributes attributes;
+
+  private StagedFile(Path tmp, Path target, long size, String sha256, BasicFileAttributes attributes) {
+    this.tmp = tmp;
+    this.target = target;
+    this.size = size;
+    this.sha256 = sha256;
+    this.attributes = attributes;
+  }
+
+  /**
+   * Streams {@code data} into a new temp file beside {@code target} and forces it to disk. Does not close
+   * {@code data}. On any failure the temp file is removed before this throws.
+   *
+   * @throws BlobTooLargeException past {@code maxBytes}
+   */
+  static StagedFile copy(Path target, InputStream data, long maxBytes) throws IOException {
+    Path tmp = target.resolveSibling(TMP_PREFIX + UUID.randomUUID());
+    MessageDigest digest = newSha256();
+    long size = 0;
+    boolean staged = false;
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+          LinkOption.NOFOLLOW_LINKS)) {
+        byte[] buf = new byte[BUFFER];
+        ByteBuffer bb = ByteBuffer.wrap(buf);
+        int n;
+        while ((n = data.read(buf)) >= 0) {
+          if (n == 0) {
+            continue;
+          }
+          size += n;
+          if (size > maxBytes) {
+            throw new BlobTooLargeException(maxBytes);
+          }
+          digest.update(buf, 0, n);
+          bb.clear().limit(n);
+          while (bb.hasRemaining()) {
+            ch.write(bb);
+          }
+        }
+        ch.force(true);
+      }
+      // read before the rename: the file key and mtime survive it and identify this version (see Sidecars)
+      BasicFileAttributes attributes = Files.readAttributes(tmp, BasicFileAttributes.class,
+          LinkOption.NOFOLLOW_LINKS);
+      StagedFile file = new StagedFile(tmp, target, size, HexFormat.of().formatHex(digest.digest()), attributes);
+      staged = true;
+      return file;
+    } finally {
+      if (!staged) {
+        Files.deleteIfExists(tmp);
+      }
+    }
+  }
+
+  /** Bytes written. */
+  long size() {
+    return size;
+  }
+
+  /** Lowercase hex SHA-256 of the bytes written. */
+  String sha256() {
+    return sha256;
+  }
+
+  /** The temp file's attributes, read before the rename (its file key and modification time survive it). */
+  BasicFileAttributes attributes() {
+    return attributes;
+  }
+
+  /**
+   * Renames the temp file over the target, atomically. The rename is in the directory's page cache until
+   * {@link #syncDirectory} forces it.
+   *
+   * @throws java.nio.file.DirectoryNotEmptyException when the target is a non-empty folder
+   */
+  void commit() throws IOException {
+    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** Forces the target's directory to disk, which makes a {@link #commit}ted rename durable on Linux. */
+  void syncDirectory() {
+    // a staged target always lies inside a store folder (BlobPaths), so it has a parent
+    Path dir = Objects.requireNonNull(target.getParent(), "a staged file lies inside a folder");
+    // not supported on every platform, hence best effort
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException | UnsupportedOperationException e) {
+      LOG.log(Level.TRACE, "cannot fsync directory " + dir, e);
+    }
+  }
+
+  /** Removes the temp file if it was not committed. */
+  @Override
+  public void close() throws IOException {
+    Files.deleteIfExists(tmp);
+  }
+
+  /** Removes temp files a crashed write left behind under {@code dir}; they were never visible. */
+  static void sweep(Path dir) throws IOException {
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        if (p.getFileName().toString().startsWith(TMP_PREFIX) && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+          Files.deleteIfExists(p);
+          LOG.log(Level.INFO, "removed leftover temp file " + p);
+        }
+      }
+    }
+  }
+
+  static MessageDigest newSha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by every JDK", e);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package dev.ren.transform;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ren.RenEvent;
+import org.jspecify.annotations.Nullable;
+
+import java.util.Map;
+
+/**
+ * One submitted job: what it does (immutable) and where it is ({@code status}, {@code error}). Invariant: status
+ * only moves forward ({@code pending → running → complete|failed}), and status and error change together under
+ * this object's monitor, so a {@link #snapshot()} never pairs a status with another step's error.
+ *
+ * <p>Thread-safety: thread-safe; the submitting thread, one worker and any number of status readers share it.
+ */
+final class JobState {
+  final String id;
+  final Transformer transformer;
+  final String srcKey;
+  final String outputKey;
+  final Map<String, String> options;
+  private JobStatus status = JobStatus.PENDING;
+  private @Nullable String error;
+
+  JobState(String id, Transformer transformer, String srcKey, String outputKey, Map<String, String> options) {
+    this.id = id;
+    this.transformer = transformer;
+    this.srcKey = srcKey;
+    this.outputKey = outputKey;
+    this.options = options;
+  }
+
+  synchronized void running() {
+    status = JobStatus.RUNNING;
+  }
+
+  synchronized void finish(JobStatus end, @Nullable String why) {
+    status = end;
+    error = why;
+  }
+
+  /** Notes, on a complete job, that its output was stored but not announced. */
+  synchronized void notPublished(@Nullable String why) {
+    error = why;
+  }
+
+  synchronized TransformJob snapshot() {
+    return new TransformJob(id, transformer.name(), srcKey, outputKey, options, status, error);
+  }
+
+  /** A {@code transform.*} event of this job: k = output key, data = {jobId, srcKey, op, ...extra}. */
+  RenEvent event(String type, @Nullable ObjectNode extra) {
+    ObjectNode data = JsonNodeFactory.instance.objectNode();
+    data.put("jobId", id);
+    data.put("srcKey", srcKey);
+    data.put("op", transformer.name());
+    if (extra != null) {
+      data.setAll(extra);
+    }
+    return RenEvent.transform(type, outputKey, data);
+  }
+}
