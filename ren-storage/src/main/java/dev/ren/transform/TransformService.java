@@ -225,23 +225,24 @@ public final class TransformService implements Closeable {
   }
 
   private void complete(JobState job, Stored out) {
-    finish(job, JobStatus.COMPLETE, null);
+    AppliedButNotPublishedException notPublished = out.notPublished();
+    // a lost storage.put is known now: whoever sees the job complete also sees that error
+    finish(job, JobStatus.COMPLETE, notPublished == null ? null : notPublished.getMessage());
     ObjectNode extra = JsonNodeFactory.instance.objectNode();
     extra.put("percent", 100);
     extra.put("etag", out.etag());
     extra.put("size", out.size());
-    AppliedButNotPublishedException notPublished = out.notPublished();
     try {
       publisher.publishApplied(job.event(EventTypes.TRANSFORM_COMPLETE, extra));
     } catch (AppliedButNotPublishedException e) {
       if (notPublished == null) {
         notPublished = e;
+        job.notPublished(e.getMessage()); // only the announcement of completion was lost
       } else {
         notPublished.addSuppressed(e);
       }
     }
     if (notPublished != null) {
-      job.notPublished(notPublished.getMessage());
       LOG.log(Level.WARNING, "transform " + job.id + " stored '" + job.outputKey
           + "' but could not announce it", notPublished);
     }

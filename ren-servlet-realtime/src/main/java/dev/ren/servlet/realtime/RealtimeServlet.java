@@ -36,7 +36,8 @@ import java.util.Objects;
  *       truncated}}; {@code after} is a channel sequence number (default 0), {@code limit} 1..1000 (default 100);
  *       {@code 404} when the channel keeps no history</li>
  * </ul>
- * Bad input is a {@code 400} JSON error, an oversized payload {@code 413}, an unknown path {@code 404}.
+ * Bad input is a {@code 400} JSON error, an oversized payload {@code 413}, an unknown path {@code 404}; a change
+ * that was applied but whose event could not be published is {@code 503} with {@code "applied":true}.
  *
  * <pre>{@code
  * context.addServlet(new ServletHolder(new RealtimeServlet(realtime)), "/api/realtime/*");
@@ -97,11 +98,16 @@ public final class RealtimeServlet extends JsonServlet {
       throw notFound(req);
     }
     ObjectNode in = readJsonObject(req, maxBody, false);
-    try {
-      writeJson(resp, 200, post(p, in));
-    } catch (PayloadTooLargeException e) {
-      throw HttpError.tooLarge(e.getMessage());
+    writeJson(resp, 200, post(p, in));
+  }
+
+  /** An oversized payload or metadata is {@code 413}; everything else as {@link JsonServlet} maps it. */
+  @Override
+  protected HttpError toHttpError(HttpServletRequest req, RuntimeException e) {
+    if (e instanceof PayloadTooLargeException p) {
+      return HttpError.tooLarge(String.valueOf(p.getMessage()));
     }
+    return super.toHttpError(req, e);
   }
 
   private ObjectNode post(String[] p, ObjectNode in) {
@@ -159,7 +165,9 @@ public final class RealtimeServlet extends JsonServlet {
     for (ChannelMessage m : h.messages()) {
       ObjectNode o = list.addObject();
       o.put("seq", m.seq());
-      o.put("id", m.id());
+      if (m.id() != null) {
+        o.put("id", m.id()); // absent: recorded, but its event could not be published
+      }
       o.put("ts", m.ts());
       if (m.data() != null) {
         o.set("data", m.data());

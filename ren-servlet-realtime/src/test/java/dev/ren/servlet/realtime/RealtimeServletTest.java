@@ -1,8 +1,13 @@
 package dev.ren.servlet.realtime;
 
+import dev.ren.testing.ManualClock;
+import dev.ren.testing.RecordingPublisher;
 import dev.ren.testing.TestJson;
+import dev.ren.testing.Waits;
 import dev.ren.servlet.RenClientFilter;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ren.EventLogUnavailableException;
+import dev.ren.RenPublisher;
 import dev.ren.hub.ClientListener;
 import dev.ren.hub.RenHub;
 import dev.ren.realtime.Realtime;
@@ -18,16 +23,11 @@ import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -51,17 +51,17 @@ class RealtimeServletTest {
   /** Disconnects per client id, counted by a hub listener registered after presence's own. */
   final ConcurrentHashMap<String, Integer> disconnects = new ConcurrentHashMap<>();
 
-  /** A server whose presence expiry runs on a manual clock (deterministic grace) unless {@code realGrace}. */
-  void start(@Nullable Duration realGrace) {
+  /** A server whose realtime publishes to the hub and expires presence on a manual clock (deterministic grace). */
+  void start() {
+    start(null);
+  }
+
+  /** The same, publishing to {@code publisher} instead of the hub (null: the hub). */
+  void start(@Nullable RenPublisher publisher) {
     hub = RenHub.create();
-    Realtime.Builder b = Realtime.builder(hub).history("room-*", 50).maxPayloadBytes(4096);
-    if (realGrace != null) {
-      b.gracePeriod(realGrace);
-    } else {
-      clock = new ManualClock(1_700_000_000_000L);
-      b.clock(clock).gracePeriod(GRACE);
-    }
-    realtime = b.build();
+    clock = new ManualClock(1_700_000_000_000L);
+    realtime = (publisher == null ? Realtime.builder(hub) : Realtime.builder(publisher, hub))
+        .history("room-*", 50).maxPayloadBytes(4096).clock(clock).gracePeriod(GRACE).build();
     // listeners run in registration order on the closing thread: once this one has counted a disconnect,
     // presence has already started that client's grace period
     hub.addClientListener(new ClientListener() {
@@ -144,21 +144,15 @@ class RealtimeServletTest {
    * handled the disconnect. The hub forgets the client before it calls its listeners, so waiting for
    * {@code !isClientConnected} alone let a test move the manual clock before presence recorded the disconnect.
    */
-  void killAndAwaitDisconnect(SseTestClient c, String clientId) throws InterruptedException {
+  void killAndAwaitDisconnect(SseTestClient c, String clientId) {
     int before = disconnects.getOrDefault(clientId, 0);
     c.kill();
     awaitTrue(() -> !hub.isClientConnected(clientId), "server notices the dead socket of " + clientId);
     awaitTrue(() -> disconnects.getOrDefault(clientId, 0) > before, "presence handles the disconnect of " + clientId);
   }
 
-  static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for: " + what);
-      }
-      Thread.sleep(10);
-    }
+  static void awaitTrue(Callable<Boolean> condition, String what) {
+    Waits.atMost(WAIT).alias(what).until(condition);
   }
 
   void advancePastGraceAndSweep() {
@@ -170,7 +164,7 @@ class RealtimeServletTest {
 
   @Test
   void publish_overHttp_deliveredOverSseOnlyToMatchingChannelFilter() throws Exception {
-    start(null);
+    start();
     SseTestClient room1 = sse("?s=realtime:room-1");
     ok(post("publish", "{\"channel\":\"room-2\",\"data\":{\"n\":0}}", null));
     JsonNode r = ok(post("publish", "{\"channel\":\"room-1\",\"data\":{\"text\":\"hi\"},\"userId\":\"alice\"}", "c2"));
@@ -193,7 +187,7 @@ class RealtimeServletTest {
 
   @Test
   void history_lateJoiner_catchesUpOverHttp() throws Exception {
-    start(null);
+    start();
     for (int i = 1; i <= 4; i++) {
       ok(post("publish", "{\"channel\":\"room-1\",\"data\":" + i + ",\"userId\":\"u\"}", "c1"));
     }
@@ -218,7 +212,7 @@ class RealtimeServletTest {
 
   @Test
   void presence_joinUpdateLeaveOverHttp_eventsOverSse() throws Exception {
-    start(null);
+    start();
     SseTestClient observer = sse("?s=presence:room-1,realtime:marker");
     assertTrue(ok(post("presence/room-1/join", "{\"userId\":\"alice\",\"metadata\":{\"s\":\"idle\"}}", "c1"))
         .get("isNew").asBoolean());
@@ -249,14 +243,15 @@ class RealtimeServletTest {
   }
 
   @Test
-  void presence_killedSseSocket_autoLeaveAfterRealGrace() throws Exception {
-    start(Duration.ofMillis(300));
+  void presence_killedSseSocket_leaveAfterGraceWithoutSrc() throws Exception {
+    start();
     SseTestClient observer = sse("?s=presence:room-1");
     SseTestClient tab = sse("?s=realtime:room-1&cid=tab1");
     ok(post("presence/room-1/join", "{\"userId\":\"alice\"}", "tab1"));
     assertEquals("presence.join", observer.next(WAIT).type());
 
-    tab.kill();
+    killAndAwaitDisconnect(tab, "tab1");
+    advancePastGraceAndSweep();
     SseTestClient.Event leave = observer.next("presence.leave", WAIT);
     JsonNode j = leave.json();
     assertEquals("alice", j.get("uid").asText());
@@ -267,7 +262,7 @@ class RealtimeServletTest {
 
   @Test
   void presence_clientReconnectsWithinGrace_noLeaveNoFlapping() throws Exception {
-    start(null);
+    start();
     SseTestClient observer = sse("?s=presence:room-1,realtime:marker");
     SseTestClient tab = sse("?cid=tab1");
     ok(post("presence/room-1/join", "{\"userId\":\"alice\"}", "tab1"));
@@ -290,7 +285,7 @@ class RealtimeServletTest {
 
   @Test
   void presence_userWithTwoConnections_leavesOnlyWhenLastStreamDies() throws Exception {
-    start(null);
+    start();
     SseTestClient observer = sse("?s=presence:room-1,realtime:marker");
     SseTestClient tab1 = sse("?cid=tab1");
     SseTestClient tab2 = sse("?cid=tab2");
@@ -311,7 +306,7 @@ class RealtimeServletTest {
 
   @Test
   void presence_oneClientTwoStreams_keptWhileEitherLives() throws Exception {
-    start(null);
+    start();
     SseTestClient observer = sse("?s=presence:room-1,realtime:marker");
     SseTestClient a = sse("?cid=tab1");
     SseTestClient b = sse("?cid=tab1");
@@ -330,7 +325,7 @@ class RealtimeServletTest {
 
   @Test
   void badInput_rejectedWithJson4xxAndNothingEmitted() throws Exception {
-    start(null);
+    start();
     SseTestClient observer = sse("?s=realtime,presence");
     String big = "\"" + "x".repeat(5000) + "\"";
     Object[][] cases = {
@@ -378,36 +373,40 @@ class RealtimeServletTest {
     assertEquals(TestJson.parse("[\"marker\"]"), ok(get("channels")).get("channels"));
   }
 
-  /** A clock that moves only when the test says so. Thread-safe. */
-  static final class ManualClock extends Clock {
-    private final AtomicLong millis;
+  // ---------------------------------------------------------------- applied but not published
 
-    ManualClock(long start) {
-      this.millis = new AtomicLong(start);
+  @Test
+  void publisherDown_publishAndPresence_503AppliedAndChangesKept() throws Exception {
+    RecordingPublisher publisher = new RecordingPublisher();
+    start(publisher);
+    publisher.failWith(new EventLogUnavailableException("event log unreachable"));
+    List<String[]> changes = List.of(
+        new String[] {"publish", "{\"channel\":\"room-1\",\"data\":{\"n\":1},\"userId\":\"alice\"}"},
+        new String[] {"presence/room-1/join", "{\"userId\":\"alice\",\"metadata\":{\"s\":1}}"},
+        new String[] {"presence/room-1/update", "{\"userId\":\"alice\",\"metadata\":{\"s\":2}}"},
+        new String[] {"presence/room-2/join", "{\"userId\":\"bob\"}"},
+        new String[] {"presence/room-2/leave", "{\"userId\":\"bob\"}"});
+    for (String[] c : changes) {
+      HttpResponse<String> r = post(c[0], c[1], "c1");
+      assertEquals(503, r.statusCode(), c[0] + " -> " + r.body());
+      JsonNode err = json(r);
+      assertEquals("not_published", err.get("error").asText(), r.body());
+      assertTrue(err.get("applied").asBoolean(), r.body());
     }
+    assertTrue(publisher.events().isEmpty());
 
-    void advance(Duration d) {
-      millis.addAndGet(d.toMillis());
-    }
+    JsonNode history = ok(get("history/room-1"));
+    assertEquals(1, history.get("lastSeq").asLong(), "the message was recorded");
+    JsonNode m = history.get("messages").get(0);
+    assertEquals(1, m.get("data").get("n").asInt());
+    assertFalse(m.has("id"), "it has no event id: " + m);
+    JsonNode members = ok(get("presence/room-1")).get("members");
+    assertEquals(1, members.size(), "alice joined");
+    assertEquals(TestJson.parse("{\"s\":2}"), members.get(0).get("metadata"), "and changed");
+    assertEquals(0, ok(get("presence/room-2")).get("members").size(), "bob joined and left");
 
-    @Override
-    public long millis() {
-      return millis.get();
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(millis.get());
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      throw new UnsupportedOperationException();
-    }
+    publisher.failWith(null);
+    assertEquals(2, ok(post("publish", "{\"channel\":\"room-1\",\"data\":2}", "c1")).get("seq").asLong());
+    assertEquals("realtime.message", publisher.last().t());
   }
 }

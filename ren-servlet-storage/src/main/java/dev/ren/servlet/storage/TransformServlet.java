@@ -66,22 +66,21 @@ public final class TransformServlet extends JsonServlet {
         options.put(e.getKey(), e.getValue().asText());
       }
     }
-    TransformJob job;
-    try {
-      job = service.submit(op, src.asText(), options);
-    } catch (TransformRejectedException e) {
-      // not a plain mapping: the answer carries a Retry-After header, which toHttpError cannot set
-      resp.setHeader("Retry-After", "1");
-      throw new HttpError(503, "queue_full", String.valueOf(e.getMessage()));
-    }
+    TransformJob job = service.submit(op, src.asText(), options);
     writeJson(resp, 202, jobJson(job));
   }
 
-  /** An absent source object ({@link NoSuchElementException} from the service) → 404; the rest as usual. */
+  /**
+   * An absent source object ({@link NoSuchElementException} from the service) → 404; a full queue
+   * ({@link TransformRejectedException}) → 503 {@code queue_full} with {@code Retry-After}; the rest as usual.
+   */
   @Override
   protected HttpError toHttpError(HttpServletRequest req, RuntimeException e) {
     if (e instanceof NoSuchElementException) {
       return HttpError.notFound(String.valueOf(e.getMessage()));
+    }
+    if (e instanceof TransformRejectedException) {
+      return new HttpError(503, "queue_full", String.valueOf(e.getMessage())).withHeader("Retry-After", "1");
     }
     return super.toHttpError(req, e);
   }

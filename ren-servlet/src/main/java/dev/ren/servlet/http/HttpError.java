@@ -12,6 +12,7 @@ public final class HttpError extends RuntimeException {
   private final int status;
   private final String code;
   private final Map<String, Object> details;
+  private final Map<String, String> headers;
 
   public HttpError(int status, String code, String message) {
     this(status, code, message, Map.of());
@@ -19,10 +20,28 @@ public final class HttpError extends RuntimeException {
 
   /** An error whose JSON body carries {@code details} beside {@code error} and {@code message}. */
   public HttpError(int status, String code, String message, Map<String, Object> details) {
+    this(status, code, message, details, Map.of());
+  }
+
+  private HttpError(int status, String code, String message, Map<String, Object> details,
+      Map<String, String> headers) {
     super(message);
     this.status = status;
     this.code = code;
     this.details = Map.copyOf(details);
+    this.headers = Map.copyOf(headers);
+  }
+
+  /** This error with a response header added (e.g. {@code Retry-After} on a {@code 503} or {@code 429}). */
+  public HttpError withHeader(String name, String value) {
+    Map<String, String> h = new java.util.LinkedHashMap<>(headers);
+    h.put(name, value);
+    return new HttpError(status, code, String.valueOf(getMessage()), details, h);
+  }
+
+  /** Response headers to send with the error (empty for most errors). */
+  public Map<String, String> headers() {
+    return headers;
   }
 
   public int status() {

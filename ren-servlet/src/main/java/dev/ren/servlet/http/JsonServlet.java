@@ -83,6 +83,7 @@ public abstract class JsonServlet extends HttpServlet {
     if (bodyMayBeUnread(req)) {
       resp.setHeader("Connection", "close");
     }
+    error.headers().forEach(resp::setHeader);
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("error", error.code());
     body.put("message", String.valueOf(error.getMessage()));

@@ -1,0 +1,319 @@
+package dev.ren.realtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ren.AppliedButNotPublishedException;
+import dev.ren.EventTypes;
+import dev.ren.RenEvent;
+import dev.ren.hub.ClientListener;
+import dev.ren.hub.ClientTracker;
+import org.jspecify.annotations.Nullable;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Presence: who is on which channel, which holders keep each member, and when a holder expires (see
+ * {@link Realtime}'s class comment for the rules). Follows the clients' streams as a {@link ClientListener}.
+ *
+ * <p>All presence state is guarded by one lock. A change queues its event on the channel's lane of the
+ * {@link OrderedOutbox} under that lock and publishes it after releasing it: the events of a member are published
+ * in the order its changes were applied, and a slow publish holds up neither presence changes nor other channels.
+ *
+ * <p>Thread-safety: thread-safe.
+ */
+final class PresenceTracker implements ClientListener {
+
+  /** Deadline of a holder whose client has a live stream. */
+  private static final long LIVE = Long.MAX_VALUE;
+  /** Holder key for calls made without a client id. */
+  private static final String ANONYMOUS = "";
+
+  private final ClientTracker clients;
+  private final Clock clock;
+  private final long graceMs;
+  private final long ttlMs;
+  private final OrderedOutbox outbox;
+  private final ExpiryTimer timer;
+
+  // guarded by lock
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Map<String, Map<String, Member>> channels = new HashMap<>();
+  private final Map<String, Set<Member>> clientHolds = new HashMap<>();
+
+  PresenceTracker(ClientTracker clients, Clock clock, long graceMs, long ttlMs, OrderedOutbox outbox,
+      ExpiryTimer timer) {
+    this.clients = clients;
+    this.clock = clock;
+    this.graceMs = graceMs;
+    this.ttlMs = ttlMs;
+    this.outbox = outbox;
+    this.timer = timer;
+  }
+
+  enum Refresh { ABSENT, CREATED, REFRESHED }
+
+  /**
+   * Join ({@code create}) or update, held by {@code cid} (arguments already checked; {@code meta} a private copy).
+   *
+   * @throws AppliedButNotPublishedException if the member changed but its event was not published
+   */
+  Refresh refresh(String channel, String userId, JsonNode meta, boolean create, @Nullable String cid) {
+    Refresh result;
+    OrderedOutbox.Ticket ticket = null;
+    long deadline;
+    lock.lock();
+    try {
+      long now = clock.millis();
+      Map<String, Member> members = channels.get(channel);
+      Member m = members == null ? null : members.get(userId);
+      String type;
+      if (m == null) {
+        if (!create) {
+          return Refresh.ABSENT;
+        }
+        m = new Member(channel, userId, meta);
+        channels.computeIfAbsent(channel, c -> new LinkedHashMap<>()).put(userId, m);
+        type = EventTypes.PRESENCE_JOIN;
+        result = Refresh.CREATED;
+      } else {
+        type = m.metadata.equals(meta) ? null : EventTypes.PRESENCE_UPDATE;
+        m.metadata = meta;
+        result = Refresh.REFRESHED;
+      }
+      m.lastSeen = now;
+      deadline = hold(m, cid, now);
+      if (type != null) {
+        ticket = outbox.enqueue(channel, event(type, m, cid), null);
+      }
+    } finally {
+      lock.unlock();
+    }
+    timer.scheduleAt(deadline);
+    if (ticket != null) {
+      outbox.await(ticket);
+    }
+    return result;
+  }
+
+  /**
+   * Drops {@code cid}'s hold, or the member (see the class comment of {@link Realtime}).
+   *
+   * @return whether the user was present
+   * @throws AppliedButNotPublishedException if the member was removed but its leave was not published
+   */
+  boolean leave(String channel, String userId, @Nullable String cid) {
+    OrderedOutbox.Ticket ticket;
+    lock.lock();
+    try {
+      Map<String, Member> members = channels.get(channel);
+      Member m = members == null ? null : members.get(userId);
+      if (m == null) {
+        return false;
+      }
+      if (cid != null && m.holds.containsKey(cid) && m.holds.size() > 1) {
+        m.holds.remove(cid);
+        unindex(cid, m);
+        return true;
+      }
+      removeMember(m);
+      ticket = outbox.enqueue(channel, event(EventTypes.PRESENCE_LEAVE, m, cid), null);
+    } finally {
+      lock.unlock();
+    }
+    outbox.await(ticket);
+    return true;
+  }
+
+  /** The members of a channel in join order. */
+  List<PresenceMember> members(String channel) {
+    lock.lock();
+    try {
+      Map<String, Member> members = channels.get(channel);
+      if (members == null) {
+        return List.of();
+      }
+      List<PresenceMember> list = new ArrayList<>(members.size());
+      for (Member m : members.values()) {
+        list.add(new PresenceMember(m.userId, m.metadata, m.lastSeen));
+      }
+      return list;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Adds the channels with members to {@code names}. */
+  void addActive(Collection<String> names) {
+    lock.lock();
+    try {
+      names.addAll(channels.keySet()); // a channel's map is removed with its last member
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Expires holders past their deadline at {@code now}, publishes a (system-caused) leave for each member left
+   * without holders, and schedules the next deadline.
+   *
+   * @throws AppliedButNotPublishedException after all leaves were attempted, if any was not published (the
+   *     others are suppressed in it)
+   */
+  void expire(long now) {
+    long next = Long.MAX_VALUE;
+    List<OrderedOutbox.Ticket> leaves = new ArrayList<>();
+    lock.lock();
+    try {
+      List<Member> gone = new ArrayList<>();
+      for (Map<String, Member> members : channels.values()) {
+        for (Member m : members.values()) {
+          Iterator<Map.Entry<String, Long>> it = m.holds.entrySet().iterator();
+          while (it.hasNext()) {
+            Map.Entry<String, Long> h = it.next();
+            long deadline = h.getValue();
+            if (deadline == LIVE) {
+              continue;
+            }
+            if (deadline > now) {
+              next = Math.min(next, deadline);
+            } else if (!h.getKey().equals(ANONYMOUS) && clients.isClientConnected(h.getKey())) {
+              h.setValue(LIVE); // the client came back while the disconnect was being handled
+            } else {
+              it.remove();
+              unindex(h.getKey(), m);
+            }
+          }
+          if (m.holds.isEmpty()) {
+            gone.add(m);
+          }
+        }
+      }
+      for (Member m : gone) {
+        removeMember(m);
+        leaves.add(outbox.enqueue(m.channel, event(EventTypes.PRESENCE_LEAVE, m, null), null));
+      }
+    } finally {
+      lock.unlock();
+    }
+    timer.scheduleAt(next);
+    AppliedButNotPublishedException failure = null;
+    for (OrderedOutbox.Ticket t : leaves) {
+      try {
+        outbox.await(t);
+      } catch (AppliedButNotPublishedException e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  @Override
+  public void clientConnected(String clientId) {
+    lock.lock();
+    try {
+      Set<Member> held = clientHolds.get(clientId);
+      if (held != null) {
+        for (Member m : held) {
+          m.holds.put(clientId, LIVE); // a reconnect within grace: nothing happened
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void clientDisconnected(String clientId) {
+    long deadline;
+    lock.lock();
+    try {
+      Set<Member> held = clientHolds.get(clientId);
+      if (held == null) {
+        return;
+      }
+      deadline = clock.millis() + graceMs;
+      for (Member m : held) {
+        m.holds.put(clientId, deadline);
+      }
+    } finally {
+      lock.unlock();
+    }
+    timer.scheduleAt(deadline);
+  }
+
+  private static RenEvent event(String type, Member m, @Nullable String src) {
+    // src is captured now: the event may be published by another caller's thread
+    return RenEvent.presence(type, m.channel, m.userId, m.metadata).withSrc(src);
+  }
+
+  /** Records (or refreshes) a holder; returns its deadline ({@link #LIVE}: none). Caller holds the lock. */
+  private long hold(Member m, @Nullable String cid, long now) {
+    String key = cid == null ? ANONYMOUS : cid;
+    long deadline = cid != null && clients.isClientConnected(cid) ? LIVE : now + ttlMs;
+    m.holds.put(key, deadline);
+    if (cid != null) {
+      clientHolds.computeIfAbsent(cid, c -> new HashSet<>()).add(m);
+    }
+    return deadline;
+  }
+
+  /** Caller holds the lock. */
+  private void removeMember(Member m) {
+    for (String holder : m.holds.keySet()) {
+      unindex(holder, m);
+    }
+    m.holds.clear();
+    Map<String, Member> members = channels.get(m.channel);
+    if (members != null) {
+      members.remove(m.userId);
+      if (members.isEmpty()) {
+        channels.remove(m.channel);
+      }
+    }
+  }
+
+  /** Caller holds the lock. */
+  private void unindex(String holder, Member m) {
+    if (holder.equals(ANONYMOUS)) {
+      return;
+    }
+    Set<Member> held = clientHolds.get(holder);
+    if (held != null) {
+      held.remove(m);
+      if (held.isEmpty()) {
+        clientHolds.remove(holder);
+      }
+    }
+  }
+
+  /** A present user; guarded by the lock. Identity equality: it lives in {@code clientHolds} sets. */
+  private static final class Member {
+    final String channel;
+    final String userId;
+    JsonNode metadata;
+    long lastSeen;
+    /** holder (client id, or {@link #ANONYMOUS}) → expiry deadline in clock millis, {@link #LIVE} while streaming. */
+    final Map<String, Long> holds = new HashMap<>();
+
+    Member(String channel, String userId, JsonNode metadata) {
+      this.channel = channel;
+      this.userId = userId;
+      this.metadata = metadata;
+    }
+  }
+}
