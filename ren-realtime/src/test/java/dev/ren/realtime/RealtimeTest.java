@@ -1,6 +1,7 @@
 package dev.ren.realtime;
 
 import dev.ren.testing.ManualClock;
+import dev.ren.testing.ManualScheduler;
 import dev.ren.testing.RecordingPublisher;
 import dev.ren.testing.TestJson;
 import dev.ren.testing.Waits;

@@ -1,6 +1,4 @@
-package dev.ren.realtime;
-
-import dev.ren.testing.ManualClock;
+package dev.ren.testing;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -19,18 +17,18 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Thread-safety: thread-safe; tasks run on the thread calling {@link #runDue()}.
  */
-final class ManualScheduler extends AbstractExecutorService implements ScheduledExecutorService {
+public final class ManualScheduler extends AbstractExecutorService implements ScheduledExecutorService {
 
   private final ManualClock clock;
   private final List<Task> tasks = new ArrayList<>(); // guarded by this
   private boolean shutdown; // guarded by this
 
-  ManualScheduler(ManualClock clock) {
+  public ManualScheduler(ManualClock clock) {
     this.clock = clock;
   }
 
   /** Runs the tasks due at the clock's time, earliest first; returns how many ran. */
-  int runDue() {
+  public int runDue() {
     int ran = 0;
     while (true) {
       Task next;
@@ -48,7 +46,7 @@ final class ManualScheduler extends AbstractExecutorService implements Scheduled
   }
 
   /** The clock time of the earliest pending task, or {@code Long.MAX_VALUE}. */
-  synchronized long nextDue() {
+  public synchronized long nextDue() {
     return tasks.stream().mapToLong(t -> t.due).min().orElse(Long.MAX_VALUE);
   }
 
