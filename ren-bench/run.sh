@@ -7,6 +7,8 @@
 #            --subscribers N  --idle N  --seconds S  --warm S  --sweep 10,100,300,1000  --no-build
 #            --replot results/<date>.csv   (redraw that run's PNG from its CSV)
 #            --jvm-flag -XX:...  (added to every server JVM alike; repeat for several)
+#            --baseline-jar OLD/benchmarks.jar  (adds system ren-before: REN built from an earlier commit, for a
+#                            before/after run of a hot-path change: --systems ren-before,ren fanout,latency)
 # Results: ren-bench/results/<date>.{md,csv,png} and results/latest.md. Not part of `mvn verify`.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -1,5 +1,7 @@
 package dev.ren.bench.load;
 
+import org.jspecify.annotations.Nullable;
+
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -45,6 +47,8 @@ public final class LoadClient {
   boolean quick;
   List<String> scenarios = List.of("fanout", "latency", "sweep", "idle", "slow", "mutation");
   List<String> systemNames = List.of("ren", "spring", "jetty", "raw");
+  /** A benchmarks.jar built from an earlier commit: run as system "ren-before", side by side with "ren". */
+  @Nullable Path baselineJar;
   int threads = 1;
   int subscribers = 1000;
   List<Integer> sweepCounts = List.of(10, 100, 300, 1000); // ascending
@@ -91,6 +95,7 @@ public final class LoadClient {
         case "--warm" -> warmSeconds = Double.parseDouble(args[++i]);
         case "--replot" -> replot = Path.of(args[++i]);
         case "--jvm-flag" -> jvmFlags.add(args[++i]); // appended to every system's flags alike
+        case "--baseline-jar" -> baselineJar = Path.of(args[++i]); // system "ren-before": REN from an older build
         case "--seconds" -> {
           double s = Double.parseDouble(args[++i]);
           fanoutSeconds = s;
@@ -138,6 +143,14 @@ public final class LoadClient {
     all.put("raw", new Sys("raw", "raw NIO floor", 18084, "/sse",
         cmd(java, "-cp", benchDir.resolve("target/benchmarks.jar").toString(), "dev.ren.bench.load.RawNioServer",
             "18084")));
+    if (baselineJar != null) {
+      if (!Files.isRegularFile(baselineJar)) {
+        throw new IllegalArgumentException("--baseline-jar " + baselineJar + " is not a file");
+      }
+      all.put("ren-before", new Sys("ren-before", "REN before (" + baselineJar.getFileName() + ")", 18085,
+          "/api/maravilla/ren?s=realtime",
+          cmd(java, "-cp", baselineJar.toAbsolutePath().toString(), "dev.ren.bench.load.RenLoadServer", "18085")));
+    }
     if (replot != null) { // redraw a past run's chart from its CSV (after a change to the chart)
       List<String> lines = Files.readAllLines(replot);
       Pattern row = Pattern.compile("([^,]*),([^,]*),\"((?:[^\"]|\"\")*)\",([^,]*),(.*)"); // as Report writes
@@ -166,7 +179,7 @@ public final class LoadClient {
         systems.keySet(), quick, threads);
     for (String sc : scenarios) {
       for (Sys s : systems.values()) {
-        if (sc.equals("mutation") && !s.name.equals("ren")) {
+        if (sc.equals("mutation") && !s.name.startsWith("ren")) {
           continue; // the mutation path is REN's own
         }
         if (sc.equals("idle") && s.name.equals("raw")) {
