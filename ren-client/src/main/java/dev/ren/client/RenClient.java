@@ -2,17 +2,14 @@ package dev.ren.client;
 
 import dev.ren.RenOrigin;
 import dev.ren.hub.RenFilter;
+import dev.ren.internal.Settings;
+import dev.ren.sse.SseFrames;
 import org.jspecify.annotations.Nullable;
 
 import java.lang.System.Logger.Level;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,20 +17,15 @@ import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Flow;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * A REN stream client: subscribes to a REN server's SSE endpoint and hands every message to listeners, with
@@ -45,14 +37,17 @@ import java.util.function.Consumer;
  *   <li>After a dropped connection it reconnects with {@code Last-Event-ID} (header and {@code lastEventId} query),
  *       so nothing published in the gap is lost; when the server no longer has that point it says so in
  *       {@code ren.meta} and {@link #onReset(Runnable) reset listeners} run so the application can refetch.</li>
- *   <li>Backoff: {@code initialBackoff} (1 s), doubling, capped at {@code maxBackoff} (15 s), reset once a
- *       connection delivers its first message; each wait is drawn from [d/2, d] so clients of a restarted server
- *       do not return all at once. A server's {@code retry:} is a lower bound for the next wait.</li>
+ *   <li>Reconnect waits come from a {@link RetryDelayStrategy}; the default is
+ *       {@link RetryDelayStrategy#exponential}: {@code initialBackoff} (1 s), doubling, capped at
+ *       {@code maxBackoff} (15 s), jittered, reset once a connection delivers its first message, and never
+ *       shorter than a server's {@code retry:}.</li>
  *   <li>A connection on which no byte (heartbeat included) arrives for 2.5 x {@code heartbeat} is dropped and
  *       reopened.</li>
  *   <li>A {@code 4xx} answer other than 408/429 is permanent: the client reports a
  *       {@link StreamHttpErrorException} and closes.</li>
  *   <li>Listener exceptions are caught and logged; they never stop the stream or other listeners.</li>
+ *   <li>Time is injectable: {@link Builder#scheduler(ScheduledExecutorService, LongSupplier)} runs the reconnect
+ *       delays and read timeouts on a scheduler and clock of the caller's (a test's virtual time, say).</li>
  * </ul>
  *
  * <pre>{@code
@@ -66,6 +61,10 @@ import java.util.function.Consumer;
  * ren.close();
  * }</pre>
  *
+ * <p>Threads: by default a client runs on daemon threads of its own (a scheduler, a callback thread, the HTTP
+ * client's executor), all stopped by {@link #close()}; executors and an HTTP client given to the builder are used,
+ * never shut down.
+ *
  * <p>Thread-safety: thread-safe. Callbacks run on the callback executor (by default one thread per client, so
  * they are serialised and in stream order). {@link #close()} is idempotent and may be called from a callback.
  */
@@ -76,7 +75,6 @@ public final class RenClient implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(RenClient.class.getName());
   private static final SecureRandom RANDOM = new SecureRandom();
-  private static final int MAX_ERROR_BODY = 2048;
 
   /** Connection state; see {@link #onStateChange}. */
   public enum State {
@@ -98,68 +96,39 @@ public final class RenClient implements AutoCloseable {
     void onMessage(RenMessage message);
   }
 
-  /** Removes a registered callback; closing twice is harmless. */
+  /** Removes a registered callback; closing twice is harmless. A {@link dev.ren.Registration} like REN's others. */
   @FunctionalInterface
-  public interface Registration extends AutoCloseable {
+  public interface Registration extends dev.ren.Registration {
     @Override
     void close();
   }
 
-  // ---------------------------------------------------------------- configuration (immutable)
-  private final URI endpoint;
-  private final List<String> subscriptions;
   private final String clientId;
-  private final boolean autoReconnect;
-  private final long initialBackoffMs;
-  private final long maxBackoffMs;
-  private final long readTimeoutNanos;
-  private final Executor callbacks;
-  private final @Nullable ExecutorService ownedCallbacks;
-  private final HttpClient http;
+  private final URI endpoint;
   private final Level logLevel;
-
-  // ---------------------------------------------------------------- callbacks (copy-on-write, any thread)
-  private final List<Listener> listeners = new CopyOnWriteArrayList<>();
-  private final List<Runnable> resetListeners = new CopyOnWriteArrayList<>();
-  private final List<Consumer<State>> stateListeners = new CopyOnWriteArrayList<>();
-  private final List<Consumer<Throwable>> errorListeners = new CopyOnWriteArrayList<>();
-
-  // ---------------------------------------------------------------- connection state, guarded by lock
-  private final Object lock = new Object();
-  private State state = State.IDLE;
-  private @Nullable Connection current;
-  private @Nullable ScheduledFuture<?> pendingReconnect;
-  private int failures;
-  private long serverRetryMs = -1;
-
-  // written by the connection's delivery thread at dispatch points, read when reconnecting
-  private volatile @Nullable String lastEventId;
-
+  private final OwnedThreads own;
+  private final CallbackDispatcher dispatch;
+  private final ReconnectLoop loop;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final ScheduledExecutorService scheduler;
+  private final CountDownLatch closeDone = new CountDownLatch(1);
 
   private RenClient(Builder b) {
+    String id = b.clientId;
+    this.clientId = id != null ? id : randomClientId();
     this.endpoint = b.endpoint;
-    this.subscriptions = List.copyOf(b.subscriptions);
-    this.clientId = b.clientId != null ? b.clientId : randomClientId();
-    this.autoReconnect = b.autoReconnect;
-    this.initialBackoffMs = b.initialBackoff.toMillis();
-    this.maxBackoffMs = b.maxBackoff.toMillis();
-    this.readTimeoutNanos = b.heartbeat.toNanos() * 5 / 2;
-    this.lastEventId = b.lastEventId;
     this.logLevel = b.debug ? Level.INFO : Level.DEBUG;
-    if (b.executor != null) {
-      this.callbacks = b.executor;
-      this.ownedCallbacks = null;
-    } else {
-      ExecutorService ex = Executors.newSingleThreadExecutor(daemon("ren-client-callbacks-" + clientId));
-      this.callbacks = ex;
-      this.ownedCallbacks = ex;
-    }
-    this.http = b.httpClient != null ? b.httpClient
-        : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("ren-client-" + clientId));
+    this.own = new OwnedThreads(clientId);
+    Executor callbacks = b.executor;
+    this.dispatch = new CallbackDispatcher(callbacks != null ? callbacks : own.callbacks(), clientId);
+    ScheduledExecutorService scheduler = b.scheduler;
+    StreamSettings settings = new StreamSettings(endpoint, b.subscriptions, clientId,
+        readTimeoutNanos(b.heartbeat), httpClient(b.httpClient, own),
+        scheduler != null ? scheduler : own.scheduler(), b.nanoTime);
+    RetryDelayStrategy retry = b.retryDelayStrategy;
+    this.loop = new ReconnectLoop(settings,
+        retry != null ? retry : RetryDelayStrategy.exponential(b.initialBackoff, b.maxBackoff),
+        b.autoReconnect, dispatch, b.lastEventId, logLevel, this::close);
   }
 
   /** A builder for a client of the stream at {@code endpoint} (e.g. {@code http://host/api/maravilla/ren}). */
@@ -167,39 +136,47 @@ public final class RenClient implements AutoCloseable {
     return new Builder(endpoint);
   }
 
-  // ---------------------------------------------------------------- public surface
-
-  /** Opens the stream (asynchronously); later calls do nothing. Register listeners first to see the meta frame. */
+  /**
+   * Opens the stream (asynchronously, on the scheduler); later calls do nothing. Register listeners first to see
+   * the meta frame.
+   *
+   * @throws IllegalStateException      if the client is closed
+   * @throws RejectedExecutionException if the scheduler given to the builder has been shut down
+   */
   public RenClient start() {
     if (closed.get()) {
       throw new IllegalStateException("client " + clientId + " is closed");
     }
     if (started.compareAndSet(false, true)) {
-      long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), readTimeoutNanos / 5);
-      scheduler.scheduleAtFixedRate(this::checkReadTimeout, period, period, TimeUnit.NANOSECONDS);
-      scheduler.execute(this::connect);
+      try {
+        loop.start();
+      } catch (RejectedExecutionException e) {
+        if (!closed.get()) {
+          throw e;
+        } // else closed concurrently: its own scheduler is gone, as it should be
+      }
     }
     return this;
   }
 
   /** Registers a listener for every message (all types, {@code ren.meta} included). */
   public Registration on(Listener listener) {
-    return register(listeners, Objects.requireNonNull(listener, "listener"));
+    return dispatch.onMessage(listener);
   }
 
   /** Runs {@code action} when the server says the resume point was gone ({@code ren.meta} with reset). */
   public Registration onReset(Runnable action) {
-    return register(resetListeners, Objects.requireNonNull(action, "action"));
+    return dispatch.onReset(action);
   }
 
   /** Observes state changes. */
   public Registration onStateChange(Consumer<State> listener) {
-    return register(stateListeners, Objects.requireNonNull(listener, "listener"));
+    return dispatch.onState(listener);
   }
 
-  /** Observes connection errors (I/O, timeouts, {@link StreamHttpErrorException}). */
+  /** Observes connection errors (I/O, timeouts, {@link StreamHttpErrorException}, a failing retry strategy). */
   public Registration onError(Consumer<Throwable> listener) {
-    return register(errorListeners, Objects.requireNonNull(listener, "listener"));
+    return dispatch.onError(listener);
   }
 
   /** This client's id: sent as {@code cid} on the stream and by {@link #withClientHeader} on mutations. */
@@ -209,14 +186,12 @@ public final class RenClient implements AutoCloseable {
 
   /** The id the next connection resumes after, or null before any. */
   public @Nullable String lastEventId() {
-    return lastEventId;
+    return loop.lastEventId();
   }
 
   /** The current state. */
   public State state() {
-    synchronized (lock) {
-      return state;
-    }
+    return loop.state();
   }
 
   /** Adds {@code X-Ren-Client: <clientId>} to a request, so the events it causes carry this client as src. */
@@ -224,48 +199,34 @@ public final class RenClient implements AutoCloseable {
     return request.header(CLIENT_HEADER, clientId);
   }
 
-  /** Waits until the stream is open; false on timeout or when the client closed first. */
+  /** Waits (in real time) until the stream is open; false on timeout or when the client closed first. */
   public boolean awaitConnected(Duration timeout) throws InterruptedException {
-    return awaitState(State.OPEN, timeout);
+    return loop.awaitState(State.OPEN, timeout);
   }
 
-  /** Waits until the client is closed and its callback thread (if it owns one) has finished. */
+  /** Waits (in real time) until the client is closed and every thread it started has finished. */
   public boolean awaitClosed(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    if (!awaitState(State.CLOSED, timeout)) {
-      return false;
-    }
-    ExecutorService own = ownedCallbacks;
-    return own == null || own.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    return closeDone.await(timeout.toNanos(), TimeUnit.NANOSECONDS)
+        && own.awaitTermination(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
   }
 
-  /** Closes the stream for good; idempotent, callable from any thread including callbacks. */
+  /**
+   * Closes the stream for good and stops the threads the client started; idempotent, callable from any thread
+   * including callbacks. Callbacks already queued, the {@code CLOSED} notification among them, still run.
+   */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    Connection c;
-    boolean changed;
-    synchronized (lock) {
-      c = current;
-      current = null;
-      if (pendingReconnect != null) {
-        pendingReconnect.cancel(false);
-      }
-      changed = setState(State.CLOSED);
+    try {
+      loop.close();
+      own.close();
+      LOG.log(logLevel, () -> "REN client " + clientId + " closed");
+    } finally {
+      closeDone.countDown();
     }
-    if (c != null) {
-      c.cancel(null);
-    }
-    scheduler.shutdownNow();
-    if (changed) {
-      fireState(State.CLOSED);
-    }
-    if (ownedCallbacks != null) {
-      ownedCallbacks.shutdown(); // queued callbacks, the CLOSED notification included, still run
-    }
-    LOG.log(logLevel, () -> "REN client " + clientId + " closed");
   }
 
   @Override
@@ -273,217 +234,19 @@ public final class RenClient implements AutoCloseable {
     return "RenClient[" + clientId + " " + endpoint + " " + state() + "]";
   }
 
-  // ---------------------------------------------------------------- connection lifecycle
-
-  private void connect() {
-    Connection c;
-    boolean changed;
-    synchronized (lock) {
-      if (state == State.CLOSED) {
-        return;
-      }
-      pendingReconnect = null;
-      c = new Connection();
-      current = c;
-      changed = setState(State.CONNECTING);
+  private static Supplier<HttpClient> httpClient(@Nullable HttpClient given, OwnedThreads own) {
+    if (given == null) {
+      return own.httpClient();
     }
-    if (changed) {
-      fireState(State.CONNECTING);
-    }
-    c.open();
+    return () -> given;
   }
 
-  private void opened(Connection c) {
-    synchronized (lock) {
-      if (current != c || !setState(State.OPEN)) {
-        return;
-      }
-    }
-    LOG.log(logLevel, () -> "REN client " + clientId + " connected to " + endpoint);
-    fireState(State.OPEN);
-  }
-
-  private void firstMessage(Connection c) {
-    synchronized (lock) {
-      if (current == c) {
-        failures = 0;
-      }
-    }
-  }
-
-  private void ended(Connection c, @Nullable Throwable cause) {
-    long delay;
-    synchronized (lock) {
-      if (current != c || state == State.CLOSED) {
-        return;
-      }
-      current = null;
-    }
-    if (cause != null) {
-      LOG.log(logLevel, () -> "REN client " + clientId + " stream failed: " + cause);
-      fireError(cause);
-    } else {
-      LOG.log(logLevel, () -> "REN client " + clientId + " stream ended by the server");
-    }
-    boolean permanent = cause instanceof StreamHttpErrorException && !((StreamHttpErrorException) cause).isRetryable();
-    if (!autoReconnect || permanent) {
-      if (permanent) {
-        LOG.log(Level.WARNING, "REN client " + clientId + " gives up: " + cause.getMessage());
-      }
-      close();
-      return;
-    }
-    synchronized (lock) {
-      if (state == State.CLOSED) {
-        return;
-      }
-      delay = nextDelayMs();
-      try {
-        pendingReconnect = scheduler.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
-      } catch (RejectedExecutionException e) {
-        return; // closing concurrently
-      }
-      if (!setState(State.WAITING)) {
-        return;
-      }
-    }
-    LOG.log(logLevel, () -> "REN client " + clientId + " reconnects in " + delay + " ms");
-    fireState(State.WAITING);
-  }
-
-  /** Guarded by lock. Exponential backoff from initialBackoff, capped, equal jitter; server retry is a floor. */
-  private long nextDelayMs() {
-    long base = baseDelayMs(initialBackoffMs, maxBackoffMs, failures);
-    failures++;
-    return Math.max(jitteredMs(base, ThreadLocalRandom.current().nextDouble()), serverRetryMs);
-  }
-
-  /** initial * 2^failures, capped at max. */
-  static long baseDelayMs(long initialMs, long maxMs, int failures) {
-    long base = initialMs << Math.min(failures, 30);
-    return base <= 0 || base > maxMs ? maxMs : base;
-  }
-
-  /** "Equal jitter": a wait in [base/2, base] for {@code random} in [0, 1). */
-  static long jitteredMs(long base, double random) {
-    long half = base / 2;
-    return half + (long) ((base - half) * random);
-  }
-
-  private void checkReadTimeout() {
-    Connection c;
-    synchronized (lock) {
-      c = current;
-    }
-    if (c != null && System.nanoTime() - c.lastByteNanos > readTimeoutNanos) {
-      c.cancel(new HttpTimeoutException("no data (not even a heartbeat) for "
-          + TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos) + " ms"));
-    }
-  }
-
-  // ---------------------------------------------------------------- callback dispatch
-
-  private void deliver(RenMessage m) {
-    run(() -> {
-      for (Listener l : listeners) {
-        try {
-          l.onMessage(m);
-        } catch (Throwable t) {
-          LOG.log(Level.WARNING, "REN client listener failed on " + m.type() + "; the stream goes on", t);
-        }
-      }
-      if (m.isReset()) {
-        for (Runnable r : resetListeners) {
-          try {
-            r.run();
-          } catch (Throwable t) {
-            LOG.log(Level.WARNING, "REN client reset listener failed; the stream goes on", t);
-          }
-        }
-      }
-    });
-  }
-
-  private void fireState(State s) {
-    run(() -> {
-      for (Consumer<State> l : stateListeners) {
-        try {
-          l.accept(s);
-        } catch (Throwable t) {
-          LOG.log(Level.WARNING, "REN client state listener failed", t);
-        }
-      }
-    });
-  }
-
-  private void fireError(Throwable cause) {
-    run(() -> {
-      for (Consumer<Throwable> l : errorListeners) {
-        try {
-          l.accept(cause);
-        } catch (Throwable t) {
-          LOG.log(Level.WARNING, "REN client error listener failed", t);
-        }
-      }
-    });
-  }
-
-  private void run(Runnable task) {
+  private static long readTimeoutNanos(Duration heartbeat) {
     try {
-      callbacks.execute(task);
-    } catch (RejectedExecutionException e) {
-      LOG.log(Level.DEBUG, "REN client " + clientId + " dropped a callback after close");
+      return heartbeat.multipliedBy(5).dividedBy(2).toNanos();
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE; // a heartbeat of centuries: no read timeout
     }
-  }
-
-  /** Guarded by lock. */
-  private boolean setState(State s) {
-    if (state == s || state == State.CLOSED) {
-      return false;
-    }
-    state = s;
-    lock.notifyAll();
-    return true;
-  }
-
-  private boolean awaitState(State wanted, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (lock) {
-      while (state != wanted) {
-        if (state == State.CLOSED) {
-          return false;
-        }
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return false;
-        }
-        TimeUnit.NANOSECONDS.timedWait(lock, left);
-      }
-      return true;
-    }
-  }
-
-  private <T> Registration register(List<T> list, T item) {
-    list.add(item);
-    return () -> list.remove(item);
-  }
-
-  URI streamUri(@Nullable String resumeFrom) {
-    StringBuilder q = new StringBuilder();
-    String raw = endpoint.toString();
-    q.append(raw).append(raw.indexOf('?') >= 0 ? '&' : '?');
-    if (!subscriptions.isEmpty()) {
-      q.append("s=").append(enc(String.join(",", subscriptions))).append('&');
-    }
-    q.append("cid=").append(enc(clientId));
-    if (resumeFrom != null) {
-      q.append("&lastEventId=").append(enc(resumeFrom));
-    }
-    return URI.create(q.toString());
-  }
-
-  private static String enc(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
 
   private static String randomClientId() {
@@ -492,204 +255,29 @@ public final class RenClient implements AutoCloseable {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
   }
 
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
-    return r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    };
-  }
-
-  // ---------------------------------------------------------------- one connection attempt
-
-  /**
-   * One HTTP exchange. The HTTP client's threads deliver its body (serially, per the Flow contract) into the
-   * parser; {@link #cancel} may come from the scheduler (read timeout) or from {@link #close()}.
-   */
-  private final class Connection implements Flow.Subscriber<List<ByteBuffer>>, SseParser.Handler {
-    private final AtomicBoolean finished = new AtomicBoolean();
-    private final SseParser parser;
-    volatile long lastByteNanos = System.nanoTime();
-    private volatile Flow.@Nullable Subscription subscription;
-    private volatile @Nullable CompletableFuture<HttpResponse<Void>> future;
-    private volatile @Nullable StreamHttpErrorException httpError;
-    private volatile @Nullable String errorBody;
-    private boolean gotMessage; // delivery thread only
-
-    Connection() {
-      String from = lastEventId;
-      this.parser = new SseParser(this, from == null ? "" : from, 8 * 1024 * 1024);
-    }
-
-    void open() {
-      String from = lastEventId;
-      HttpRequest.Builder req = HttpRequest.newBuilder(streamUri(from))
-          .GET()
-          .header("Accept", "text/event-stream")
-          .header("Cache-Control", "no-cache")
-          .header(CLIENT_HEADER, clientId);
-      if (from != null) {
-        req.header("Last-Event-ID", from);
-      }
-      if ("http".equalsIgnoreCase(endpoint.getScheme())) {
-        req.version(HttpClient.Version.HTTP_1_1); // no h2c upgrade dance on a long-lived stream
-      }
-      lastByteNanos = System.nanoTime();
-      CompletableFuture<HttpResponse<Void>> f;
-      try {
-        f = http.sendAsync(req.build(), this::bodyFor);
-      } catch (RuntimeException e) {
-        finish(e);
-        return;
-      }
-      future = f;
-      f.whenComplete((resp, ex) -> {
-        if (ex != null) {
-          finish(ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex);
-        } else if (httpError != null) {
-          finish(httpError);
-        } else if (resp.statusCode() != 200) {
-          String body = errorBody;
-          finish(new StreamHttpErrorException(resp.statusCode(), body == null ? "" : body));
-        } else {
-          finish(null);
-        }
-      });
-    }
-
-    private HttpResponse.BodySubscriber<Void> bodyFor(HttpResponse.ResponseInfo info) {
-      lastByteNanos = System.nanoTime();
-      if (info.statusCode() != 200) {
-        return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8),
-            s -> {
-              errorBody = s.length() > MAX_ERROR_BODY ? s.substring(0, MAX_ERROR_BODY) : s;
-              return null;
-            });
-      }
-      String type = info.headers().firstValue("Content-Type").orElse("");
-      if (!type.toLowerCase(java.util.Locale.ROOT).startsWith("text/event-stream")) {
-        httpError = null;
-        finish(new IllegalStateException("REN stream answered 200 with Content-Type '" + type
-            + "', expected text/event-stream"));
-        return HttpResponse.BodySubscribers.replacing(null);
-      }
-      opened(this);
-      return HttpResponse.BodySubscribers.fromSubscriber(this);
-    }
-
-    @Override
-    public void onSubscribe(Flow.Subscription s) {
-      subscription = s;
-      if (finished.get()) {
-        s.cancel();
-      } else {
-        s.request(1);
-      }
-    }
-
-    @Override
-    public void onNext(List<ByteBuffer> item) {
-      lastByteNanos = System.nanoTime();
-      if (finished.get()) {
-        return;
-      }
-      try {
-        for (ByteBuffer b : item) {
-          parser.feed(b);
-        }
-      } catch (RuntimeException e) {
-        cancel(e);
-        return;
-      }
-      Flow.Subscription s = subscription;
-      if (s != null) {
-        s.request(1);
-      }
-    }
-
-    @Override
-    public void onError(Throwable throwable) {
-      finish(throwable);
-    }
-
-    @Override
-    public void onComplete() {
-      finish(null);
-    }
-
-    // ---- parser callbacks (delivery thread)
-
-    @Override
-    public void onEvent(String id, String type, String data) {
-      if (finished.get()) {
-        return;
-      }
-      if (!gotMessage) {
-        gotMessage = true;
-        firstMessage(this);
-      }
-      deliver(RenMessage.decode(id.isEmpty() ? null : id, type, data));
-    }
-
-    @Override
-    public void onLastEventId(String id) {
-      if (!id.isEmpty() && !finished.get()) {
-        lastEventId = id;
-      }
-    }
-
-    @Override
-    public void onComment(String comment) {
-      LOG.log(Level.TRACE, () -> "REN client " + clientId + " comment :" + comment);
-    }
-
-    @Override
-    public void onRetry(long millis) {
-      synchronized (lock) {
-        serverRetryMs = millis;
-      }
-    }
-
-    /** Stops this exchange; {@code cause} null means a deliberate close. */
-    void cancel(@Nullable Throwable cause) {
-      finish(cause);
-    }
-
-    /** Ends this exchange once: the first cause wins (cancelling below completes the future with another). */
-    private void finish(@Nullable Throwable cause) {
-      if (!finished.compareAndSet(false, true)) {
-        return;
-      }
-      Flow.Subscription s = subscription;
-      if (s != null) {
-        s.cancel();
-      }
-      CompletableFuture<HttpResponse<Void>> f = future;
-      if (f != null) {
-        f.cancel(true);
-      }
-      ended(this, cause);
-    }
-  }
-
   // ---------------------------------------------------------------- builder
 
   /**
-   * Configures a {@link RenClient}.
+   * Configures a {@link RenClient}. Each setting may be given once: a repeat is a mistake in the caller's wiring
+   * and fails with an {@link IllegalStateException} naming the earlier value.
    *
    * <p>Thread-safety: not thread-safe; the built client is.
    */
   public static final class Builder {
+    private final Settings settings = new Settings();
     private final URI endpoint;
-    private final List<String> subscriptions = new ArrayList<>();
+    private List<String> subscriptions = List.of();
     private @Nullable String clientId;
     private boolean autoReconnect = true;
     private Duration initialBackoff = Duration.ofSeconds(1);
     private Duration maxBackoff = Duration.ofSeconds(15);
+    private @Nullable RetryDelayStrategy retryDelayStrategy;
     private Duration heartbeat = Duration.ofSeconds(15);
     private @Nullable String lastEventId;
     private @Nullable Executor executor;
     private @Nullable HttpClient httpClient;
+    private @Nullable ScheduledExecutorService scheduler;
+    private LongSupplier nanoTime = System::nanoTime;
     private boolean debug;
 
     private Builder(URI endpoint) {
@@ -710,7 +298,7 @@ public final class RenClient implements AutoCloseable {
       return subscriptions(List.of(filters));
     }
 
-    /** Filters as a collection; replaces earlier ones. Checked with the server's own filter grammar. */
+    /** Filters as a collection. Checked with the server's own filter grammar. */
     public Builder subscriptions(Collection<String> filters) {
       List<String> copy = new ArrayList<>();
       for (String f : filters) {
@@ -723,64 +311,104 @@ public final class RenClient implements AutoCloseable {
       if (!copy.isEmpty()) {
         RenFilter.parse(String.join(",", copy)); // fails early with the server's message
       }
-      subscriptions.clear();
-      subscriptions.addAll(copy);
+      this.subscriptions = settings.once("subscriptions", List.copyOf(copy));
       return this;
     }
 
     /** The client id ({@code [A-Za-z0-9_-]{1,64}}); default a random one. */
     public Builder clientId(String id) {
-      this.clientId = RenOrigin.checkClientId(id);
+      this.clientId = settings.once("clientId", RenOrigin.checkClientId(id));
       return this;
     }
 
     /** Whether to reconnect after a drop (default true). */
     public Builder autoReconnect(boolean on) {
-      this.autoReconnect = on;
+      this.autoReconnect = settings.once("autoReconnect", on);
       return this;
     }
 
-    /** First reconnect wait (default 1 s). */
+    /** First reconnect wait of the default {@link RetryDelayStrategy} (default 1 s). */
     public Builder initialBackoff(Duration d) {
-      this.initialBackoff = positive(d, "initialBackoff");
+      positive(d, "initialBackoff");
+      refuseWith("initialBackoff", "retryDelayStrategy");
+      this.initialBackoff = settings.once("initialBackoff", d);
       return this;
     }
 
-    /** Cap of the reconnect wait (default 15 s). */
+    /** Cap of the default {@link RetryDelayStrategy}'s reconnect wait (default 15 s). */
     public Builder maxBackoff(Duration d) {
-      this.maxBackoff = positive(d, "maxBackoff");
+      positive(d, "maxBackoff");
+      refuseWith("maxBackoff", "retryDelayStrategy");
+      this.maxBackoff = settings.once("maxBackoff", d);
+      return this;
+    }
+
+    /**
+     * Replaces the default reconnect waits ({@link RetryDelayStrategy#exponential} of {@code initialBackoff} and
+     * {@code maxBackoff}); it cannot be combined with those two.
+     */
+    public Builder retryDelayStrategy(RetryDelayStrategy strategy) {
+      Objects.requireNonNull(strategy, "retryDelayStrategy");
+      refuseWith("retryDelayStrategy", "initialBackoff", "maxBackoff");
+      this.retryDelayStrategy = settings.once("retryDelayStrategy", strategy);
       return this;
     }
 
     /** The server's heartbeat interval (default 15 s); no byte for 2.5x this drops the connection. */
     public Builder heartbeat(Duration d) {
-      this.heartbeat = positive(d, "heartbeat");
+      positive(d, "heartbeat");
+      this.heartbeat = settings.once("heartbeat", d);
       return this;
     }
 
     /** Resume from this id on the first connection (e.g. one saved before a restart). */
     public Builder lastEventId(String id) {
       Objects.requireNonNull(id, "lastEventId");
-      dev.ren.sse.SseFrames.checkField("lastEventId", id);
+      SseFrames.checkField("lastEventId", id);
+      settings.once("lastEventId", id);
       this.lastEventId = id.isEmpty() ? null : id;
       return this;
     }
 
-    /** Runs listener callbacks; default one daemon thread per client (in-order delivery). */
+    /**
+     * Runs listener callbacks; default one daemon thread per client (in-order delivery). The client never shuts
+     * this executor down.
+     */
     public Builder executor(Executor callbackExecutor) {
-      this.executor = Objects.requireNonNull(callbackExecutor, "executor");
+      this.executor = settings.once("executor", Objects.requireNonNull(callbackExecutor, "executor"));
       return this;
     }
 
-    /** The HTTP client to use (default a new one with a 10 s connect timeout). */
+    /** The HTTP client to use (default a new one with a 10 s connect timeout, stopped by close). */
     public Builder httpClient(HttpClient client) {
-      this.httpClient = Objects.requireNonNull(client, "httpClient");
+      this.httpClient = settings.once("httpClient", Objects.requireNonNull(client, "httpClient"));
+      return this;
+    }
+
+    /**
+     * Runs the client's connects, reconnect delays and read timeouts on {@code scheduler} (one shared by many
+     * clients, say) instead of a thread of the client's own. The client cancels its tasks on close and never shuts
+     * the scheduler down.
+     */
+    public Builder scheduler(ScheduledExecutorService scheduler) {
+      return scheduler(scheduler, System::nanoTime);
+    }
+
+    /**
+     * Like {@link #scheduler(ScheduledExecutorService)}, with the clock that scheduler runs on, in
+     * {@link System#nanoTime()} units: the read timeout measures silence with it. A test passes a scheduler on
+     * virtual time and that time's source, and moves both without waiting on the real clock.
+     */
+    public Builder scheduler(ScheduledExecutorService scheduler, LongSupplier nanoTime) {
+      Objects.requireNonNull(nanoTime, "nanoTime");
+      this.scheduler = settings.once("scheduler", Objects.requireNonNull(scheduler, "scheduler"));
+      this.nanoTime = nanoTime;
       return this;
     }
 
     /** Logs the connection lifecycle at INFO instead of DEBUG. */
     public Builder debug(boolean on) {
-      this.debug = on;
+      this.debug = settings.once("debug", on);
       return this;
     }
 
@@ -793,12 +421,20 @@ public final class RenClient implements AutoCloseable {
       return new RenClient(this);
     }
 
-    private static Duration positive(Duration d, String what) {
+    private void refuseWith(String setting, String... conflicting) {
+      for (String other : conflicting) {
+        if (settings.isSet(other)) {
+          throw new IllegalStateException(setting + " cannot be combined with " + other
+              + ", which was already set: a retryDelayStrategy replaces initialBackoff and maxBackoff");
+        }
+      }
+    }
+
+    private static void positive(Duration d, String what) {
       Objects.requireNonNull(d, what);
       if (d.isNegative() || d.isZero() || d.toMillis() < 1) {
         throw new IllegalArgumentException(what + " must be at least 1 ms, was " + d);
       }
-      return d;
     }
   }
 }

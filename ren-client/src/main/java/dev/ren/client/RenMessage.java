@@ -1,7 +1,9 @@
 package dev.ren.client;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.ren.RenEvent;
 import dev.ren.json.EventJson;
 import org.jspecify.annotations.Nullable;
@@ -11,8 +13,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>{@link #type()}, {@link #data()} and {@link #id()} are exactly what the server sent, so messages of shapes
  * this client has never heard of (a custom domain, a future control frame) still reach listeners. {@link #json()}
- * is the parsed data when it is JSON; {@link #event()} is the data as a {@link RenEvent} when it has the event
- * schema's {@code t} and {@code r}. The first message of every connection is {@code ren.meta}; see
+ * is the parsed data when it is exactly one JSON value; {@link #event()} is that value as a {@link RenEvent} when
+ * REN's one event codec ({@link EventJson#fromTree}) accepts it, so a message with a field of the wrong type (a
+ * numeric {@code k}, a textual {@code ts}) stays raw JSON with a null event. The first message of every connection is {@code ren.meta}; see
  * {@link #isMeta()} and {@link #isReset()}.
  *
  * <p>Thread-safety: immutable (the JSON tree must not be modified by listeners).
@@ -26,8 +29,10 @@ import org.jspecify.annotations.Nullable;
 public record RenMessage(
     @Nullable String id, String type, String data, @Nullable JsonNode json, @Nullable RenEvent event) {
 
-  /** The client's own mapper for data that is JSON but not an event. */
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  /** This class's own mapper, parsing as strictly as the event codec: one value, nothing after it. */
+  private static final ObjectMapper MAPPER = JsonMapper.builder()
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .build();
 
   /** The SSE event name of the stream's control frame. */
   public static final String META = "ren.meta";
@@ -54,11 +59,11 @@ public record RenMessage(
         json = null; // not JSON after all: the raw data is still delivered
       }
     }
-    if (json != null && json.isObject() && json.path("t").isTextual() && json.path("r").isTextual()) {
+    if (json != null && json.isObject()) {
       try {
         event = EventJson.fromTree(json);
       } catch (IllegalArgumentException e) {
-        event = null; // JSON with t and r that the event codec rejects: keep the raw form only
+        event = null; // JSON the event codec rejects: keep the raw form only
       }
     }
     return new RenMessage(id, type, data, json, event);

@@ -145,25 +145,24 @@ final class SseParser {
       value = text.substring(v);
     }
     switch (field) {
-      case "event":
-        eventType = value;
-        break;
-      case "data":
+      case "event" -> eventType = value;
+      case "data" -> {
         data.append(value).append('\n');
         hasData = true;
-        break;
-      case "id":
+      }
+      case "id" -> {
         if (value.indexOf('\0') < 0) {
           lastEventId = value;
         }
-        break;
-      case "retry":
+      }
+      case "retry" -> {
         if (!value.isEmpty() && value.length() <= 18 && value.chars().allMatch(c -> c >= '0' && c <= '9')) {
           handler.onRetry(Long.parseLong(value));
         }
-        break;
-      default:
-        break; // unknown fields are ignored, as the standard requires
+      }
+      default -> {
+        // unknown fields are ignored, as the standard requires
+      }
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.ren.client;
 
+import dev.ren.testing.ManualScheduler;
 import dev.ren.testing.TestJson;
 import dev.ren.servlet.RenClientFilter;
 import dev.ren.RenEvent;
@@ -7,6 +8,7 @@ import dev.ren.hub.RenHub;
 import dev.ren.servlet.RenServlet;
 import dev.ren.servlet.RenServletConfig;
 import dev.ren.testing.JettyTestServer;
+import dev.ren.testing.Waits;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -23,6 +25,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -43,6 +47,7 @@ class RenClientTest {
   private JettyTestServer server;
   private final List<AutoCloseable> toClose = new ArrayList<>();
   private final HttpClient http = HttpClient.newHttpClient();
+  private final ManualScheduler time = new ManualScheduler();
 
   /** POST /api/publish?type=..&key=.. publishes one event; the origin filter stamps src from X-Ren-Client. */
   static final class PublishServlet extends HttpServlet {
@@ -89,6 +94,7 @@ class RenClientTest {
     toClose.add(c);
     c.on(into::add);
     c.start();
+    time.runDue(); // the first connect of a client on virtual time; nothing for the others
     assertTrue(c.awaitConnected(WAIT), "connected");
     RenMessage meta = next(into, RenMessage::isMeta);
     assertEquals(c.clientId(), meta.json().get("clientId").asText());
@@ -149,7 +155,7 @@ class RenClientTest {
     try (DroppingProxy proxy = new DroppingProxy(server.port())) {
       BlockingQueue<RenMessage> q = new LinkedBlockingQueue<>();
       BlockingQueue<RenClient.State> states = new LinkedBlockingQueue<>();
-      RenClient c = client(proxy.uri(PATH)).initialBackoff(Duration.ofMillis(300)).build();
+      RenClient c = RenClient.builder(proxy.uri(PATH)).scheduler(time, time.nanoTime()).build();
       c.onStateChange(states::add);
       started(c, q);
       hub.publish(RenEvent.kvPut("demo", "before", "1"));
@@ -164,6 +170,7 @@ class RenClientTest {
       // published while the client is disconnected: must arrive after the reconnect
       hub.publish(RenEvent.kvPut("demo", "gap-1", "1"));
       hub.publish(RenEvent.kvPut("demo", "gap-2", "1"));
+      time.advance(Duration.ofSeconds(1)); // the default first wait is at most 1 s
 
       RenMessage meta = next(q, RenMessage::isMeta);
       assertFalse(meta.isReset(), "resumed, not reset");
@@ -247,11 +254,48 @@ class RenClientTest {
     c.close();
     assertTrue(c.awaitClosed(WAIT));
     assertEquals(RenClient.State.CLOSED, c.state());
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (hub.isClientConnected("closer") && System.nanoTime() < deadline) {
-      Thread.sleep(10); // polling with a deadline for the server's view of the disconnect
+    Waits.until(() -> !hub.isClientConnected("closer"));
+  }
+
+  private static List<String> liveThreads(String prefix) {
+    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+        .filter(n -> n.startsWith(prefix)).sorted().toList();
+  }
+
+  @Test
+  void close_defaultThreads_allStopped() throws Exception {
+    BlockingQueue<RenMessage> q = new LinkedBlockingQueue<>();
+    RenClient c = started(client(server.uri(PATH)).clientId("threads").build(), q);
+    hub.publish(RenEvent.kvPut("demo", "k", "1"));
+    next(q, key("k"));
+    List<String> running = liveThreads("ren-client-threads");
+    assertTrue(running.containsAll(List.of("ren-client-threads", "ren-client-threads-callbacks")), running.toString());
+    assertTrue(running.stream().anyMatch(n -> n.startsWith("ren-client-threads-http-")), running.toString());
+    c.close();
+    assertTrue(c.awaitClosed(WAIT));
+    Waits.until(() -> liveThreads("ren-client-threads").isEmpty());
+  }
+
+  @Test
+  void close_callerSchedulerExecutorAndHttpClient_notShutDownAndOwnTasksCancelled() throws Exception {
+    ExecutorService callbacks = Executors.newSingleThreadExecutor();
+    try {
+      BlockingQueue<RenMessage> q = new LinkedBlockingQueue<>();
+      RenClient c = started(RenClient.builder(server.uri(PATH)).clientId("borrower").executor(callbacks)
+          .httpClient(http).scheduler(time, time.nanoTime()).build(), q);
+      assertEquals(1, time.pendingDelays().size(), "the read timer");
+      c.close();
+      assertTrue(c.awaitClosed(WAIT));
+      assertEquals(List.of(), time.pendingDelays(), "the client's tasks are cancelled");
+      assertFalse(time.isShutdown());
+      assertFalse(callbacks.isShutdown());
+      assertEquals(List.of(), liveThreads("ren-client-borrower"), "no thread of its own");
+      HttpRequest req = HttpRequest.newBuilder(server.uri("/api/publish?type=kv.put&key=after"))
+          .POST(HttpRequest.BodyPublishers.noBody()).build();
+      assertEquals(204, http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode(), "HTTP client usable");
+    } finally {
+      callbacks.shutdown();
     }
-    assertFalse(hub.isClientConnected("closer"));
   }
 
   @Test

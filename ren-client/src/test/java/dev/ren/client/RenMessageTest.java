@@ -56,4 +56,36 @@ class RenMessageTest {
     assertTrue(m.isReset());
     assertFalse(RenMessage.decode("5", "ren.meta", "{\"t\":\"ren.meta\",\"r\":\"ren\"}").isReset());
   }
+
+  @Test
+  void decode_nonStringKey_rawJsonWithoutEvent() {
+    RenMessage m = RenMessage.decode("3", "kv.put", "{\"t\":\"kv.put\",\"r\":\"kv\",\"k\":7}");
+    assertNull(m.event());
+    assertNotNull(m.json());
+    assertEquals(7, m.json().get("k").asInt());
+    assertEquals("kv.put", m.type());
+    assertEquals("3", m.id());
+  }
+
+  @Test
+  void decode_textualTimestamp_rawJsonWithoutEvent() {
+    RenMessage m = RenMessage.decode(null, "kv.put", "{\"t\":\"kv.put\",\"r\":\"kv\",\"ts\":\"yesterday\"}");
+    assertNull(m.event());
+    assertEquals("yesterday", m.json().get("ts").asText());
+  }
+
+  @Test
+  void decode_numericType_rawJsonWithoutEvent() {
+    RenMessage m = RenMessage.decode(null, "x", "{\"t\":5,\"r\":\"kv\"}");
+    assertNotNull(m.json());
+    assertNull(m.event());
+  }
+
+  @Test
+  void decode_trailingTextAfterJson_rawOnly() {
+    RenMessage m = RenMessage.decode(null, "kv.put", "{\"t\":\"kv.put\",\"r\":\"kv\"} and more");
+    assertNull(m.json(), "not one JSON value, as strict as the event codec");
+    assertNull(m.event());
+    assertEquals("{\"t\":\"kv.put\",\"r\":\"kv\"} and more", m.data());
+  }
 }

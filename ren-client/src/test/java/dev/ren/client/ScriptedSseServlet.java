@@ -13,30 +13,34 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * A test SSE endpoint that answers request n with step n of a script (the last step repeats), and records each
- * request's {@code Last-Event-ID} and query. Thread-safety: thread-safe.
+ * A test SSE endpoint that answers request n with step n of a script (the last step repeats), records each
+ * request's headers and query, and lets a test {@link #send} more to the stream it holds open last.
+ * Thread-safety: thread-safe.
  */
 final class ScriptedSseServlet extends HttpServlet {
 
   private static final long serialVersionUID = 1L;
 
-  /** One answer: a status, a body, and whether the stream stays open afterwards. */
-  record Step(int status, String body, boolean holdOpen) {
+  static final String EVENT_STREAM = "text/event-stream; charset=utf-8";
+
+  /** One answer: a status, a content type, a body, and whether the stream stays open afterwards. */
+  record Step(int status, String contentType, String body, boolean holdOpen) {
     static Step open(String body) {
-      return new Step(200, body, true);
+      return new Step(200, EVENT_STREAM, body, true);
     }
 
     static Step thenClose(String body) {
-      return new Step(200, body, false);
+      return new Step(200, EVENT_STREAM, body, false);
     }
 
     static Step error(int status) {
-      return new Step(status, "{\"error\":\"scripted\",\"message\":\"status " + status + "\"}", false);
+      return new Step(status, "application/json",
+          "{\"error\":\"scripted\",\"message\":\"status " + status + "\"}", false);
     }
   }
 
-  /** What one request carried. */
-  record Seen(long nanos, String query, String lastEventIdHeader, String clientHeader) {}
+  /** What one request carried (absent headers as "null"). */
+  record Seen(String query, String lastEventIdHeader, String clientHeader, String accept, String cacheControl) {}
 
   private final List<Step> script;
   final BlockingQueue<Seen> requests = new LinkedBlockingQueue<>();
@@ -51,24 +55,32 @@ final class ScriptedSseServlet extends HttpServlet {
     return "id: " + id + "\nevent: ren.meta\ndata: {\"t\":\"ren.meta\",\"r\":\"ren\",\"clientId\":\"x\",\"node\":\"t\"}\n\n";
   }
 
+  /** Writes {@code text} to the stream held open last (waiting for its request to have written its step). */
+  synchronized void send(String text) throws IOException {
+    if (held.isEmpty()) {
+      throw new IllegalStateException("no stream is held open");
+    }
+    var out = held.get(held.size() - 1).getResponse().getOutputStream();
+    out.write(text.getBytes(StandardCharsets.UTF_8));
+    out.flush();
+  }
+
   @Override
-  protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-    Step step;
-    synchronized (this) {
-      step = script.get(Math.min(count++, script.size() - 1));
-    }
-    requests.add(new Seen(System.nanoTime(), String.valueOf(req.getQueryString()),
-        String.valueOf(req.getHeader("Last-Event-ID")), String.valueOf(req.getHeader("X-Ren-Client"))));
+  protected synchronized void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    Step step = script.get(Math.min(count++, script.size() - 1));
+    requests.add(new Seen(String.valueOf(req.getQueryString()), String.valueOf(req.getHeader("Last-Event-ID")),
+        String.valueOf(req.getHeader("X-Ren-Client")), String.valueOf(req.getHeader("Accept")),
+        String.valueOf(req.getHeader("Cache-Control"))));
     resp.setStatus(step.status());
-    resp.setContentType(step.status() == 200 ? "text/event-stream; charset=utf-8" : "application/json");
+    resp.setContentType(step.contentType());
     resp.setHeader("Cache-Control", "no-cache");
-    if (step.holdOpen()) {
-      AsyncContext async = req.startAsync();
-      async.setTimeout(0);
-      held.add(async);
-    }
     var out = resp.getOutputStream();
     out.write(step.body().getBytes(StandardCharsets.UTF_8));
     out.flush();
+    if (step.holdOpen()) {
+      AsyncContext async = req.startAsync(); // under the lock: send() sees it once the client can see the body
+      async.setTimeout(0);
+      held.add(async);
+    }
   }
 }
