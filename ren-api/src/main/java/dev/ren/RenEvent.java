@@ -1,8 +1,7 @@
 package dev.ren;
 
-import dev.ren.internal.Printable;
-
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ren.internal.Printable;
 import org.jspecify.annotations.Nullable;
 
 import java.util.Objects;

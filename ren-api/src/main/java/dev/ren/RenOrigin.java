@@ -1,7 +1,6 @@
 package dev.ren;
 
 import dev.ren.internal.Printable;
-
 import org.jspecify.annotations.Nullable;
 
 import java.util.regex.Pattern;

@@ -1,6 +1,5 @@
 package dev.ren.sse;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ren.RenEvent;
 import dev.ren.json.EventJson;

@@ -1,7 +1,7 @@
 package dev.ren.hub;
 
-import dev.ren.Registration;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.ren.Registration;
 import dev.ren.RenEvent;
 import dev.ren.RenOrigin;
 import dev.ren.log.EncodedEvent;

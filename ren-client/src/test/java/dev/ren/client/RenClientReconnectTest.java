@@ -1,9 +1,9 @@
 package dev.ren.client;
 
-import dev.ren.testing.ManualScheduler;
 import dev.ren.client.ScriptedSseServlet.Step;
 import dev.ren.servlet.RenClientFilter;
 import dev.ren.testing.JettyTestServer;
+import dev.ren.testing.ManualScheduler;
 import dev.ren.testing.Waits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

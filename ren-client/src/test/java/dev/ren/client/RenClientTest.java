@@ -1,13 +1,13 @@
 package dev.ren.client;
 
-import dev.ren.testing.ManualScheduler;
-import dev.ren.testing.TestJson;
-import dev.ren.servlet.RenClientFilter;
 import dev.ren.RenEvent;
 import dev.ren.hub.RenHub;
+import dev.ren.servlet.RenClientFilter;
 import dev.ren.servlet.RenServlet;
 import dev.ren.servlet.RenServletConfig;
 import dev.ren.testing.JettyTestServer;
+import dev.ren.testing.ManualScheduler;
+import dev.ren.testing.TestJson;
 import dev.ren.testing.Waits;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;

@@ -1,11 +1,11 @@
 package dev.ren.client;
 
-import dev.ren.testing.ManualScheduler;
 import dev.ren.client.ScriptedSseServlet.Step;
 import dev.ren.testing.JettyTestServer;
+import dev.ren.testing.ManualScheduler;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.jspecify.annotations.Nullable;
 
 import java.net.http.HttpClient;
 import java.net.http.HttpTimeoutException;

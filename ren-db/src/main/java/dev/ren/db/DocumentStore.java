@@ -2,9 +2,9 @@ package dev.ren.db;
 
 import dev.ren.RenPublisher;
 
-import javax.sql.DataSource;
 import java.nio.file.Path;
 import java.util.List;
+import javax.sql.DataSource;
 
 /**
  * A store of JSON documents grouped in named collections; every committed change is published as

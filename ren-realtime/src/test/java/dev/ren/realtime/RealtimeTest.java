@@ -1,10 +1,5 @@
 package dev.ren.realtime;
 
-import dev.ren.testing.ManualClock;
-import dev.ren.testing.ManualScheduler;
-import dev.ren.testing.RecordingPublisher;
-import dev.ren.testing.TestJson;
-import dev.ren.testing.Waits;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ren.AppliedButNotPublishedException;
@@ -17,17 +12,22 @@ import dev.ren.hub.RenFilter;
 import dev.ren.hub.RenHub;
 import dev.ren.hub.SubscribeRequest;
 import dev.ren.hub.Subscription;
+import dev.ren.testing.ManualClock;
+import dev.ren.testing.ManualScheduler;
+import dev.ren.testing.RecordingPublisher;
+import dev.ren.testing.TestJson;
+import dev.ren.testing.Waits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;

@@ -1,8 +1,8 @@
 package dev.ren.redis;
 
 import dev.ren.EventLogUnavailableException;
-import dev.ren.hub.RenHub;
 import dev.ren.RenEvent;
+import dev.ren.hub.RenHub;
 import dev.ren.json.EventJson;
 import dev.ren.log.EncodedEvent;
 import dev.ren.log.LogEntry;
@@ -14,15 +14,14 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,10 +1,10 @@
 package dev.ren.redis;
 
-import dev.ren.json.EventJson;
-import dev.ren.testing.TestJson;
 import dev.ren.RenEvent;
+import dev.ren.json.EventJson;
 import dev.ren.log.Position;
 import dev.ren.sse.SseFrames;
+import dev.ren.testing.TestJson;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

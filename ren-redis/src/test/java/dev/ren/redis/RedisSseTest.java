@@ -1,8 +1,8 @@
 package dev.ren.redis;
 
-import dev.ren.servlet.RenClientFilter;
 import dev.ren.EventLogUnavailableException;
 import dev.ren.hub.RenHub;
+import dev.ren.servlet.RenClientFilter;
 import dev.ren.servlet.RenServlet;
 import dev.ren.servlet.RenServletConfig;
 import dev.ren.testing.JettyTestServer;

@@ -1,8 +1,8 @@
 package dev.ren.servlet;
 
-import dev.ren.servlet.RenClientFilter;
 import dev.ren.RenEvent;
 import dev.ren.hub.RenHub;
+import dev.ren.servlet.RenClientFilter;
 import dev.ren.testing.JettyTestServer;
 import dev.ren.testing.SseTestClient;
 import org.junit.jupiter.api.AfterEach;

@@ -1,14 +1,14 @@
 package dev.ren.servlet;
 
-import dev.ren.testing.TestJson;
-import dev.ren.servlet.RenClientFilter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.ren.RenEvent;
 import dev.ren.RenOrigin;
 import dev.ren.hub.RenHub;
+import dev.ren.servlet.RenClientFilter;
 import dev.ren.testing.JettyTestServer;
 import dev.ren.testing.SseTestClient;
+import dev.ren.testing.TestJson;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;

@@ -4,8 +4,6 @@ import dev.ren.internal.Printable;
 import dev.ren.internal.Settings;
 import org.jspecify.annotations.Nullable;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -17,6 +15,8 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Signs and verifies expiring upload and download URLs. The signature is an HMAC-SHA256 over the method, the

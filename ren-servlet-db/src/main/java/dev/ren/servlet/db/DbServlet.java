@@ -1,11 +1,8 @@
 package dev.ren.servlet.db;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.ren.servlet.http.HttpError;
-import dev.ren.servlet.http.JsonServlet;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ren.db.Collection;
 import dev.ren.db.DeleteResult;
@@ -16,6 +13,8 @@ import dev.ren.db.FindOptions;
 import dev.ren.db.IndexInfo;
 import dev.ren.db.RevisionConflictException;
 import dev.ren.db.UpdateResult;
+import dev.ren.servlet.http.HttpError;
+import dev.ren.servlet.http.JsonServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 

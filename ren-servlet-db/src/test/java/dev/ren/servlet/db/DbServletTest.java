@@ -1,15 +1,15 @@
 package dev.ren.servlet.db;
 
-import dev.ren.testing.TestJson;
-import dev.ren.servlet.RenClientFilter;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ren.EventLogUnavailableException;
 import dev.ren.db.DocumentStore;
 import dev.ren.hub.RenHub;
+import dev.ren.servlet.RenClientFilter;
 import dev.ren.servlet.RenServlet;
 import dev.ren.testing.JettyTestServer;
 import dev.ren.testing.RecordingPublisher;
 import dev.ren.testing.SseTestClient;
+import dev.ren.testing.TestJson;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -1,17 +1,16 @@
 package dev.ren.servlet.realtime;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.ren.servlet.http.HttpError;
-import dev.ren.servlet.http.JsonServlet;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ren.realtime.ChannelHistory;
 import dev.ren.realtime.ChannelMessage;
 import dev.ren.realtime.PayloadTooLargeException;
 import dev.ren.realtime.PresenceMember;
 import dev.ren.realtime.Realtime;
+import dev.ren.servlet.http.HttpError;
+import dev.ren.servlet.http.JsonServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.jspecify.annotations.Nullable;

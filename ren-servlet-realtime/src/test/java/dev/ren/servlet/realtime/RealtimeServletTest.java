@@ -1,20 +1,20 @@
 package dev.ren.servlet.realtime;
 
-import dev.ren.testing.ManualClock;
-import dev.ren.testing.RecordingPublisher;
-import dev.ren.testing.TestJson;
-import dev.ren.testing.Waits;
-import dev.ren.servlet.RenClientFilter;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ren.EventLogUnavailableException;
 import dev.ren.RenPublisher;
 import dev.ren.hub.ClientListener;
 import dev.ren.hub.RenHub;
 import dev.ren.realtime.Realtime;
+import dev.ren.servlet.RenClientFilter;
 import dev.ren.servlet.RenServlet;
 import dev.ren.servlet.RenServletConfig;
 import dev.ren.testing.JettyTestServer;
+import dev.ren.testing.ManualClock;
+import dev.ren.testing.RecordingPublisher;
 import dev.ren.testing.SseTestClient;
+import dev.ren.testing.TestJson;
+import dev.ren.testing.Waits;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,6 @@
 package dev.ren.servlet.storage;
 
 import dev.ren.servlet.http.HttpError;
-
 import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
 

@@ -1,11 +1,10 @@
 package dev.ren.servlet.storage;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ren.servlet.http.HttpError;
 import dev.ren.servlet.http.JsonServlet;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ren.transform.TransformJob;
 import dev.ren.transform.TransformRejectedException;
 import dev.ren.transform.TransformService;

@@ -1,15 +1,15 @@
 package dev.ren.servlet.storage;
 
-import dev.ren.testing.TestJson;
-import dev.ren.servlet.RenClientFilter;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ren.hub.RenHub;
+import dev.ren.servlet.RenClientFilter;
 import dev.ren.servlet.RenServlet;
+import dev.ren.storage.BlobStore;
+import dev.ren.storage.Presigner;
 import dev.ren.testing.JettyTestServer;
 import dev.ren.testing.ManualClock;
 import dev.ren.testing.SseTestClient;
-import dev.ren.storage.BlobStore;
-import dev.ren.storage.Presigner;
+import dev.ren.testing.TestJson;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,7 +21,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

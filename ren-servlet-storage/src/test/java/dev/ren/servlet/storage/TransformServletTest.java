@@ -1,18 +1,18 @@
 package dev.ren.servlet.storage;
 
-import dev.ren.testing.TestJson;
-import dev.ren.servlet.RenClientFilter;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.ren.hub.RenHub;
-import dev.ren.servlet.RenServlet;
 import dev.ren.EventLogUnavailableException;
-import dev.ren.testing.JettyTestServer;
-import dev.ren.testing.RecordingPublisher;
-import dev.ren.testing.SseTestClient;
-import dev.ren.testing.Waits;
+import dev.ren.hub.RenHub;
+import dev.ren.servlet.RenClientFilter;
+import dev.ren.servlet.RenServlet;
 import dev.ren.storage.BlobInfo;
 import dev.ren.storage.BlobStore;
 import dev.ren.storage.Presigner;
+import dev.ren.testing.JettyTestServer;
+import dev.ren.testing.RecordingPublisher;
+import dev.ren.testing.SseTestClient;
+import dev.ren.testing.TestJson;
+import dev.ren.testing.Waits;
 import dev.ren.transform.TransformOutput;
 import dev.ren.transform.TransformService;
 import dev.ren.transform.Transformer;
@@ -20,7 +20,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -35,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
