@@ -40,6 +40,11 @@ import java.util.concurrent.locks.LockSupport;
  * }</pre>
  *
  * <p>Thread-safety: thread-safe.
+ *
+ * <p>Size: a little over 500 lines, on purpose. The ring, the positioning of new subscribers in it and the
+ * dispatcher share the ring's fields ({@code slots}, {@code head}, {@code oldestHeld}) and their publication order;
+ * keeping them in one class keeps that memory-ordering argument in one place. Client tracking, the part with its
+ * own state, is in {@link ClientStreams}.
  */
 public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable {
 
