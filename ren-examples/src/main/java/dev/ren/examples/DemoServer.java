@@ -1,8 +1,9 @@
 package dev.ren.examples;
 
 import dev.ren.hub.RenHub;
-import dev.ren.servlet.dropin.RenInitializer;
+import dev.ren.internal.Settings;
 import dev.ren.servlet.RenServlet;
+import dev.ren.servlet.dropin.RenInitializer;
 import org.eclipse.jetty.ee10.servlet.DefaultServlet;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -18,21 +19,30 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The runnable demo: embedded Jetty 12 serving the REN stream, every HTTP binding, and the live web app at
- * {@code /}.
+ * The runnable demo: embedded Jetty 12 serving the REN stream, every HTTP binding ({@value #BINDINGS}), and the
+ * live web app at {@code /}. REN is registered exactly as in the WAR, by the drop-in's {@link RenInitializer}, with
+ * the demo's own hub (in memory, or on Redis Streams) put in the context first.
  *
  * <pre>
  * java -jar ren-examples/target/ren-examples.jar [--port 3001] [--data DIR] [--heartbeat SECONDS]
  *     [--history EVENTS] [--cors ORIGINS] [--redis redis://host:port]
  * </pre>
  *
- * <p>Thread-safety: start and stop from one thread.
+ * <p>The demo runs OPEN: no authentication, every client may read and write everything and receive every event.
+ * Bind it to a trusted interface ({@code --host 127.0.0.1}) outside a private network.
+ *
+ * <p>{@link #close()} stops Jetty (which destroys the context, so the initializer closes the stores it created and
+ * REN's servlet stops its writer and heartbeat threads) and then closes the hub; no REN thread is left.
+ *
+ * <p>Thread-safety: start and stop from one thread; {@link #close()} is idempotent.
  */
 public final class DemoServer implements AutoCloseable {
+
+  /** The bindings the demo registers (context parameter {@code ren.bindings}). */
+  public static final String BINDINGS = "kv,db,storage,transforms,realtime";
 
   private static final System.Logger LOG = System.getLogger(DemoServer.class.getName());
 
@@ -40,7 +50,12 @@ public final class DemoServer implements AutoCloseable {
   public record Options(int port, String host, Path dataDir, int heartbeatSeconds, int history, String cors,
                         @Nullable URI redis) {
 
+    /**
+     * Parses the command line; an unknown, incomplete, malformed or repeated option is an
+     * {@link IllegalArgumentException} carrying the usage.
+     */
     public static Options parse(String... args) {
+      Settings given = new Settings();
       int port = 3001;
       String host = "0.0.0.0";
       Path data = Path.of("data");
@@ -57,15 +72,19 @@ public final class DemoServer implements AutoCloseable {
           throw new IllegalArgumentException("option " + a + " needs a value\n" + usage());
         }
         String v = args[++i];
-        switch (a) {
-          case "--port" -> port = intArg(a, v, 0, 65_535);
-          case "--host" -> host = v;
-          case "--data" -> data = Path.of(v);
-          case "--heartbeat" -> heartbeat = intArg(a, v, 1, 600);
-          case "--history" -> history = intArg(a, v, 2, 1 << 24);
-          case "--cors" -> cors = v;
-          case "--redis" -> redis = URI.create(v);
-          default -> throw new IllegalArgumentException("unknown option " + a + "\n" + usage());
+        try {
+          switch (a) {
+            case "--port" -> port = given.once(a, intArg(a, v, 0, 65_535));
+            case "--host" -> host = given.once(a, v);
+            case "--data" -> data = given.once(a, Path.of(v));
+            case "--heartbeat" -> heartbeat = given.once(a, intArg(a, v, 1, 600));
+            case "--history" -> history = given.once(a, intArg(a, v, 2, 1 << 24));
+            case "--cors" -> cors = given.once(a, v);
+            case "--redis" -> redis = given.once(a, URI.create(v));
+            default -> throw new IllegalArgumentException("unknown option " + a + "\n" + usage());
+          }
+        } catch (IllegalStateException e) {
+          throw new IllegalArgumentException(e.getMessage() + "\n" + usage(), e);
         }
       }
       return new Options(port, host, data, heartbeat, history, cors, redis);
@@ -91,8 +110,8 @@ public final class DemoServer implements AutoCloseable {
 
   private final Server server;
   private final ServerConnector connector;
-  private final List<AutoCloseable> owned = new ArrayList<>();
   private final RenHub hub;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   public DemoServer(Options options) throws IOException {
     Files.createDirectories(options.dataDir());
@@ -111,25 +130,37 @@ public final class DemoServer implements AutoCloseable {
     ServletContextHandler context = new ServletContextHandler();
     context.setContextPath("/");
     context.getServletHandler().setDecodeAmbiguousURIs(true);
+    context.setInitParameter("ren.bindings", BINDINGS);
     context.setInitParameter("ren.heartbeatSeconds", String.valueOf(options.heartbeatSeconds()));
     context.setInitParameter("ren.history", String.valueOf(options.history()));
     context.setInitParameter("ren.cors", options.cors());
     context.setInitParameter("ren.dataDir", options.dataDir().toAbsolutePath().toString());
-    hub = Hubs.create(options);
-    owned.add(hub);
-    context.setAttribute(RenServlet.HUB_ATTRIBUTE, hub);
-    context.addServletContainerInitializer(new RenInitializer());
-
     context.setBaseResource(ResourceFactory.of(context).newClassLoaderResource("dev/ren/examples/web", false));
     ServletHolder files = new ServletHolder("static", DefaultServlet.class);
     files.setInitParameter("dirAllowed", "false");
     files.setInitParameter("etags", "true");
     context.addServlet(files, "/");
+
+    // created last, so nothing above can fail with the hub's thread running; the initializer uses this hub
+    // (maybe on Redis) instead of creating one and leaves it to close()
+    hub = Hubs.create(options);
+    context.setAttribute(RenServlet.HUB_ATTRIBUTE, hub);
+    context.addServletContainerInitializer(new RenInitializer());
     server.setHandler(context);
   }
 
+  /** Starts Jetty; if that fails, everything created so far is closed before the exception is thrown. */
   public DemoServer start() throws Exception {
-    server.start();
+    try {
+      server.start();
+    } catch (Exception e) {
+      try {
+        close();
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
     return this;
   }
 
@@ -146,11 +177,25 @@ public final class DemoServer implements AutoCloseable {
     return URI.create("http://localhost:" + port());
   }
 
+  /**
+   * Stops Jetty (and with it the REN context), then closes the hub. Idempotent.
+   *
+   * @throws IllegalStateException if Jetty failed to stop (the hub is closed all the same)
+   */
   @Override
-  public void close() throws Exception {
-    server.stop();
-    for (int i = owned.size() - 1; i >= 0; i--) {
-      owned.get(i).close();
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      server.stop();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while stopping Jetty", e);
+    } catch (Exception e) {
+      throw new IllegalStateException("Jetty failed to stop", e);
+    } finally {
+      hub.close();
     }
   }
 
@@ -167,7 +212,7 @@ public final class DemoServer implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         demo.close();
-      } catch (Exception e) {
+      } catch (RuntimeException e) {
         LOG.log(System.Logger.Level.WARNING, "shutdown failed", e);
       }
     }, "ren-demo-shutdown"));

@@ -3,6 +3,7 @@ package dev.ren.examples;
 import dev.ren.RenEvent;
 import dev.ren.hub.RenHub;
 import dev.ren.servlet.RenServlet;
+import dev.ren.testing.RenThreads;
 import dev.ren.testing.SseTestClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,6 +44,31 @@ class DemoServerTest {
         assertEquals("todo/slash", c.next("kv.put", Duration.ofSeconds(10)).json().get("k").asText());
       }
     }
+  }
+
+  @Test
+  void close_afterTrafficThroughEveryBinding_endsEveryRenThread() throws Exception {
+    RenThreads threads = RenThreads.snapshot();
+    DemoServer.Options o = DemoServer.Options.parse("--port", "0", "--host", "127.0.0.1", "--data", data.toString());
+    DemoServer demo = new DemoServer(o).start();
+    try (SseTestClient c = SseTestClient.open(demo.uri().resolve("/api/maravilla/ren?s=*"))) {
+      c.next("ren.meta", Duration.ofSeconds(10));
+      new DemoTraffic(demo.uri()).writeThroughEveryBinding(c, "demo");
+      assertFalse(threads.started().isEmpty(), "the traffic started REN threads");
+    } finally {
+      demo.close();
+    }
+    threads.awaitNoneLeft(Duration.ofSeconds(30));
+    assertTrue(demo.hub().isClosed(), "the demo's hub is closed by close()");
+    demo.close(); // idempotent
+  }
+
+  @Test
+  void parse_repeatedOption_failsNamingTheFirstValue() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> DemoServer.Options.parse("--port", "1", "--port", "2"));
+    assertTrue(e.getMessage().startsWith("--port was already set to 1"), e.getMessage());
+    assertTrue(e.getMessage().contains("usage:"), e.getMessage());
   }
 
   @Test

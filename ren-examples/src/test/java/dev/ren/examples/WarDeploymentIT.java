@@ -1,14 +1,17 @@
 package dev.ren.examples;
 
 import dev.ren.testing.SseTestClient;
+import org.apache.catalina.Context;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.descriptor.web.ApplicationParameter;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,7 +23,11 @@ import java.time.Duration;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The built WAR, deployed unchanged into a stock Jetty 12 (ee10) and Tomcat 11. */
+/**
+ * The built WAR, deployed unchanged into a stock Jetty 12 (ee10) and Tomcat 11. Its web.xml names a data directory
+ * for production; each test overrides it the way a deployer would, through the container (Jetty: an override
+ * descriptor; Tomcat: a context {@code <Parameter override="false">}), and checks the data landed there.
+ */
 class WarDeploymentIT {
 
   static final Duration WAIT = Duration.ofSeconds(15);
@@ -33,6 +40,28 @@ class WarDeploymentIT {
     return war;
   }
 
+  /** The WAR as a Jetty web application whose ren.dataDir is overridden to {@code data}. */
+  static WebAppContext jettyApp(Path work, Path data) throws IOException {
+    Files.createDirectories(work);
+    Path override = Files.writeString(work.resolve("override-web.xml"), """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+          <context-param>
+            <param-name>ren.dataDir</param-name>
+            <param-value>%s</param-value>
+          </context-param>
+        </web-app>
+        """.formatted(data));
+    WebAppContext app = new WebAppContext();
+    app.setContextPath("/");
+    app.setWar(war().toString());
+    app.setTempDirectory(work.resolve("tmp").toFile());
+    app.addOverrideDescriptor(override.toUri().toString());
+    // a failed deployment fails start() instead of leaving an unavailable context behind
+    app.setThrowUnavailableOnStartupException(true);
+    return app;
+  }
+
   @Test
   void war_onJetty12_servesAppAndStream() throws Exception {
     Server server = new Server();
@@ -40,15 +69,10 @@ class WarDeploymentIT {
     connector.setHost("127.0.0.1");
     connector.setPort(0);
     server.addConnector(connector);
-    WebAppContext app = new WebAppContext();
-    app.setContextPath("/");
-    app.setWar(war().toString());
-    app.setTempDirectory(tmp.resolve("jetty").toFile());
-    app.setInitParameter("ren.dataDir", tmp.resolve("data").toString());
-    server.setHandler(app);
+    server.setHandler(jettyApp(tmp.resolve("jetty"), tmp.resolve("data")));
     server.start();
     try {
-      exercise(URI.create("http://127.0.0.1:" + connector.getLocalPort()));
+      exercise(URI.create("http://127.0.0.1:" + connector.getLocalPort()), tmp.resolve("data"));
     } finally {
       server.stop();
     }
@@ -63,18 +87,23 @@ class WarDeploymentIT {
     connector.setProperty("address", "127.0.0.1");
     tomcat.getService().addConnector(connector);
     Files.createDirectories(tmp.resolve("tomcat/webapps"));
-    tomcat.addWebapp("", war().toAbsolutePath().toString())
-        .addParameter("ren.dataDir", tmp.resolve("data").toString());
+    Context app = tomcat.addWebapp("", war().toAbsolutePath().toString());
+    // what <Parameter name="ren.dataDir" value="..." override="false"/> in the context's XML does
+    ApplicationParameter dataDir = new ApplicationParameter();
+    dataDir.setName("ren.dataDir");
+    dataDir.setValue(tmp.resolve("data").toString());
+    dataDir.setOverride(false);
+    app.addApplicationParameter(dataDir);
     tomcat.start();
     try {
-      exercise(URI.create("http://127.0.0.1:" + connector.getLocalPort()));
+      exercise(URI.create("http://127.0.0.1:" + connector.getLocalPort()), tmp.resolve("data"));
     } finally {
       tomcat.stop();
       tomcat.destroy();
     }
   }
 
-  static void exercise(URI base) throws Exception {
+  static void exercise(URI base, Path data) throws Exception {
     HttpClient http = HttpClient.newHttpClient();
     HttpResponse<String> page = http.send(HttpRequest.newBuilder(base.resolve("/")).build(),
         HttpResponse.BodyHandlers.ofString());
@@ -91,6 +120,12 @@ class WarDeploymentIT {
       assertEquals("todo:1", e.json().get("k").asText());
       assertEquals("writer", e.json().get("src").asText());
     }
+    try (SseTestClient c = SseTestClient.open(base.resolve("/api/maravilla/ren?s=*"))) {
+      c.next("ren.meta", WAIT);
+      new DemoTraffic(base).writeThroughEveryBinding(c, "war");
+    }
+    assertTrue(Files.exists(data.resolve("ren.mv.db")), "H2 lives in the ren.dataDir the container set");
+    assertTrue(Files.isDirectory(data.resolve("blobs")), "blobs live in the ren.dataDir the container set");
     HttpResponse<String> bad = http.send(HttpRequest.newBuilder(base.resolve("/api/maravilla/ren?s=BAD")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(400, bad.statusCode());

@@ -1,24 +1,20 @@
 package dev.ren.servlet.dropin;
 
-import dev.ren.servlet.db.DbServlet;
-import dev.ren.servlet.kv.KvServlet;
-import dev.ren.servlet.storage.StorageServlet;
-
 import dev.ren.hub.RenHub;
-import dev.ren.realtime.Realtime;
-import dev.ren.servlet.realtime.RealtimeServlet;
-import jakarta.servlet.Servlet;
 import jakarta.servlet.ServletContext;
-import jakarta.servlet.ServletRegistration;
-
-import java.nio.file.Path;
-import java.util.List;
-
+import jakarta.servlet.ServletException;
 import org.jspecify.annotations.Nullable;
 
+import java.nio.file.Path;
+
 /**
- * Registers the HTTP binding of every backend module on the classpath. Each binding lives in its own class and is
- * touched only after its module was found, so a WAR without, say, ren-db never loads a class that mentions it.
+ * Registers the HTTP bindings named in {@code ren.bindings}. Each binding lives in its own nested class, touched
+ * only once {@link Binding#checkPresent} found its module, so a WAR without, say, ren-db never loads a class that
+ * mentions it.
+ *
+ * <p>A store the application put in the context under its interface name ({@code dev.ren.kv.KvStore}, ...) is
+ * used as it is and left to the application to close; otherwise a default is created, published under that name
+ * and closed with the context.
  *
  * <p>Thread-safety: called once per context during startup.
  */
@@ -26,103 +22,129 @@ final class Bindings {
 
   private Bindings() {}
 
-  static void install(ServletContext ctx, RenHub hub, Path dataDir, List<AutoCloseable> owned) {
-    Realtime realtime = existing(ctx, Realtime.class);
-    if (realtime == null) {
-      int history = RenInitializer.intParam(ctx, "ren.realtimeHistory", 100, 0, 100_000);
-      Realtime.Builder b = Realtime.builder(hub);
-      if (history > 0) {
-        b.history("*", history);
+  static void install(DropinSettings settings, ServletContext ctx, RenHub hub, Registrar registrar, Owned owned)
+      throws ServletException {
+    Env env = new Env(settings, ctx, hub, registrar, owned);
+    // enum order, whatever the order in ren.bindings: every deployment creates (and closes) in the same order
+    for (Binding b : settings.bindings()) {
+      switch (b) {
+        case KV -> Kv.install(env);
+        case DB -> Db.install(env);
+        case STORAGE -> Storage.install(env);
+        case TRANSFORMS -> Transforms.install(env);
+        case REALTIME -> Realtime.install(env);
+        default -> throw new AssertionError(b);
       }
-      realtime = b.build();
-      owned.add(realtime);
-      ctx.setAttribute(Realtime.class.getName(), realtime);
-    }
-    add(ctx, "ren-realtime", new RealtimeServlet(realtime), RealtimeServlet.PATH);
-    if (present("dev.ren.kv.KvStore")) {
-      Kv.install(ctx, hub, owned);
-    }
-    if (present("dev.ren.storage.BlobStore")) {
-      Storage.install(ctx, hub, dataDir, owned);
-    }
-    if (present("dev.ren.db.DocumentStore")) {
-      Db.install(ctx, hub, dataDir, owned);
     }
   }
 
-  /** Only loaded when ren-db is on the classpath: H2 at {@code jdbc:h2:<dataDir>/ren}. */
-  private static final class Db {
-    static void install(ServletContext ctx, RenHub hub, Path dataDir, List<AutoCloseable> owned) {
-      dev.ren.db.DocumentStore db = existing(ctx, dev.ren.db.DocumentStore.class);
-      if (db == null) {
-        db = dev.ren.db.DocumentStore.h2(dataDir, hub);
-        owned.add(db);
-        ctx.setAttribute(dev.ren.db.DocumentStore.class.getName(), db);
+  /** What every binding's installer needs. */
+  private record Env(DropinSettings settings, ServletContext ctx, RenHub hub, Registrar registrar, Owned owned) {
+
+    /** The data directory; its presence was checked before anything was created. */
+    Path dataDir() {
+      Path dir = settings.dataDir();
+      if (dir == null) {
+        throw new IllegalStateException(DropinSettings.DATA_DIR + " is not set");
       }
-      add(ctx, "ren-db", new dev.ren.servlet.db.DbServlet(db), dev.ren.servlet.db.DbServlet.PATH);
+      return dir;
+    }
+
+    /** The store the application put in the context under {@code type}'s name, or null. */
+    <T> @Nullable T existing(Class<T> type) throws ServletException {
+      Object o = ctx.getAttribute(type.getName());
+      if (o == null) {
+        return null;
+      }
+      if (!type.isInstance(o)) {
+        throw new ServletException("context attribute " + type.getName() + " holds a " + o.getClass().getName()
+            + ", which is not a " + type.getName() + " of this web application's class loader");
+      }
+      return type.cast(o);
+    }
+  }
+
+  /** In-memory KV (Caffeine), closed with the context. */
+  private static final class Kv {
+    static void install(Env env) throws ServletException {
+      dev.ren.kv.KvStore kv = env.existing(dev.ren.kv.KvStore.class);
+      if (kv == null) {
+        kv = env.owned().attribute(dev.ren.kv.KvStore.class,
+            env.owned().closeWithContext(dev.ren.kv.KvStore.inMemory(env.hub())));
+      }
+      env.registrar().servlet("ren-kv", new dev.ren.servlet.kv.KvServlet(kv), "/api/kv/*");
+    }
+  }
+
+  /** H2 at {@code jdbc:h2:<ren.dataDir>/ren}, shut down with the context. */
+  private static final class Db {
+    static void install(Env env) throws ServletException {
+      dev.ren.db.DocumentStore db = env.existing(dev.ren.db.DocumentStore.class);
+      if (db == null) {
+        db = env.owned().attribute(dev.ren.db.DocumentStore.class,
+            env.owned().closeWithContext(dev.ren.db.DocumentStore.h2(env.dataDir(), env.hub())));
+      }
+      env.registrar().servlet("ren-db", new dev.ren.servlet.db.DbServlet(db), dev.ren.servlet.db.DbServlet.PATH);
     }
   }
 
   /**
-   * Only loaded when ren-storage is on the classpath: blobs under {@code dataDir/blobs}, a random presign secret
-   * per start (put a {@code Presigner} built with a shared secret in the context for several nodes).
+   * Blobs under {@code <ren.dataDir>/blobs} and a random presign secret per start (put a {@code Presigner} built
+   * with a shared secret in the context for several nodes).
    */
   private static final class Storage {
-    static void install(ServletContext ctx, RenHub hub, Path dataDir, List<AutoCloseable> owned) {
-      dev.ren.storage.BlobStore store = existing(ctx, dev.ren.storage.BlobStore.class);
-      if (store == null) {
-        store = dev.ren.storage.BlobStore.fileSystem(dataDir.resolve("blobs"), hub);
-        ctx.setAttribute(dev.ren.storage.BlobStore.class.getName(), store);
-      }
-      dev.ren.storage.Presigner presigner = existing(ctx, dev.ren.storage.Presigner.class);
+    static void install(Env env) throws ServletException {
+      dev.ren.storage.BlobStore store = blobStore(env);
+      dev.ren.storage.Presigner presigner = env.existing(dev.ren.storage.Presigner.class);
       if (presigner == null) {
-        presigner = dev.ren.storage.Presigner.create();
-        ctx.setAttribute(dev.ren.storage.Presigner.class.getName(), presigner);
+        presigner = env.owned().attribute(dev.ren.storage.Presigner.class, dev.ren.storage.Presigner.create());
       }
-      dev.ren.transform.TransformService transforms = existing(ctx, dev.ren.transform.TransformService.class);
+      env.registrar().servlet("ren-storage", new dev.ren.servlet.storage.StorageServlet(store, presigner),
+          "/api/storage", "/api/storage/*");
+    }
+
+    /** The application's blob store, or the one this context created (shared by storage and transforms). */
+    static dev.ren.storage.BlobStore blobStore(Env env) throws ServletException {
+      dev.ren.storage.BlobStore store = env.existing(dev.ren.storage.BlobStore.class);
+      if (store == null) {
+        // a file-system store holds no thread and nothing to close
+        store = env.owned().attribute(dev.ren.storage.BlobStore.class,
+            dev.ren.storage.BlobStore.fileSystem(env.dataDir().resolve("blobs"), env.hub()));
+      }
+      return store;
+    }
+  }
+
+  /** Media transforms on the blob store; the worker pool is shut down with the context. */
+  private static final class Transforms {
+    static void install(Env env) throws ServletException {
+      dev.ren.transform.TransformService transforms = env.existing(dev.ren.transform.TransformService.class);
       if (transforms == null) {
-        transforms = dev.ren.transform.TransformService.builder(store, hub).build();
-        owned.add(transforms);
-        ctx.setAttribute(dev.ren.transform.TransformService.class.getName(), transforms);
+        dev.ren.storage.BlobStore store = Storage.blobStore(env);
+        dev.ren.transform.TransformService created = env.owned().closeWithContext(
+            dev.ren.transform.TransformService.builder(store, env.hub()).build());
+        transforms = env.owned().attribute(dev.ren.transform.TransformService.class, created);
       }
-      add(ctx, "ren-storage", new dev.ren.servlet.storage.StorageServlet(store, presigner), "/api/storage",
-          "/api/storage/*");
-      add(ctx, "ren-transforms", new dev.ren.servlet.storage.TransformServlet(transforms), "/api/media/transforms/*");
+      env.registrar().servlet("ren-transforms", new dev.ren.servlet.storage.TransformServlet(transforms),
+          "/api/media/transforms/*");
     }
   }
 
-  /** Only loaded when ren-kv is on the classpath. */
-  private static final class Kv {
-    static void install(ServletContext ctx, RenHub hub, List<AutoCloseable> owned) {
-      dev.ren.kv.KvStore kv = existing(ctx, dev.ren.kv.KvStore.class);
-      if (kv == null) {
-        kv = dev.ren.kv.KvStore.inMemory(hub);
-        owned.add(kv);
-        ctx.setAttribute(dev.ren.kv.KvStore.class.getName(), kv);
+  /** Channels and presence on the hub, with {@code ren.realtimeHistory} messages kept per channel. */
+  private static final class Realtime {
+    static void install(Env env) throws ServletException {
+      dev.ren.realtime.Realtime realtime = env.existing(dev.ren.realtime.Realtime.class);
+      if (realtime == null) {
+        dev.ren.realtime.Realtime.Builder b = dev.ren.realtime.Realtime.builder(env.hub());
+        int history = env.settings().realtimeHistory();
+        if (history > 0) {
+          b.history("*", history);
+        }
+        realtime = env.owned().attribute(dev.ren.realtime.Realtime.class,
+            env.owned().closeWithContext(b.build()));
       }
-      add(ctx, "ren-kv", new dev.ren.servlet.kv.KvServlet(kv), "/api/kv/*");
-    }
-  }
-
-  /** A store the application put in the context under its interface name, or null. */
-  @SuppressWarnings("unchecked")
-  static <T> @Nullable T existing(ServletContext ctx, Class<T> type) {
-    Object o = ctx.getAttribute(type.getName());
-    return type.isInstance(o) ? (T) o : null;
-  }
-
-  static void add(ServletContext ctx, String name, Servlet servlet, String... mappings) {
-    ServletRegistration.Dynamic r = ctx.addServlet(name, servlet);
-    r.setAsyncSupported(true);
-    r.addMapping(mappings);
-  }
-
-  static boolean present(String className) {
-    try {
-      Class.forName(className, false, Bindings.class.getClassLoader());
-      return true;
-    } catch (ClassNotFoundException | LinkageError e) {
-      return false;
+      env.registrar().servlet("ren-realtime", new dev.ren.servlet.realtime.RealtimeServlet(realtime),
+          dev.ren.servlet.realtime.RealtimeServlet.PATH);
     }
   }
 }

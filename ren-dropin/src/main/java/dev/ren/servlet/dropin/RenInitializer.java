@@ -1,47 +1,66 @@
 package dev.ren.servlet.dropin;
 
-import dev.ren.servlet.Cors;
+import dev.ren.hub.RenHub;
 import dev.ren.servlet.RenClientFilter;
 import dev.ren.servlet.RenServlet;
 import dev.ren.servlet.RenServletConfig;
-
-import dev.ren.hub.RenHub;
-import jakarta.servlet.DispatcherType;
-import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContainerInitializer;
 import jakarta.servlet.ServletContext;
-import jakarta.servlet.ServletContextEvent;
-import jakarta.servlet.ServletContextListener;
-import jakarta.servlet.ServletRegistration;
+import jakarta.servlet.ServletException;
+import org.jspecify.annotations.Nullable;
 
+import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Drop-in registration: a WAR that contains the REN jars gets the SSE endpoint, the client-id filter and an HTTP
- * binding for every backend module present, with no code. Settings come from context init parameters
- * ({@code <context-param>} in web.xml, or {@code setInitParameter} on an embedded context):
+ * Drop-in registration: putting this module's jar in {@code WEB-INF/lib} is the opt-in. The container runs this
+ * initializer, which registers the SSE stream and the client-id filter, and the HTTP bindings named in the
+ * context parameter {@code ren.bindings} (only those: with none named the application gets the stream alone).
+ * Settings are context init parameters ({@code <context-param>} in web.xml, or {@code setInitParameter} on an
+ * embedded context):
  *
  * <table>
  *   <caption>Context parameters</caption>
- *   <tr><td>{@code ren.enabled}</td><td>{@code false} turns the whole registration off</td></tr>
+ *   <tr><td>{@code ren.bindings}</td><td>comma-separated, from {@code kv, db, storage, transforms, realtime};
+ *       default none (the stream only). Each binding needs its module in the WAR: {@code ren-servlet-kv},
+ *       {@code ren-servlet-db}, {@code ren-servlet-storage} (storage and transforms),
+ *       {@code ren-servlet-realtime}</td></tr>
+ *   <tr><td>{@code ren.dataDir}</td><td>absolute directory for H2 ({@code <dir>/ren.mv.db}) and blobs
+ *       ({@code <dir>/blobs}); required when {@code db}, {@code storage} or {@code transforms} is named and the
+ *       application did not provide that store. There is no default.</td></tr>
  *   <tr><td>{@code ren.path}</td><td>stream path, default {@code /api/maravilla/ren}</td></tr>
  *   <tr><td>{@code ren.heartbeatSeconds}</td><td>default 15</td></tr>
  *   <tr><td>{@code ren.history}</td><td>events kept for resume, default 65536</td></tr>
  *   <tr><td>{@code ren.maxStreams}</td><td>default 10000</td></tr>
  *   <tr><td>{@code ren.cors}</td><td>comma-separated exact origins, default none</td></tr>
- *   <tr><td>{@code ren.dataDir}</td><td>where H2 and blobs live, default {@code <java.io.tmpdir>/ren-data}</td></tr>
  *   <tr><td>{@code ren.realtimeHistory}</td><td>messages kept per realtime channel, default 100 (0 = none)</td></tr>
+ *   <tr><td>{@code ren.enabled}</td><td>{@code false} is an off switch for a deployer who cannot take the jar out
+ *       of the WAR (the container can override a context parameter); default {@code true}</td></tr>
  * </table>
  *
- * <p>An application (or the demo server) that builds its own hub or stores puts them in context attributes named
- * after their interface ({@link RenServlet#HUB_ATTRIBUTE}, {@code dev.ren.kv.KvStore}, ...) before the context
- * starts; this initializer then uses them instead of creating defaults, and closes only what it created.
+ * <p>The deployment fails (this method throws, naming the problem) rather than starting without what was asked
+ * for: an unknown {@code ren.*} parameter or binding name, a bad value, a named binding whose module is missing
+ * (the message names the artifact), a servlet or filter name or URL pattern already taken in the context, or a
+ * store that needs {@code ren.dataDir} when it is not set.
+ *
+ * <p>An application that builds its own hub or stores puts them in context attributes named after their type
+ * ({@link RenServlet#HUB_ATTRIBUTE}, {@code dev.ren.kv.KvStore}, {@code dev.ren.db.DocumentStore},
+ * {@code dev.ren.storage.BlobStore}, {@code dev.ren.storage.Presigner},
+ * {@code dev.ren.transform.TransformService}, {@code dev.ren.realtime.Realtime}) before the context starts; they
+ * are used as given and left to the application to close. What this initializer creates it also closes, in reverse
+ * order, when the context is destroyed, so no REN thread outlives an undeployed application.
+ *
+ * <pre>{@code
+ * <context-param><param-name>ren.bindings</param-name><param-value>kv,realtime</param-value></context-param>
+ * }</pre>
+ *
+ * <p>The endpoints it registers are open: put authentication in front of them (a filter, or the container's
+ * security constraints) and a {@code RenAccess} policy where users must see different data.
  *
  * <p>Thread-safety: called once per context by the container.
  */
@@ -49,78 +68,89 @@ public final class RenInitializer implements ServletContainerInitializer {
 
   private static final System.Logger LOG = System.getLogger(RenInitializer.class.getName());
 
+  private final ClassLoader loader;
+
+  /** The form the container instantiates (listed in {@code META-INF/services}). */
+  public RenInitializer() {
+    this(RenInitializer.class.getClassLoader());
+  }
+
+  /** Looks for the binding modules through {@code loader} (tests hide a module with it). */
+  RenInitializer(ClassLoader loader) {
+    this.loader = loader;
+  }
+
   @Override
-  public void onStartup(Set<Class<?>> classes, ServletContext ctx) {
-    if ("false".equalsIgnoreCase(param(ctx, "ren.enabled", "true"))) {
-      LOG.log(Level.INFO, "REN registration disabled by ren.enabled=false");
+  public void onStartup(@Nullable Set<Class<?>> classes, ServletContext ctx) throws ServletException {
+    if (!DropinSettings.enabled(ctx)) {
+      LOG.log(Level.INFO, "REN registration in context '" + ctx.getContextPath() + "' turned off by "
+          + DropinSettings.ENABLED + "=false");
       return;
     }
-    String path = param(ctx, "ren.path", RenServlet.DEFAULT_PATH);
-    if (!path.matches("(/[A-Za-z0-9_.-]+)+")) {
-      throw new IllegalArgumentException("ren.path '" + path + "' must be an absolute path like /api/maravilla/ren");
+    DropinSettings settings = DropinSettings.parse(ctx);
+    for (Binding b : settings.bindings()) {
+      b.checkPresent(loader);
     }
-    int heartbeat = intParam(ctx, "ren.heartbeatSeconds", 15, 1, 600);
-    int history = intParam(ctx, "ren.history", 65_536, 2, 1 << 24);
-    int maxStreams = intParam(ctx, "ren.maxStreams", 10_000, 1, 10_000_000);
-    Cors cors = Cors.parse(param(ctx, "ren.cors", ""));
-    Path dataDir = Path.of(param(ctx, "ren.dataDir",
-        Path.of(System.getProperty("java.io.tmpdir"), "ren-data").toString()));
-
-    List<AutoCloseable> owned = new ArrayList<>();
-    RenHub hub = (RenHub) ctx.getAttribute(RenServlet.HUB_ATTRIBUTE);
-    if (hub == null) {
-      hub = RenHub.builder().capacity(history).build();
-      ctx.setAttribute(RenServlet.HUB_ATTRIBUTE, hub);
-      owned.add(hub);
+    checkDataDir(settings, ctx);
+    Owned owned = new Owned(ctx);
+    RenHub hub;
+    try {
+      hub = register(settings, ctx, owned);
+      ctx.addListener(owned);
+    } catch (ServletException | RuntimeException e) {
+      owned.closeAll();
+      throw e;
     }
+    LOG.log(Level.INFO, "REN registered at " + ctx.getContextPath() + settings.path() + " (hub " + hub.nodeId()
+        + ", bindings " + settings.bindings() + ")");
+  }
 
-    FilterRegistration.Dynamic filter = ctx.addFilter("ren-client", new RenClientFilter(cors));
-    filter.setAsyncSupported(true);
-    filter.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/api/*", path, path + "/*");
-
+  private static RenHub register(DropinSettings settings, ServletContext ctx, Owned owned) throws ServletException {
+    Object given = ctx.getAttribute(RenServlet.HUB_ATTRIBUTE);
+    RenHub hub;
+    if (given == null) {
+      RenHub created = owned.closeWithContext(RenHub.builder().capacity(settings.history()).build());
+      hub = owned.attribute(RenHub.class, created);
+    } else if (given instanceof RenHub h) {
+      hub = h;
+    } else {
+      throw new ServletException("context attribute " + RenServlet.HUB_ATTRIBUTE + " holds a "
+          + given.getClass().getName() + ", which is not a RenHub of this web application's class loader");
+    }
+    Registrar registrar = new Registrar(ctx);
+    String path = settings.path();
+    registrar.filter("ren-client", new RenClientFilter(settings.cors()), "/api/*", path, path + "/*");
+    // the servlet starts its writer pool and heartbeat thread in init() and stops them in destroy()
     RenServletConfig config = RenServletConfig.builder()
-        .heartbeat(Duration.ofSeconds(heartbeat))
-        .maxStreams(maxStreams)
+        .heartbeat(settings.heartbeat())
+        .maxStreams(settings.maxStreams())
         .build();
-    ServletRegistration.Dynamic stream = ctx.addServlet("ren-stream", new RenServlet(hub, config));
-    stream.setAsyncSupported(true);
-    stream.addMapping(path, path + "/*");
+    registrar.servlet("ren-stream", new RenServlet(hub, config), path, path + "/*");
+    Bindings.install(settings, ctx, hub, registrar, owned);
+    return hub;
+  }
 
-    Bindings.install(ctx, hub, dataDir, owned);
-
-    ctx.addListener(new ServletContextListener() {
-      @Override
-      public void contextDestroyed(ServletContextEvent sce) {
-        for (int i = owned.size() - 1; i >= 0; i--) {
-          try {
-            owned.get(i).close();
-          } catch (Exception e) {
-            LOG.log(Level.WARNING, "closing " + owned.get(i) + " failed", e);
-          }
-        }
+  /** No silent fallback (such as java.io.tmpdir): a binding that keeps data on disk needs an explicit directory. */
+  private static void checkDataDir(DropinSettings settings, ServletContext ctx) throws ServletException {
+    List<String> needing = new ArrayList<>();
+    for (Binding b : settings.bindings()) {
+      if (b.needsDataDir(ctx)) {
+        needing.add(b.id());
       }
-    });
-    LOG.log(Level.INFO, "REN registered at " + ctx.getContextPath() + path + " (hub " + hub.nodeId() + ")");
-  }
-
-  static String param(ServletContext ctx, String name, String fallback) {
-    String v = ctx.getInitParameter(name);
-    return v == null || v.isBlank() ? fallback : v.trim();
-  }
-
-  static int intParam(ServletContext ctx, String name, int fallback, int min, int max) {
-    String v = ctx.getInitParameter(name);
-    if (v == null || v.isBlank()) {
-      return fallback;
+    }
+    if (needing.isEmpty()) {
+      return;
+    }
+    Path dir = settings.dataDir();
+    if (dir == null) {
+      throw new ServletException(DropinSettings.BINDINGS + " names " + String.join(", ", needing) + ", which keep "
+          + "data on disk, but " + DropinSettings.DATA_DIR + " is not set: set the context parameter "
+          + DropinSettings.DATA_DIR + " to an absolute directory");
     }
     try {
-      int n = Integer.parseInt(v.trim());
-      if (n < min || n > max) {
-        throw new IllegalArgumentException(name + " must be in [" + min + ", " + max + "], was " + n);
-      }
-      return n;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(name + " must be an integer, was '" + v + "'", e);
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new ServletException(DropinSettings.DATA_DIR + " " + dir + " cannot be created: " + e, e);
     }
   }
 }

@@ -1,39 +1,57 @@
 package dev.ren.servlet.dropin;
 
-import dev.ren.servlet.RenClientFilter;
-import dev.ren.servlet.RenServlet;
-
+import dev.ren.db.DocumentStore;
 import dev.ren.hub.RenHub;
+import dev.ren.servlet.RenServlet;
 import dev.ren.testing.JettyTestServer;
+import dev.ren.testing.RenThreads;
 import dev.ren.testing.SseTestClient;
+import dev.ren.testing.Waits;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.server.Server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import javax.imageio.ImageIO;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The drop-in registration, run by the container exactly as in a WAR. */
+/** The drop-in registration, run by the container exactly as in a WAR: which endpoints each ren.bindings yields. */
 class RenInitializerTest {
 
   static final Duration WAIT = Duration.ofSeconds(10);
+  /** One request per binding that only that binding answers (with JSON; the container's 404 page is HTML). */
+  static final Map<Binding, String> PROBES = Map.of(
+      Binding.KV, "/api/kv/demo/none",
+      Binding.DB, "/api/db/todos/findOne",
+      Binding.STORAGE, "/api/storage",
+      Binding.TRANSFORMS, "/api/media/transforms/jobs/none",
+      Binding.REALTIME, "/api/realtime/channels");
+
   @TempDir
   Path data;
   final HttpClient http = HttpClient.newHttpClient();
 
-  JettyTestServer server(String... params) {
-    JettyTestServer s = new JettyTestServer().filter("/*", new RenClientFilter());
+  /** A server whose context runs the initializer with these context parameters (name, value, ...). */
+  static JettyTestServer server(String... params) {
+    JettyTestServer s = new JettyTestServer();
     ServletContextHandler ctx = s.context();
-    ctx.setInitParameter("ren.dataDir", data.toString());
     for (int i = 0; i < params.length; i += 2) {
       ctx.setInitParameter(params[i], params[i + 1]);
     }
@@ -41,34 +59,103 @@ class RenInitializerTest {
     return s;
   }
 
-  int status(JettyTestServer s, HttpRequest.Builder b) throws Exception {
-    return http.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+  HttpResponse<String> send(HttpRequest.Builder b) throws Exception {
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Whether REN's binding answered its probe (JSON), rather than the container (no mapping). */
+  boolean served(JettyTestServer s, Binding b) throws Exception {
+    HttpResponse<String> r = send(HttpRequest.newBuilder(s.uri(PROBES.get(b))));
+    return r.headers().firstValue("Content-Type").orElse("").startsWith("application/json");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "kv", "db", "storage", "transforms", "realtime", "kv,db,storage,transforms,realtime",
+      " realtime , kv "})
+  void onStartup_bindingsNamed_registersStreamAndExactlyThose(String bindings) throws Exception {
+    Set<String> named = Arrays.stream(bindings.split(",")).map(String::trim).filter(n -> !n.isEmpty())
+        .collect(Collectors.toSet());
+    try (JettyTestServer s = server("ren.bindings", bindings, "ren.dataDir", data.toString()).start();
+         SseTestClient c = SseTestClient.open(s.uri("/api/maravilla/ren"))) {
+      assertEquals(200, c.status());
+      c.next("ren.meta", WAIT);
+      for (Binding b : Binding.values()) {
+        assertEquals(named.contains(b.id()), served(s, b), b.id() + " registered iff named in '" + bindings + "'");
+      }
+      assertEquals(named.contains("db"), Files.exists(data.resolve("ren.mv.db")), "H2 only when db is named");
+      assertEquals(named.contains("storage") || named.contains("transforms"), Files.exists(data.resolve("blobs")),
+          "the blob directory only when storage or transforms is named");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "kv", "realtime", "kv,realtime"})
+  void onStartup_bindingsWithoutDiskAndNoDataDir_start(String bindings) throws Exception {
+    try (JettyTestServer s = server("ren.bindings", bindings).start();
+         SseTestClient c = SseTestClient.open(s.uri("/api/maravilla/ren"))) {
+      c.next("ren.meta", WAIT);
+    }
   }
 
   @Test
-  void onStartup_registersStreamAndEveryBindingPresent() throws Exception {
-    try (JettyTestServer s = server("ren.heartbeatSeconds", "1").start();
-         SseTestClient c = SseTestClient.open(s.uri("/api/maravilla/ren?s=kv,storage,realtime,db"))) {
+  void onStartup_everyBinding_eventsOfEachReachTheStream() throws Exception {
+    try (JettyTestServer s = server("ren.bindings", "kv,db,storage,transforms,realtime", "ren.dataDir",
+        data.toString(), "ren.heartbeatSeconds", "1").start();
+         SseTestClient c = SseTestClient.open(s.uri("/api/maravilla/ren?s=*"))) {
       c.next("ren.meta", WAIT);
-      assertEquals(200, status(s, HttpRequest.newBuilder(s.uri("/api/kv/demo/a"))
-          .PUT(HttpRequest.BodyPublishers.ofString("1"))));
-      assertEquals("kv.put", c.next(WAIT).type());
-      assertEquals(200, status(s, HttpRequest.newBuilder(s.uri("/api/storage/docs%2Fa.txt"))
-          .header("Content-Type", "text/plain").PUT(HttpRequest.BodyPublishers.ofString("hi"))));
-      assertEquals("storage.put", c.next(WAIT).type());
+      writeThroughEveryBinding(s, c);
       assertTrue(Files.exists(data.resolve("blobs")), "blobs live under ren.dataDir");
-      assertEquals(200, status(s, HttpRequest.newBuilder(s.uri("/api/realtime/publish"))
-          .header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString("{\"channel\":\"room\",\"data\":{\"x\":1}}"))));
-      assertEquals("realtime.message", c.next(WAIT).type());
-      assertEquals(404, status(s, HttpRequest.newBuilder(s.uri("/api/media/transforms/jobs/none"))));
-      assertEquals(200, status(s, HttpRequest.newBuilder(s.uri("/api/db/todos"))
-          .header("Content-Type", "application/json")
-          .PUT(HttpRequest.BodyPublishers.ofString("{\"title\":\"x\"}"))));
-      assertEquals("db.document.created", c.next(WAIT).type());
       assertTrue(Files.exists(data.resolve("ren.mv.db")), "H2 lives at jdbc:h2:<ren.dataDir>/ren");
-      RenServletTest.awaitTrue(() -> c.comments() >= 1, "heartbeat interval from ren.heartbeatSeconds");
+      Waits.until(() -> c.comments() >= 1); // heartbeat interval from ren.heartbeatSeconds
     }
+  }
+
+  @Test
+  void contextDestroyed_afterEveryBindingRan_noRenThreadSurvives() throws Exception {
+    RenThreads threads = RenThreads.snapshot();
+    JettyTestServer s = server("ren.bindings", "kv,db,storage,transforms,realtime", "ren.dataDir", data.toString())
+        .start();
+    try (SseTestClient c = SseTestClient.open(s.uri("/api/maravilla/ren?s=*"))) {
+      c.next("ren.meta", WAIT);
+      writeThroughEveryBinding(s, c);
+      assertFalse(threads.started().isEmpty(), "the bindings started REN threads");
+    } finally {
+      s.close();
+    }
+    threads.awaitNoneLeft(WAIT);
+  }
+
+  /** A write through each binding, and its event on {@code c}: every store's threads have run afterwards. */
+  void writeThroughEveryBinding(JettyTestServer s, SseTestClient c) throws Exception {
+    assertEquals(200, send(HttpRequest.newBuilder(s.uri("/api/kv/demo/a"))
+        .PUT(HttpRequest.BodyPublishers.ofString("1"))).statusCode());
+    assertEquals("kv.put", c.next(WAIT).type());
+    HttpResponse<String> doc = send(HttpRequest.newBuilder(s.uri("/api/db/todos"))
+        .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{\"title\":\"x\"}")));
+    assertEquals(200, doc.statusCode(), doc.body());
+    assertEquals("db.document.created", c.next(WAIT).type());
+    assertEquals(200, send(HttpRequest.newBuilder(s.uri("/api/storage/img%2Fa.png"))
+        .header("Content-Type", "image/png").PUT(HttpRequest.BodyPublishers.ofByteArray(png()))).statusCode());
+    assertEquals("storage.put", c.next(WAIT).type());
+    HttpResponse<String> job = send(HttpRequest.newBuilder(s.uri("/api/media/transforms/thumbnail"))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"srcKey\":\"img/a.png\",\"opts\":{\"size\":\"8\"}}")));
+    assertEquals(202, job.statusCode(), job.body());
+    c.next("transform.complete", WAIT);
+    assertEquals(200, send(HttpRequest.newBuilder(s.uri("/api/realtime/presence/room/join"))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"userId\":\"u1\",\"metadata\":{}}"))).statusCode());
+    c.next("presence.join", WAIT);
+    assertEquals(200, send(HttpRequest.newBuilder(s.uri("/api/realtime/publish"))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"channel\":\"room\",\"data\":{\"x\":1}}"))).statusCode());
+    c.next("realtime.message", WAIT);
+  }
+
+  static byte[] png() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ImageIO.write(new BufferedImage(16, 16, BufferedImage.TYPE_INT_RGB), "png", out);
+    return out.toByteArray();
   }
 
   @Test
@@ -81,35 +168,60 @@ class RenInitializerTest {
         assertEquals(hub.nodeId(), c.next("ren.meta", WAIT).json().get("node").asText());
       }
       s.close();
-      assertTrue(!hub.isClosed(), "the application's hub is the application's to close");
+      assertFalse(hub.isClosed(), "the application's hub is the application's to close");
+      assertEquals(hub, s.context().getServletContext().getAttribute(RenServlet.HUB_ATTRIBUTE),
+          "the application's attribute is left in place");
     }
   }
 
   @Test
-  void onStartup_customPathAndDisabled_areHonoured() throws Exception {
+  void onStartup_existingStoreInContext_isUsedWithoutDataDirAndNotClosed() throws Exception {
+    try (RenHub hub = RenHub.create(); DocumentStore db = DocumentStore.h2InMemory(hub)) {
+      JettyTestServer s = server("ren.bindings", "db");
+      s.context().setAttribute(RenServlet.HUB_ATTRIBUTE, hub);
+      s.context().setAttribute(DocumentStore.class.getName(), db);
+      s.start();
+      try {
+        assertEquals(200, send(HttpRequest.newBuilder(s.uri("/api/db/todos"))
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofString("{\"_id\":\"t1\"}"))).statusCode());
+      } finally {
+        s.close();
+      }
+      assertTrue(db.collection("todos").get("t1").isPresent(), "the application's store was used and is open");
+    }
+  }
+
+  @Test
+  void contextDestroyed_createdAttributes_areRemoved() throws Exception {
+    JettyTestServer s = server("ren.bindings", "kv,realtime").start();
+    jakarta.servlet.ServletContext ctx = s.context().getServletContext();
+    assertTrue(ctx.getAttribute(RenServlet.HUB_ATTRIBUTE) instanceof RenHub, "the created hub is published");
+    RenHub hub = (RenHub) ctx.getAttribute(RenServlet.HUB_ATTRIBUTE);
+    s.close();
+    assertTrue(hub.isClosed(), "the hub the initializer created is closed with the context");
+    assertNull(ctx.getAttribute(RenServlet.HUB_ATTRIBUTE), "a restarted context must not find a closed hub");
+    assertNull(ctx.getAttribute("dev.ren.kv.KvStore"));
+    assertNull(ctx.getAttribute("dev.ren.realtime.Realtime"));
+  }
+
+  @Test
+  void onStartup_customPath_isHonoured() throws Exception {
     try (JettyTestServer s = server("ren.path", "/events").start();
          SseTestClient c = SseTestClient.open(s.uri("/events?s=*"))) {
       c.next("ren.meta", WAIT);
     }
-    try (JettyTestServer s = server("ren.enabled", "false").start()) {
-      assertEquals(404, status(s, HttpRequest.newBuilder(s.uri("/api/maravilla/ren"))));
-    }
   }
 
   @Test
-  void onStartup_invalidParameter_failsStartupNamingIt() {
-    JettyTestServer s = server("ren.history", "lots");
-    Server jetty = s.server();
-    IllegalStateException e = assertThrows(IllegalStateException.class, s::start);
-    boolean named = false;
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      named |= t.getMessage() != null && t.getMessage().contains("ren.history") && t.getMessage().contains("'lots'");
-    }
-    assertTrue(named, "a cause names the parameter and its value");
-    try {
-      jetty.stop();
-    } catch (Exception ignored) {
-      // already failed
+  void onStartup_disabled_registersNothing() throws Exception {
+    RenThreads threads = RenThreads.snapshot();
+    try (JettyTestServer s = server("ren.enabled", "false", "ren.bindings", "kv,db", "ren.history", "ignored when off")
+        .start()) {
+      assertEquals(404, send(HttpRequest.newBuilder(s.uri("/api/maravilla/ren"))).statusCode());
+      assertFalse(served(s, Binding.KV));
+      assertNull(s.context().getServletContext().getAttribute(RenServlet.HUB_ATTRIBUTE));
+      assertTrue(threads.started().isEmpty(), "nothing started: " + threads.started());
     }
   }
 }

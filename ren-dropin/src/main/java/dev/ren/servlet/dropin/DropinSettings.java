@@ -1,0 +1,150 @@
+package dev.ren.servlet.dropin;
+
+import dev.ren.internal.Printable;
+import dev.ren.servlet.Cors;
+import dev.ren.servlet.RenServlet;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
+import org.jspecify.annotations.Nullable;
+
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The drop-in's context parameters, read and checked before anything is created: a bad value, an unknown
+ * {@code ren.*} name (a typo would otherwise be ignored) or an unknown binding fails the deployment with a message
+ * naming it.
+ *
+ * <p>Thread-safety: immutable.
+ */
+record DropinSettings(String path, Duration heartbeat, int history, int maxStreams, Cors cors,
+                      @Nullable Path dataDir, int realtimeHistory, Set<Binding> bindings) {
+
+  static final String ENABLED = "ren.enabled";
+  static final String BINDINGS = "ren.bindings";
+  static final String PATH = "ren.path";
+  static final String HEARTBEAT = "ren.heartbeatSeconds";
+  static final String HISTORY = "ren.history";
+  static final String MAX_STREAMS = "ren.maxStreams";
+  static final String CORS = "ren.cors";
+  static final String DATA_DIR = "ren.dataDir";
+  static final String REALTIME_HISTORY = "ren.realtimeHistory";
+
+  private static final List<String> KNOWN = List.of(ENABLED, BINDINGS, PATH, HEARTBEAT, HISTORY, MAX_STREAMS, CORS,
+      DATA_DIR, REALTIME_HISTORY);
+
+  DropinSettings {
+    bindings = Collections.unmodifiableSet(bindings.isEmpty() ? EnumSet.noneOf(Binding.class)
+        : EnumSet.copyOf(bindings));
+  }
+
+  /**
+   * Whether REN is to be registered at all: {@code ren.enabled} is the off switch, and the other settings are not
+   * read when it is off. A misspelt {@code ren.*} name fails even then (it may be the switch itself).
+   */
+  static boolean enabled(ServletContext ctx) throws ServletException {
+    Set<String> unknown = new TreeSet<>();
+    for (String name : Collections.list(ctx.getInitParameterNames())) {
+      if (name.startsWith("ren.") && !KNOWN.contains(name)) {
+        unknown.add(Printable.of(name));
+      }
+    }
+    if (!unknown.isEmpty()) {
+      throw new ServletException("unknown REN context parameter(s) " + unknown + "; known: " + KNOWN);
+    }
+    return switch (param(ctx, ENABLED, "true").toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new ServletException(ENABLED + " must be true or false, was '"
+          + Printable.of(ctx.getInitParameter(ENABLED)) + "'");
+    };
+  }
+
+  /** Reads and checks every other parameter. */
+  static DropinSettings parse(ServletContext ctx) throws ServletException {
+    String path = param(ctx, PATH, RenServlet.DEFAULT_PATH);
+    if (!path.matches("(/[A-Za-z0-9_.-]+)+")) {
+      throw new ServletException(PATH + " '" + Printable.of(path) + "' must be an absolute path like "
+          + RenServlet.DEFAULT_PATH);
+    }
+    int heartbeat = intParam(ctx, HEARTBEAT, 15, 1, 600);
+    int history = intParam(ctx, HISTORY, 65_536, 2, 1 << 24);
+    int maxStreams = intParam(ctx, MAX_STREAMS, 10_000, 1, 10_000_000);
+    Cors cors;
+    try {
+      cors = Cors.parse(param(ctx, CORS, ""));
+    } catch (IllegalArgumentException e) {
+      throw new ServletException(CORS + ": " + e.getMessage(), e);
+    }
+    int realtimeHistory = intParam(ctx, REALTIME_HISTORY, 100, 0, 100_000);
+    return new DropinSettings(path, Duration.ofSeconds(heartbeat), history, maxStreams, cors, dataDir(ctx),
+        realtimeHistory, bindings(ctx));
+  }
+
+  private static @Nullable Path dataDir(ServletContext ctx) throws ServletException {
+    String v = ctx.getInitParameter(DATA_DIR);
+    if (v == null || v.isBlank()) {
+      return null;
+    }
+    Path p;
+    try {
+      p = Path.of(v.trim());
+    } catch (InvalidPathException e) {
+      throw new ServletException(DATA_DIR + " '" + Printable.of(v) + "' is not a path: " + e.getMessage(), e);
+    }
+    if (!p.isAbsolute()) {
+      // a relative directory would depend on the container's working directory
+      throw new ServletException(DATA_DIR + " must be an absolute path, was '" + Printable.of(v) + "'");
+    }
+    return p;
+  }
+
+  private static Set<Binding> bindings(ServletContext ctx) throws ServletException {
+    String v = param(ctx, BINDINGS, "");
+    Set<Binding> named = EnumSet.noneOf(Binding.class);
+    if (v.isEmpty()) {
+      return named;
+    }
+    for (String id : v.split("\\s*,\\s*", -1)) {
+      if (id.isEmpty()) {
+        throw new ServletException(BINDINGS + " '" + Printable.of(v) + "' has an empty name; write names like "
+            + "kv,db,realtime");
+      }
+      Binding b = Binding.of(id);
+      if (!named.add(b)) {
+        throw new ServletException(BINDINGS + " names " + b.id() + " twice");
+      }
+    }
+    return named;
+  }
+
+  private static String param(ServletContext ctx, String name, String fallback) {
+    String v = ctx.getInitParameter(name);
+    return v == null || v.isBlank() ? fallback : v.trim();
+  }
+
+  private static int intParam(ServletContext ctx, String name, int fallback, int min, int max)
+      throws ServletException {
+    String v = ctx.getInitParameter(name);
+    if (v == null || v.isBlank()) {
+      return fallback;
+    }
+    int n;
+    try {
+      n = Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new ServletException(name + " must be an integer, was '" + Printable.of(v) + "'", e);
+    }
+    if (n < min || n > max) {
+      throw new ServletException(name + " must be in [" + min + ", " + max + "], was " + n);
+    }
+    return n;
+  }
+}
