@@ -73,24 +73,24 @@ public final class EventJson {
    * @throws IllegalArgumentException if the bytes are not an event object (see the class comment for the rules)
    */
   public static RenEvent decode(byte[] json) {
-    JsonNode n;
-    try {
-      n = MAPPER.readTree(json);
-    } catch (IOException ex) {
-      throw new IllegalArgumentException("event is not JSON: " + message(ex), ex);
-    }
-    return fromTree(n);
+    return fromTree(parse(() -> MAPPER.readTree(json)));
   }
 
   /** {@link #decode(byte[])} for text. */
   public static RenEvent decode(String json) {
-    JsonNode n;
+    return fromTree(parse(() -> MAPPER.readTree(json)));
+  }
+
+  private interface Parse {
+    JsonNode run() throws IOException;
+  }
+
+  private static JsonNode parse(Parse p) {
     try {
-      n = MAPPER.readTree(json);
+      return p.run();
     } catch (IOException ex) {
       throw new IllegalArgumentException("event is not JSON: " + message(ex), ex);
     }
-    return fromTree(n);
   }
 
   /**
