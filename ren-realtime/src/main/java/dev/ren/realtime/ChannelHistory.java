@@ -11,7 +11,9 @@ import java.util.List;
  * @param lastSeq   the sequence number of the newest message on the channel (0 if none); when it is above the
  *                  last returned message, more pages follow
  * @param truncated true when messages after {@code after} were already dropped (the channel keeps only its last
- *                  N): the caller has a gap and should treat its state as reset
+ *                  N, all channels together only so many bytes), or when {@code after} is above anything the channel
+ *                  handed out (it was dropped while idle and started over at 1): the caller has a gap and should
+ *                  treat its state as reset
  */
 public record ChannelHistory(List<ChannelMessage> messages, long lastSeq, boolean truncated) {
   public ChannelHistory {

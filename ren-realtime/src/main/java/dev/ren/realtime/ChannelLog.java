@@ -5,17 +5,15 @@ import dev.ren.RenEvent;
 import org.jspecify.annotations.Nullable;
 
 import java.time.Clock;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The message side of realtime: per channel a sequence number, the opt-in history and the time of the last
- * message (for retention). Each channel's state is guarded by its own monitor, so channels never wait for each
- * other.
+ * The message side of realtime: per channel a sequence number, the opt-in history (kept in the {@link HistoryStore})
+ * and the time of the last message (for retention). Each channel's state is guarded by its own monitor, so channels
+ * never wait for each other (except for the store's short leaf lock when a message enters history).
  *
  * <p>Ordering: a message gets its sequence number and is queued on the channel's lane of the {@link OrderedOutbox}
  * under the channel's monitor, and is published after the monitor was released; so messages of one channel are
@@ -23,6 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * channels. A message enters the history when its publish has ended (in sequence order, on the draining thread), so
  * history shows exactly the messages whose publish ended, with their event ids; one whose publish failed is
  * there too (it was applied), without an id.
+ *
+ * <p>Bounds: a channel's state takes a {@link ChannelSlots} slot when created and returns it when dropped, idle
+ * past its retention; the states map therefore shrinks back, and holds at most {@code maxChannels} names.
  *
  * <p>Thread-safety: thread-safe.
  */
@@ -34,29 +35,37 @@ final class ChannelLog {
   private final long historyRetentionMs;
   private final OrderedOutbox outbox;
   private final ExpiryTimer timer;
+  private final HistoryStore store;
+  private final ChannelSlots slots;
   /** Channels that had messages; an entry is removed (under its monitor, marked removed) once idle. */
   private final ConcurrentHashMap<String, ChannelState> states = new ConcurrentHashMap<>();
 
   ChannelLog(Clock clock, HistoryRules rules, long channelRetentionMs, long historyRetentionMs, OrderedOutbox outbox,
-      ExpiryTimer timer) {
+      ExpiryTimer timer, HistoryStore store, ChannelSlots slots) {
     this.clock = clock;
     this.rules = rules;
     this.channelRetentionMs = channelRetentionMs;
     this.historyRetentionMs = historyRetentionMs;
     this.outbox = outbox;
     this.timer = timer;
+    this.store = store;
+    this.slots = slots;
   }
 
   /**
    * Records and publishes a message (arguments already checked).
    *
+   * @param payload the payload (a private copy), or null
+   * @param stored  its compact JSON, what history keeps; null when the payload is
+   * @throws RealtimeFullException if the channel is new and {@code maxChannels} channels are live
    * @throws dev.ren.AppliedButNotPublishedException if the message was recorded but its event not published
    */
-  ChannelMessage publish(String channel, @Nullable JsonNode payload, @Nullable String userId, @Nullable String src) {
+  ChannelMessage publish(String channel, @Nullable JsonNode payload, byte @Nullable [] stored,
+      @Nullable String userId, @Nullable String src) {
     Appended a;
     do {
-      ChannelState state = states.computeIfAbsent(channel, c -> new ChannelState(rules.limit(c)));
-      a = append(state, channel, payload, userId, src);
+      ChannelState state = states.computeIfAbsent(channel, this::newState);
+      a = append(state, channel, payload, stored, userId, src);
     } while (a == null); // pruned between lookup and lock; take the fresh one
     timer.scheduleAt(a.due);
     String id = outbox.await(a.ticket);
@@ -64,10 +73,17 @@ final class ChannelLog {
     return new ChannelMessage(m.channel(), m.seq(), id, m.ts(), m.data(), m.userId(), m.src());
   }
 
+  /** Runs inside {@code computeIfAbsent}: the slot is taken only when the state is really created. */
+  private ChannelState newState(String channel) {
+    slots.acquire(channel);
+    int limit = rules.limit(channel);
+    return new ChannelState(limit > 0 ? store.open(channel, limit) : null);
+  }
+
   private record Appended(ChannelMessage message, OrderedOutbox.Ticket ticket, long due) {}
 
   private @Nullable Appended append(ChannelState state, String channel, @Nullable JsonNode payload,
-      @Nullable String userId, @Nullable String src) {
+      byte @Nullable [] stored, @Nullable String userId, @Nullable String src) {
     synchronized (state) {
       if (state.removed) {
         return null;
@@ -75,58 +91,38 @@ final class ChannelLog {
       long now = clock.millis();
       long seq = ++state.seq;
       state.lastMessageAt = now;
-      boolean kept = state.history != null;
-      ChannelMessage message = new ChannelMessage(channel, kept ? seq : 0, null, now, payload, userId, src);
+      HistoryStore.Buffer history = state.history;
+      ChannelMessage message = new ChannelMessage(channel, history != null ? seq : 0, null, now, payload, userId, src);
       RenEvent.Builder event = RenEvent.realtimeMessage(channel, payload, userId).toBuilder().ts(now).src(src);
-      if (kept) {
+      OrderedOutbox.Settled settled = null;
+      if (history != null) {
+        HistoryStore.Buffer kept = history;
         event.version(Long.toString(seq));
+        // runs on the draining thread, in sequence order, when the publish ended (id null: it failed)
+        settled = id -> store.append(kept, seq, id, now, stored, userId, src);
       }
-      OrderedOutbox.Ticket ticket = outbox.enqueue(channel, event.build(), id -> settled(state, message, id));
+      OrderedOutbox.Ticket ticket = outbox.enqueue(channel, event.build(), settled);
       return new Appended(message, ticket, now + retention(state));
-    }
-  }
-
-  /** Runs on the draining thread, in sequence order: the message's publish ended (id null: it failed). */
-  private static void settled(ChannelState state, ChannelMessage m, @Nullable String id) {
-    synchronized (state) {
-      ArrayDeque<ChannelMessage> history = state.history;
-      if (history == null) {
-        return;
-      }
-      state.settledSeq = m.seq();
-      history.addLast(new ChannelMessage(m.channel(), m.seq(), id, m.ts(), m.data(), m.userId(), m.src()));
-      while (history.size() > state.historyLimit) {
-        history.removeFirst();
-      }
     }
   }
 
   /** Messages above {@code after} (arguments already checked, history enabled for the channel). */
   ChannelHistory history(String channel, long after, int limit) {
     ChannelState state = states.get(channel);
-    if (state == null) {
-      return new ChannelHistory(List.of(), 0, false);
-    }
-    synchronized (state) {
-      ArrayDeque<ChannelMessage> history = state.history;
-      if (state.removed || history == null) {
-        return new ChannelHistory(List.of(), 0, false);
+    HistoryStore.Buffer history;
+    long handedOut;
+    if (state != null) {
+      synchronized (state) {
+        history = state.removed ? null : state.history;
+        handedOut = state.seq;
       }
-      List<ChannelMessage> page = new ArrayList<>(Math.min(limit, history.size()));
-      ChannelMessage first = history.peekFirst();
-      long firstHeld = first == null ? state.settledSeq + 1 : first.seq();
-      for (ChannelMessage m : history) {
-        if (m.seq() > after) {
-          page.add(m);
-          if (page.size() == limit) {
-            break;
-          }
-        }
+      if (history != null) {
+        return store.read(history, after, limit, handedOut);
       }
-      return new ChannelHistory(page, state.settledSeq, after + 1 < firstHeld);
     }
+    // nothing held: a client that saw messages on this channel missed its drop, and must start over
+    return new ChannelHistory(List.of(), 0, after > 0);
   }
-
   /** Adds the channels with a message in the last channel retention period to {@code names}. */
   void addActive(Collection<String> names, long now) {
     for (Map.Entry<String, ChannelState> e : states.entrySet()) {
@@ -153,6 +149,11 @@ final class ChannelLog {
         if (due <= now) {
           s.removed = true;
           states.remove(e.getKey(), s);
+          HistoryStore.Buffer history = s.history;
+          if (history != null) {
+            store.close(history);
+          }
+          slots.release(e.getKey());
         } else {
           next = Math.min(next, due);
         }
@@ -165,21 +166,17 @@ final class ChannelLog {
     return s.history != null ? historyRetentionMs : channelRetentionMs;
   }
 
-  /** A channel's message state; guarded by its own monitor. */
+  /** A channel's message state; guarded by its own monitor (its history by the store's lock). */
   private static final class ChannelState {
-    /** Messages whose publish ended, oldest first; null on channels without history. */
-    final @Nullable ArrayDeque<ChannelMessage> history;
-    final int historyLimit;
+    /** The channel's messages whose publish ended; null on channels without history. */
+    final HistoryStore.@Nullable Buffer history;
     /** The last sequence number handed out. */
     long seq;
-    /** The sequence number of the newest message in {@link #history} (history channels only). */
-    long settledSeq;
     long lastMessageAt;
     boolean removed;
 
-    ChannelState(int historyLimit) {
-      this.historyLimit = historyLimit;
-      this.history = historyLimit > 0 ? new ArrayDeque<>(Math.min(historyLimit, 64)) : null;
+    ChannelState(HistoryStore.@Nullable Buffer history) {
+      this.history = history;
     }
   }
 }

@@ -1,22 +1,20 @@
 package dev.ren.realtime;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ren.internal.Printable;
 import org.jspecify.annotations.Nullable;
 
+import java.time.Duration;
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * The input rules of realtime: channel names, user ids, payload size. Each check names the value and the rule.
+ * The input rules of realtime: channel names and user ids (payload size: {@link StoredJson#encode}). Each check
+ * names the value and the rule.
  *
  * <p>Thread-safety: stateless, thread-safe.
  */
 final class Limits {
 
-  /** This module's own mapper, configured once and never exposed; used only to measure payloads. */
-  private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Pattern CHANNEL = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
   private static final int MAX_USER_ID = 256;
 
@@ -51,16 +49,19 @@ final class Limits {
     return userId;
   }
 
-  /** Throws {@link PayloadTooLargeException} when {@code node} is more than {@code max} bytes of JSON. */
-  static void checkSize(String what, JsonNode node, int max) {
-    int size;
-    try {
-      size = MAPPER.writeValueAsBytes(node).length;
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(what + " cannot be written as JSON: " + e.getOriginalMessage(), e);
+  static long checkRange(String name, long value, long min, long max) {
+    if (value < min || value > max) {
+      throw new IllegalArgumentException(name + " must be in [" + min + ", " + max + "], was " + value);
     }
-    if (size > max) {
-      throw new PayloadTooLargeException(what, size, max);
+    return value;
+  }
+
+  static Duration checkDuration(String name, Duration d, boolean zeroAllowed) {
+    Objects.requireNonNull(d, name);
+    if (d.isNegative() || (!zeroAllowed && d.isZero()) || d.compareTo(Duration.ofDays(365)) > 0) {
+      throw new IllegalArgumentException(name + " must be in " + (zeroAllowed ? "[0" : "(0") + ", 365 days], was "
+          + d);
     }
+    return d;
   }
 }

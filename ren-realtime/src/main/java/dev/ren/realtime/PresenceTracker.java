@@ -10,6 +10,7 @@ import org.jspecify.annotations.Nullable;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -28,6 +29,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link OrderedOutbox} under that lock and publishes it after releasing it: the events of a member are published
  * in the order its changes were applied, and a slow publish holds up neither presence changes nor other channels.
  *
+ * <p>Bounds: members in total and per channel, and the bytes of their metadata (kept as compact JSON, see
+ * {@link StoredJson}), are counted under the lock; a join over a bound is refused with {@link RealtimeFullException}
+ * before anything changes. A channel's map takes a {@link ChannelSlots} slot with its first member and returns it
+ * with its last, so maps keyed by client input shrink back when members leave or expire.
+ *
  * <p>Thread-safety: thread-safe.
  */
 final class PresenceTracker implements ClientListener {
@@ -43,30 +49,42 @@ final class PresenceTracker implements ClientListener {
   private final long ttlMs;
   private final OrderedOutbox outbox;
   private final ExpiryTimer timer;
+  private final ChannelSlots slots;
+  private final Bounds bounds;
 
   // guarded by lock
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, Map<String, Member>> channels = new HashMap<>();
   private final Map<String, Set<Member>> clientHolds = new HashMap<>();
+  private int memberCount;
+  private long metadataBytes;
+
+  /** The presence bounds: the builder's {@code maxMembers}, {@code maxMembersPerChannel}, {@code maxPresenceBytes}. */
+  record Bounds(int maxMembers, int maxMembersPerChannel, long maxPresenceBytes) {}
 
   PresenceTracker(ClientTracker clients, Clock clock, long graceMs, long ttlMs, OrderedOutbox outbox,
-      ExpiryTimer timer) {
+      ExpiryTimer timer, ChannelSlots slots, Bounds bounds) {
     this.clients = clients;
     this.clock = clock;
     this.graceMs = graceMs;
     this.ttlMs = ttlMs;
     this.outbox = outbox;
     this.timer = timer;
+    this.slots = slots;
+    this.bounds = bounds;
   }
 
   enum Refresh { ABSENT, CREATED, REFRESHED }
 
   /**
-   * Join ({@code create}) or update, held by {@code cid} (arguments already checked; {@code meta} a private copy).
+   * Join ({@code create}) or update, held by {@code cid} (arguments already checked; {@code meta} a private copy,
+   * {@code stored} its compact JSON).
    *
+   * @throws RealtimeFullException with nothing changed, if a new member or larger metadata is over a bound
    * @throws AppliedButNotPublishedException if the member changed but its event was not published
    */
-  Refresh refresh(String channel, String userId, JsonNode meta, boolean create, @Nullable String cid) {
+  Refresh refresh(String channel, String userId, JsonNode meta, byte[] stored, boolean create,
+      @Nullable String cid) {
     Refresh result;
     OrderedOutbox.Ticket ticket = null;
     long deadline;
@@ -80,19 +98,32 @@ final class PresenceTracker implements ClientListener {
         if (!create) {
           return Refresh.ABSENT;
         }
-        m = new Member(channel, userId, meta);
-        channels.computeIfAbsent(channel, c -> new LinkedHashMap<>()).put(userId, m);
+        checkRoom(channel, members, stored.length);
+        if (members == null) {
+          slots.acquire(channel); // the last check: once it passed, nothing below can refuse the join
+          members = new LinkedHashMap<>();
+          channels.put(channel, members);
+        }
+        m = new Member(channel, userId, stored);
+        members.put(userId, m);
+        memberCount++;
+        metadataBytes += stored.length;
         type = EventTypes.PRESENCE_JOIN;
         result = Refresh.CREATED;
       } else {
-        type = m.metadata.equals(meta) ? null : EventTypes.PRESENCE_UPDATE;
-        m.metadata = meta;
+        long grown = (long) stored.length - m.metadata.length;
+        if (grown > 0 && metadataBytes + grown > bounds.maxPresenceBytes()) {
+          throw fullBytes(channel);
+        }
+        type = sameMetadata(m.metadata, stored, meta) ? null : EventTypes.PRESENCE_UPDATE;
+        m.metadata = stored;
+        metadataBytes += grown;
         result = Refresh.REFRESHED;
       }
       m.lastSeen = now;
       deadline = hold(m, cid, now);
       if (type != null) {
-        ticket = outbox.enqueue(channel, event(type, m, cid), null);
+        ticket = outbox.enqueue(channel, event(type, m, meta, cid), null);
       }
     } finally {
       lock.unlock();
@@ -125,7 +156,8 @@ final class PresenceTracker implements ClientListener {
         return true;
       }
       removeMember(m);
-      ticket = outbox.enqueue(channel, event(EventTypes.PRESENCE_LEAVE, m, cid), null);
+      ticket = outbox.enqueue(channel, event(EventTypes.PRESENCE_LEAVE, m, StoredJson.decode(m.metadata), cid),
+          null);
     } finally {
       lock.unlock();
     }
@@ -143,7 +175,7 @@ final class PresenceTracker implements ClientListener {
       }
       List<PresenceMember> list = new ArrayList<>(members.size());
       for (Member m : members.values()) {
-        list.add(new PresenceMember(m.userId, m.metadata, m.lastSeen));
+        list.add(new PresenceMember(m.userId, StoredJson.decode(m.metadata), m.lastSeen));
       }
       return list;
     } finally {
@@ -199,7 +231,8 @@ final class PresenceTracker implements ClientListener {
       }
       for (Member m : gone) {
         removeMember(m);
-        leaves.add(outbox.enqueue(m.channel, event(EventTypes.PRESENCE_LEAVE, m, null), null));
+        leaves.add(outbox.enqueue(m.channel, event(EventTypes.PRESENCE_LEAVE, m, StoredJson.decode(m.metadata), null),
+            null));
       }
     } finally {
       lock.unlock();
@@ -256,9 +289,54 @@ final class PresenceTracker implements ClientListener {
     timer.scheduleAt(deadline);
   }
 
-  private static RenEvent event(String type, Member m, @Nullable String src) {
+  private static RenEvent event(String type, Member m, JsonNode metadata, @Nullable String src) {
     // src is captured now: the event may be published by another caller's thread
-    return RenEvent.presence(type, m.channel, m.userId, m.metadata).withSrc(src);
+    return RenEvent.presence(type, m.channel, m.userId, metadata).withSrc(src);
+  }
+
+  /** Checks members in total and on the channel, and metadata bytes (the channel slot last). Caller holds the lock. */
+  private void checkRoom(String channel, @Nullable Map<String, Member> members, int bytes) {
+    if (memberCount >= bounds.maxMembers()) {
+      throw new RealtimeFullException("maxMembers", bounds.maxMembers(),
+          "too many presence members on all channels; nobody joined '" + channel + "'");
+    }
+    if (members != null && members.size() >= bounds.maxMembersPerChannel()) {
+      throw new RealtimeFullException("maxMembersPerChannel", bounds.maxMembersPerChannel(),
+          "channel '" + channel + "' has as many presence members as it may");
+    }
+    if (metadataBytes + bytes > bounds.maxPresenceBytes()) {
+      throw fullBytes(channel);
+    }
+  }
+
+  private RealtimeFullException fullBytes(String channel) {
+    return new RealtimeFullException("maxPresenceBytes", bounds.maxPresenceBytes(),
+        "presence metadata on all channels is at its bound; the change on '" + channel + "' was refused");
+  }
+
+  /** Equal JSON: the same bytes, or (keys in another order, say) equal trees, as the events have always compared. */
+  private static boolean sameMetadata(byte[] stored, byte[] fresh, JsonNode freshTree) {
+    return Arrays.equals(stored, fresh) || StoredJson.decode(stored).equals(freshTree);
+  }
+
+  /** Presence members on all channels (for tests and metrics). */
+  int memberCount() {
+    lock.lock();
+    try {
+      return memberCount;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Metadata bytes on all channels, as counted against {@code maxPresenceBytes}. */
+  long metadataBytes() {
+    lock.lock();
+    try {
+      return metadataBytes;
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Records (or refreshes) a holder; returns its deadline ({@link #LIVE}: none). Caller holds the lock. */
@@ -279,10 +357,12 @@ final class PresenceTracker implements ClientListener {
     }
     m.holds.clear();
     Map<String, Member> members = channels.get(m.channel);
-    if (members != null) {
-      members.remove(m.userId);
+    if (members != null && members.remove(m.userId, m)) {
+      memberCount--;
+      metadataBytes -= m.metadata.length;
       if (members.isEmpty()) {
         channels.remove(m.channel);
+        slots.release(m.channel);
       }
     }
   }
@@ -305,12 +385,13 @@ final class PresenceTracker implements ClientListener {
   private static final class Member {
     final String channel;
     final String userId;
-    JsonNode metadata;
+    /** Compact JSON (see {@link StoredJson}). */
+    byte[] metadata;
     long lastSeen;
     /** holder (client id, or {@link #ANONYMOUS}) → expiry deadline in clock millis, {@link #LIVE} while streaming. */
     final Map<String, Long> holds = new HashMap<>();
 
-    Member(String channel, String userId, JsonNode metadata) {
+    Member(String channel, String userId, byte[] metadata) {
       this.channel = channel;
       this.userId = userId;
       this.metadata = metadata;

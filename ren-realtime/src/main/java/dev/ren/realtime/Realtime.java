@@ -23,9 +23,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Realtime channels and presence on top of a {@link RenPublisher} (normally the hub): {@link #publish} emits {@code realtime.message};
- * {@link #join}, {@link #update} and {@link #leave} emit {@code presence.join|update|leave}; opt-in channel
- * history lets a late joiner catch up.
+ * Realtime channels and presence on top of a {@link RenPublisher} (normally the hub): {@link #publish} emits
+ * {@code realtime.message}; {@link #join}, {@link #update} and {@link #leave} emit
+ * {@code presence.join|update|leave}; opt-in channel history lets a late joiner catch up.
  *
  * <pre>{@code
  * Realtime realtime = Realtime.builder(hub)
@@ -55,7 +55,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Expiry-caused {@code presence.leave} events are system-caused and carry no {@code src}.
  *
  * <h2>History</h2>
- * Channels matching a {@linkplain Builder#history(String, int) history pattern} keep their last N messages.
+ * Channels matching a {@linkplain Builder#history(String, int) history pattern} keep their last N messages, for
+ * {@linkplain Builder#historyRetention one hour} (by default) after the channel's last message. History is a cache
+ * bounded in bytes: all channels together keep at most {@linkplain Builder#maxHistoryBytes 16 MiB} (by default) of
+ * messages, counted as stored (payloads are kept as compact JSON); a message that would exceed it drops the oldest
+ * messages of any channel, so publishing never fails because history is full. A reader that finds messages it
+ * asked for gone sees {@link ChannelHistory#truncated()}.
  * Each message on such a channel gets a per-channel sequence number (1, 2, 3, ...), carried as {@code v} in the
  * {@code realtime.message} event; {@link #history(String, long, int)} returns messages with a sequence number
  * above {@code after}. A client subscribes first, then reads history after 0 and drops live messages whose
@@ -63,8 +68,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <h2>Limits</h2>
  * Channel names match {@code [A-Za-z0-9_.:-]{1,128}}; user ids are 1 to 256 characters without control
- * characters; payloads and metadata above {@linkplain Builder#maxPayloadBytes 64 KiB} of JSON are rejected with
- * {@link PayloadTooLargeException}. Rejected input changes nothing and emits nothing.
+ * characters; payloads and metadata above {@linkplain Builder#maxPayloadBytes 64 KiB} of compact JSON are rejected
+ * with {@link PayloadTooLargeException}. What clients can make realtime keep is bounded, each bound a builder
+ * setting; a change beyond one is refused with {@link RealtimeFullException}:
+ * <ul>
+ *   <li>{@linkplain Builder#maxChannels live channels} (with recent messages, history or members): 10,000;</li>
+ *   <li>{@linkplain Builder#maxMembers presence members} on all channels: 10,000, and
+ *       {@linkplain Builder#maxMembersPerChannel on one channel}: 1,000;</li>
+ *   <li>{@linkplain Builder#maxPresenceBytes presence metadata} on all channels: 16 MiB of compact JSON.</li>
+ * </ul>
+ * A channel's entries are dropped when it is idle (no message within its retention, no members), so what clients
+ * named shrinks back. Rejected input changes nothing and emits nothing.
  *
  * <h2>Publishing and failures</h2>
  * A change is applied under a lock and its event is published after the lock was released (a publish to a remote
@@ -75,6 +89,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * happened to publish the event. Expiry-caused leaves that cannot be published make {@link #sweep} throw after it
  * expired everything due; the expiry timer logs them.
  *
+ * <p>Size: a little over 500 lines, on purpose: this class and its builder are the module's whole public surface
+ * (the behaviour is in {@link ChannelLog}, {@link HistoryStore}, {@link PresenceTracker} and {@link OrderedOutbox}),
+ * and each setting's Javadoc states its default and bound, which is what makes it long.
+ *
  * <p>Thread-safety: thread-safe. Channels are independent of each other and of presence; a publish in progress
  * holds up only later events of the same channel. Closing stops the expiry timer (and shuts down its executor only
  * if this object created it).
@@ -84,12 +102,16 @@ public final class Realtime implements Closeable {
   private static final System.Logger LOG = System.getLogger(Realtime.class.getName());
   /** The largest page {@link #history} returns. */
   public static final int MAX_HISTORY_LIMIT = 1000;
+  /** A history page ends after this many stored bytes (with at least one message); the reader pages on. */
+  static final long MAX_HISTORY_PAGE_BYTES = 1 << 20;
 
   private final Clock clock;
   private final long channelRetentionMs;
   private final int maxPayloadBytes;
   private final HistoryRules historyRules;
   private final ExpiryTimer timer;
+  private final HistoryStore historyStore;
+  private final ChannelSlots slots;
   private final ChannelLog channels;
   private final PresenceTracker presence;
   private final Registration clientRegistration;
@@ -101,10 +123,13 @@ public final class Realtime implements Closeable {
     this.maxPayloadBytes = b.maxPayloadBytes;
     this.historyRules = HistoryRules.of(b.historyRules);
     this.timer = new ExpiryTimer(clock, b.scheduler, this::sweepQuietly);
+    this.historyStore = new HistoryStore(b.maxHistoryBytes, MAX_HISTORY_PAGE_BYTES);
+    this.slots = new ChannelSlots(b.maxChannels);
     this.channels = new ChannelLog(clock, historyRules, channelRetentionMs, b.historyRetention.toMillis(),
-        new OrderedOutbox(b.publisher), timer);
+        new OrderedOutbox(b.publisher), timer, historyStore, slots);
     this.presence = new PresenceTracker(b.clients, clock, b.grace.toMillis(), b.ttl.toMillis(),
-        new OrderedOutbox(b.publisher), timer);
+        new OrderedOutbox(b.publisher), timer, slots,
+        new PresenceTracker.Bounds(b.maxMembers, b.maxMembersPerChannel, b.maxPresenceBytes));
     this.clientRegistration = b.clients.addClientListener(presence);
   }
 
@@ -118,7 +143,7 @@ public final class Realtime implements Closeable {
     return new Builder(publisher, clients);
   }
 
-  /** A {@link Realtime} with the defaults: 10 s grace, 60 s TTL, no history, 64 KiB payloads. */
+  /** A {@link Realtime} with the defaults: 10 s grace, 60 s TTL, no history, 64 KiB payloads, the default bounds. */
   public static <H extends RenPublisher & ClientTracker> Realtime create(H hub) {
     return builder(hub).build();
   }
@@ -133,6 +158,8 @@ public final class Realtime implements Closeable {
    * @return the message as recorded (with its sequence number on history channels)
    * @throws IllegalArgumentException for a bad channel or user id; {@link PayloadTooLargeException} for a payload
    *     over the limit
+   * @throws RealtimeFullException if the channel is new and {@linkplain Builder#maxChannels as many channels as
+   *     allowed} are live
    * @throws AppliedButNotPublishedException if the message was recorded but its event could not be published
    */
   public ChannelMessage publish(String channel, @Nullable JsonNode data, @Nullable String userId) {
@@ -141,11 +168,9 @@ public final class Realtime implements Closeable {
       checkUserId(userId);
     }
     JsonNode payload = data == null || data.isMissingNode() ? null : data.deepCopy();
-    if (payload != null) {
-      Limits.checkSize("message payload", payload, maxPayloadBytes);
-    }
+    byte[] stored = payload == null ? null : StoredJson.encode("message payload", payload, maxPayloadBytes);
     checkOpen();
-    return channels.publish(channel, payload, userId, RenOrigin.current());
+    return channels.publish(channel, payload, stored, userId, RenOrigin.current());
   }
 
   /**
@@ -159,7 +184,7 @@ public final class Realtime implements Closeable {
     return List.copyOf(names);
   }
 
-  /** The largest accepted payload or metadata, in bytes of JSON. */
+  /** The largest accepted payload or metadata, in bytes of compact JSON. */
   public int maxPayloadBytes() {
     return maxPayloadBytes;
   }
@@ -175,7 +200,8 @@ public final class Realtime implements Closeable {
    * once its publish has ended; one whose event could not be published is listed without an event id.
    *
    * @param after a sequence number seen before (0 for everything still held)
-   * @param limit at most this many messages, in [1, {@value #MAX_HISTORY_LIMIT}]
+   * @param limit at most this many messages, in [1, {@value #MAX_HISTORY_LIMIT}]; a page also ends after about
+   *              1 MiB of messages (with at least one), and {@link ChannelHistory#lastSeq()} says more follow
    * @throws IllegalArgumentException for a bad channel, a negative {@code after} or a limit out of range
    * @throws IllegalStateException if no history pattern matches the channel
    */
@@ -203,6 +229,7 @@ public final class Realtime implements Closeable {
    *
    * @param metadata any JSON, or null for {@code {}}
    * @return true if the user was not present before
+   * @throws RealtimeFullException with nothing changed, if the join is over a presence or channel bound
    * @throws AppliedButNotPublishedException if the member joined or changed but its event could not be published
    */
   public boolean join(String channel, String userId, @Nullable JsonNode metadata) {
@@ -214,6 +241,7 @@ public final class Realtime implements Closeable {
    * metadata differs (nothing when identical).
    *
    * @return false, with nothing changed, if the user is not present
+   * @throws RealtimeFullException with nothing changed, if larger metadata is over {@link Builder#maxPresenceBytes}
    * @throws AppliedButNotPublishedException if the member changed but its event could not be published
    */
   public boolean update(String channel, String userId, @Nullable JsonNode metadata) {
@@ -226,9 +254,9 @@ public final class Realtime implements Closeable {
     checkUserId(userId);
     JsonNode meta = metadata == null || metadata.isNull() || metadata.isMissingNode()
         ? JsonNodeFactory.instance.objectNode() : metadata.deepCopy();
-    Limits.checkSize("presence metadata", meta, maxPayloadBytes);
+    byte[] stored = StoredJson.encode("presence metadata", meta, maxPayloadBytes);
     checkOpen();
-    return presence.refresh(channel, userId, meta, create, RenOrigin.current());
+    return presence.refresh(channel, userId, meta, stored, create, RenOrigin.current());
   }
 
   /**
@@ -296,6 +324,21 @@ public final class Realtime implements Closeable {
     return timer;
   }
 
+  /** The history store (for tests of its bounds). */
+  HistoryStore historyStore() {
+    return historyStore;
+  }
+
+  /** How many channels hold state (for tests of their bound and of idle channels being dropped). */
+  int liveChannels() {
+    return slots.size();
+  }
+
+  /** Presence (for tests of its bounds). */
+  PresenceTracker presence() {
+    return presence;
+  }
+
   // ------------------------------------------------------------------------------------------------ validation
 
   /** Whether {@code channel} is a valid channel name: {@code [A-Za-z0-9_.:-]{1,128}}. */
@@ -333,8 +376,13 @@ public final class Realtime implements Closeable {
     private Duration grace = Duration.ofSeconds(10);
     private Duration ttl = Duration.ofSeconds(60);
     private Duration channelRetention = Duration.ofMinutes(5);
-    private Duration historyRetention = Duration.ofHours(24);
+    private Duration historyRetention = Duration.ofHours(1);
     private int maxPayloadBytes = 64 << 10;
+    private long maxHistoryBytes = 16L << 20;
+    private int maxChannels = 10_000;
+    private int maxMembers = 10_000;
+    private int maxMembersPerChannel = 1_000;
+    private long maxPresenceBytes = 16L << 20;
     private Clock clock = Clock.systemUTC();
     private @Nullable ScheduledExecutorService scheduler;
     private final Map<String, Integer> historyRules = new LinkedHashMap<>();
@@ -346,25 +394,29 @@ public final class Realtime implements Closeable {
 
     /** How long a member held by a client outlives the client's last stream; default 10 s. */
     public Builder gracePeriod(Duration d) {
-      this.grace = settings.once("gracePeriod", checkDuration("gracePeriod", d, true));
+      this.grace = settings.once("gracePeriod", Limits.checkDuration("gracePeriod", d, true));
       return this;
     }
 
     /** How long a hold without a live stream lasts unless refreshed by join/update; default 60 s. */
     public Builder presenceTtl(Duration d) {
-      this.ttl = settings.once("presenceTtl", checkDuration("presenceTtl", d, false));
+      this.ttl = settings.once("presenceTtl", Limits.checkDuration("presenceTtl", d, false));
       return this;
     }
 
     /** How long a channel without members stays in {@link Realtime#channels} after its last message; default 5 min. */
     public Builder channelRetention(Duration d) {
-      this.channelRetention = settings.once("channelRetention", checkDuration("channelRetention", d, false));
+      this.channelRetention = settings.once("channelRetention", Limits.checkDuration("channelRetention", d, false));
       return this;
     }
 
-    /** How long a history channel keeps its messages after the last one; default 24 h. */
+    /**
+     * How long a history channel keeps its messages after the last one; default 1 h. History is for a late joiner
+     * or a reconnect to catch up, not an archive: the shorter the retention, the sooner an idle channel's memory is
+     * free.
+     */
     public Builder historyRetention(Duration d) {
-      this.historyRetention = settings.once("historyRetention", checkDuration("historyRetention", d, false));
+      this.historyRetention = settings.once("historyRetention", Limits.checkDuration("historyRetention", d, false));
       return this;
     }
 
@@ -388,6 +440,52 @@ public final class Realtime implements Closeable {
       return this;
     }
 
+    /**
+     * The bound on all channels' history together, in bytes as stored (each message's compact JSON payload, its
+     * strings and a fixed ~100 bytes); default 16 MiB. When a message would exceed it, the oldest messages of any
+     * channel are dropped first. At least {@code 2 * maxPayloadBytes}.
+     */
+    public Builder maxHistoryBytes(long bytes) {
+      this.maxHistoryBytes = settings.once("maxHistoryBytes",
+          Limits.checkRange("maxHistoryBytes", bytes, 1 << 10, 1L << 40));
+      return this;
+    }
+
+    /**
+     * The most channels with state at once: recent messages (within the channel or history retention) or presence
+     * members; default 10,000. A message or join that would create one more fails with {@link RealtimeFullException}
+     * until channels go idle.
+     */
+    public Builder maxChannels(int channels) {
+      this.maxChannels = settings.once("maxChannels",
+          (int) Limits.checkRange("maxChannels", channels, 1, 100_000_000));
+      return this;
+    }
+
+    /** The most presence members on all channels together; default 10,000. Beyond: {@link RealtimeFullException}. */
+    public Builder maxMembers(int members) {
+      this.maxMembers = settings.once("maxMembers",
+          (int) Limits.checkRange("maxMembers", members, 1, 100_000_000));
+      return this;
+    }
+
+    /** The most presence members on one channel; default 1,000. Beyond: {@link RealtimeFullException}. */
+    public Builder maxMembersPerChannel(int members) {
+      this.maxMembersPerChannel = settings.once("maxMembersPerChannel",
+          (int) Limits.checkRange("maxMembersPerChannel", members, 1, 100_000_000));
+      return this;
+    }
+
+    /**
+     * The bound on all presence members' metadata together, in bytes of compact JSON; default 16 MiB. A join or
+     * update that would exceed it fails with {@link RealtimeFullException}. At least {@code maxPayloadBytes}.
+     */
+    public Builder maxPresenceBytes(long bytes) {
+      this.maxPresenceBytes = settings.once("maxPresenceBytes",
+          Limits.checkRange("maxPresenceBytes", bytes, 16, 1L << 40));
+      return this;
+    }
+
     /** The clock for timestamps and expiry; default the system clock. Tests pass a manual one and call sweep. */
     public Builder clock(Clock c) {
       this.clock = settings.once("clock", Objects.requireNonNull(c, "clock"));
@@ -403,17 +501,22 @@ public final class Realtime implements Closeable {
       return this;
     }
 
+    /**
+     * The realtime these settings describe.
+     *
+     * @throws IllegalArgumentException if {@code maxHistoryBytes} is under twice, or {@code maxPresenceBytes} under
+     *     once, {@code maxPayloadBytes}: one message or member at the limit must fit
+     */
     public Realtime build() {
-      return new Realtime(this);
-    }
-
-    private static Duration checkDuration(String name, Duration d, boolean zeroAllowed) {
-      Objects.requireNonNull(d, name);
-      if (d.isNegative() || (!zeroAllowed && d.isZero()) || d.compareTo(Duration.ofDays(365)) > 0) {
-        throw new IllegalArgumentException(name + " must be in " + (zeroAllowed ? "[0" : "(0") + ", 365 days], was "
-            + d);
+      if (maxHistoryBytes < 2L * maxPayloadBytes) {
+        throw new IllegalArgumentException("maxHistoryBytes (" + maxHistoryBytes + ") must be at least twice"
+            + " maxPayloadBytes (" + maxPayloadBytes + ")");
       }
-      return d;
+      if (maxPresenceBytes < maxPayloadBytes) {
+        throw new IllegalArgumentException("maxPresenceBytes (" + maxPresenceBytes + ") must be at least"
+            + " maxPayloadBytes (" + maxPayloadBytes + ")");
+      }
+      return new Realtime(this);
     }
   }
 }

@@ -9,6 +9,7 @@ import dev.ren.realtime.ChannelMessage;
 import dev.ren.realtime.PayloadTooLargeException;
 import dev.ren.realtime.PresenceMember;
 import dev.ren.realtime.Realtime;
+import dev.ren.realtime.RealtimeFullException;
 import dev.ren.servlet.http.HttpError;
 import dev.ren.servlet.http.JsonServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -17,6 +18,7 @@ import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -36,7 +38,11 @@ import java.util.Objects;
  *       {@code 404} when the channel keeps no history</li>
  * </ul>
  * Bad input is a {@code 400} JSON error, an oversized payload {@code 413}, an unknown path {@code 404}; a change
- * that was applied but whose event could not be published is {@code 503} with {@code "applied":true}.
+ * over one of realtime's bounds (live channels, presence members, presence metadata bytes; see
+ * {@link RealtimeFullException}) is {@code 507 {"error":"insufficient_storage", "message", "setting", "limit"}} with
+ * nothing applied (507, not 429: the store is full for everyone, whoever filled it; it frees up as channels go idle
+ * and members leave); a change that was applied but whose event could not be published is {@code 503} with
+ * {@code "applied":true}.
  *
  * <pre>{@code
  * context.addServlet(new ServletHolder(new RealtimeServlet(realtime)), "/api/realtime/*");
@@ -100,11 +106,18 @@ public final class RealtimeServlet extends JsonServlet {
     writeJson(resp, 200, post(p, in));
   }
 
-  /** An oversized payload or metadata is {@code 413}; everything else as {@link JsonServlet} maps it. */
+  /**
+   * An oversized payload or metadata is {@code 413}, a full realtime {@code 507} naming the bound; everything else
+   * as {@link JsonServlet} maps it.
+   */
   @Override
   protected HttpError toHttpError(HttpServletRequest req, RuntimeException e) {
     if (e instanceof PayloadTooLargeException p) {
       return HttpError.tooLarge(String.valueOf(p.getMessage()));
+    }
+    if (e instanceof RealtimeFullException f) {
+      return new HttpError(507, "insufficient_storage", String.valueOf(f.getMessage()),
+          Map.of("setting", f.setting(), "limit", f.limit()));
     }
     return super.toHttpError(req, e);
   }
