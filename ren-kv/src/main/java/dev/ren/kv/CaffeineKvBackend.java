@@ -1,6 +1,5 @@
 package dev.ren.kv;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
@@ -11,6 +10,8 @@ import dev.ren.internal.Printable;
 import org.jspecify.annotations.Nullable;
 
 import java.lang.System.Logger.Level;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,6 +43,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * value is present, and because the check holds the key's lock, a concurrent put is applied (and published by the
  * store) only after the report.
  *
+ * <p>Bounds: values are kept as their compact JSON text, and a {@link StoreBudget} counts entries and bytes as
+ * stored. A put reserves its share (the difference, when it replaces a value) inside the key's {@code compute},
+ * so a put the budget refuses ({@link KvStoreFullException}) changes nothing; before refusing, the put runs due
+ * expiry once ({@link Cache#cleanUp()}), so an entry past its deadline by more than Caffeine's timer granularity
+ * (about a second) does not keep room even if the expiry thread has not run yet. An entry's share returns
+ * when it is removed, replaced, expires or is evicted: Caffeine's eviction listener runs inside the removal, and
+ * an explicit remove releases what it removed. Each {@link Stored} is released at most once (its
+ * {@code charged} flag), whichever path sees it first.
+ *
  * <p>Listing scans the map (O(entries) per page, keeping only the {@code limit + 1} smallest keys after the
  * cursor); the cursor is the last key returned, so pages are stable.
  *
@@ -57,14 +67,23 @@ final class CaffeineKvBackend implements KvBackend {
   private final Ticker ticker;
   private final Clock clock;
   private final long maximumSize;
+  private final StoreBudget budget;
   /** The thread this backend started, or null when the caller supplied the scheduler. */
   private final @Nullable ExpiryScheduler ownedScheduler;
   private final AtomicLong versions = new AtomicLong();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile @Nullable Listener listener;
 
+  /** A backend with the default bounds ({@link KvStore.Builder}); for tests. */
   CaffeineKvBackend(long maximumSize, @Nullable Scheduler scheduler, @Nullable Ticker ticker,
       @Nullable Executor executor, @Nullable Clock clock) {
+    this(maximumSize, new StoreBudget(KvStore.Builder.DEFAULT_MAX_ENTRIES, KvStore.Builder.DEFAULT_MAX_TOTAL_BYTES),
+        scheduler, ticker, executor, clock);
+  }
+
+  CaffeineKvBackend(long maximumSize, StoreBudget budget, @Nullable Scheduler scheduler, @Nullable Ticker ticker,
+      @Nullable Executor executor, @Nullable Clock clock) {
+    this.budget = budget;
     this.ticker = ticker != null ? ticker : Ticker.systemTicker();
     this.clock = clock != null ? clock : Clock.systemUTC();
     this.maximumSize = maximumSize;
@@ -84,6 +103,7 @@ final class CaffeineKvBackend implements KvBackend {
     }
     this.cache = b.expireAfter(new PerEntryExpiry())
         .<KvKey, Stored>removalListener(this::onRemoval)
+        .evictionListener((@Nullable KvKey k, @Nullable Stored v, RemovalCause c) -> release(v))
         .build();
     this.map = cache.asMap();
   }
@@ -97,13 +117,48 @@ final class CaffeineKvBackend implements KvBackend {
   }
 
   @Override
-  public KvEntry put(KvKey key, JsonNode value, @Nullable Duration ttl) {
+  public KvEntry put(KvKey key, byte[] json, @Nullable Duration ttl) {
     checkOpen();
     long deadline = ttl == null ? 0 : ticker.read() + ttl.toNanos();
     Instant expiration = ttl == null ? null : clock.instant().plus(ttl);
-    Stored s = map.compute(key, (k, old) -> new Stored(value, versions.incrementAndGet(), ttl != null, deadline,
-        expiration));
+    long weight = StoreBudget.weight(key, json.length);
+    Stored s;
+    try {
+      s = charged(key, json, weight, ttl != null, deadline, expiration);
+    } catch (KvStoreFullException full) {
+      cache.cleanUp(); // entries past their deadline give their room back first; then refuse for real
+      s = charged(key, json, weight, ttl != null, deadline, expiration);
+    }
     return s.entry(key);
+  }
+
+  private Stored charged(KvKey key, byte[] json, long weight, boolean hasDeadline, long deadline,
+      @Nullable Instant expiration) {
+    return map.compute(key, (k, old) -> {
+      // under the key's lock: nothing else can release old meanwhile
+      boolean replaces = old != null && old.isCharged();
+      budget.reserve(replaces ? weight - old.weight : weight, !replaces); // throws: the mapping stays as it was
+      if (replaces) {
+        old.uncharge(); // its share moved to the new value
+      }
+      return new Stored(json, weight, versions.incrementAndGet(), hasDeadline, deadline, expiration);
+    });
+  }
+
+  private void release(@Nullable Stored s) {
+    if (s != null && s.uncharge()) {
+      budget.release(s.weight);
+    }
+  }
+
+  /** What the store holds, as charged; for tests. */
+  StoreBudget budget() {
+    return budget;
+  }
+
+  /** The live stored record of {@code key}, or null; for tests. */
+  @Nullable Stored stored(KvKey key) {
+    return map.get(key);
   }
 
   @Override
@@ -118,7 +173,11 @@ final class CaffeineKvBackend implements KvBackend {
     checkOpen();
     // Caffeine returns null for an entry past its deadline and reports it as EXPIRED instead
     Stored s = map.remove(key);
-    return s == null ? null : s.entry(key);
+    if (s == null) {
+      return null;
+    }
+    release(s);
+    return s.entry(key);
   }
 
   @Override
@@ -218,24 +277,51 @@ final class CaffeineKvBackend implements KvBackend {
 
   @Override
   public String toString() {
-    return "Caffeine[size=" + cache.estimatedSize() + (maximumSize >= 0 ? ", max=" + maximumSize : "") + "]";
+    return "Caffeine[" + budget + (maximumSize >= 0 ? ", evicting past " + maximumSize : "") + "]";
   }
 
   /** A stored value; identity matters (Caffeine compares values by identity in conditional operations). */
   static final class Stored {
-    final JsonNode value;
+    private static final VarHandle CHARGED;
+
+    static {
+      try {
+        CHARGED = MethodHandles.lookup().findVarHandle(Stored.class, "charged", boolean.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    /** Compact UTF-8 JSON, never changed. */
+    final byte[] json;
+    /** What this entry is charged in the budget ({@link StoreBudget#weight}). */
+    final long weight;
     final long version;
     final boolean hasDeadline;
     /** Ticker nanos at which the entry expires; meaningful only with {@link #hasDeadline}. */
     final long deadline;
     final @Nullable Instant expiration;
+    /** Whether {@link #weight} is still counted in the budget; cleared exactly once (CAS). */
+    @SuppressWarnings("unused") // accessed through CHARGED
+    private volatile boolean charged = true;
 
-    Stored(JsonNode value, long version, boolean hasDeadline, long deadline, @Nullable Instant expiration) {
-      this.value = value;
+    Stored(byte[] json, long weight, long version, boolean hasDeadline, long deadline,
+        @Nullable Instant expiration) {
+      this.json = json;
+      this.weight = weight;
       this.version = version;
       this.hasDeadline = hasDeadline;
       this.deadline = deadline;
       this.expiration = expiration;
+    }
+
+    boolean isCharged() {
+      return (boolean) CHARGED.getVolatile(this);
+    }
+
+    /** Clears the charge; true only for the one caller that cleared it. */
+    boolean uncharge() {
+      return CHARGED.compareAndSet(this, true, false);
     }
 
     boolean expired(long now) {
@@ -247,7 +333,7 @@ final class CaffeineKvBackend implements KvBackend {
     }
 
     KvEntry entry(KvKey key) {
-      return new KvEntry(key, value, version, expiration);
+      return KvEntry.wrap(key, json, version, expiration);
     }
   }
 

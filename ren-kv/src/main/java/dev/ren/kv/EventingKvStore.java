@@ -25,6 +25,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * throws {@link AppliedButNotPublishedException} to its caller (the change stays applied); an expiry or eviction
  * has no caller, so the same exception is logged at {@code WARNING} (see {@link KvStore}).
  *
+ * <p>Values reach the backend as compact JSON text ({@link KvJson}), checked against the value limit before the
+ * backend sees them; entries come back holding that text, which is immutable, so a get hands the entry out as is.
+ *
  * <p>Thread-safety: thread-safe.
  */
 final class EventingKvStore implements KvStore {
@@ -33,11 +36,18 @@ final class EventingKvStore implements KvStore {
 
   private final RenPublisher publisher;
   private final KvBackend backend;
+  private final long maxValueBytes;
   private final AtomicBoolean closed = new AtomicBoolean();
 
+  /** A store with the default value limit; for tests. */
   EventingKvStore(RenPublisher publisher, KvBackend backend) {
+    this(publisher, backend, KvStore.Builder.DEFAULT_MAX_VALUE_BYTES);
+  }
+
+  EventingKvStore(RenPublisher publisher, KvBackend backend, long maxValueBytes) {
     this.publisher = publisher;
     this.backend = backend;
+    this.maxValueBytes = maxValueBytes;
     backend.start(new KvBackend.Listener() {
       @Override
       public void expired(KvKey key, long version) {
@@ -79,6 +89,16 @@ final class EventingKvStore implements KvStore {
     }
   }
 
+  /** For tests. */
+  KvBackend backend() {
+    return backend;
+  }
+
+  /** For tests. */
+  long maxValueBytes() {
+    return maxValueBytes;
+  }
+
   private void checkOpen() {
     if (closed.get()) {
       throw new IllegalStateException("KV store is closed");
@@ -117,9 +137,7 @@ final class EventingKvStore implements KvStore {
     public Optional<KvEntry> get(String key) {
       KvKey k = new KvKey(name, key);
       checkOpen();
-      KvEntry e = backend.get(k);
-      return e == null ? Optional.empty()
-          : Optional.of(new KvEntry(e.key(), e.value().deepCopy(), e.version(), e.expiration()));
+      return Optional.ofNullable(backend.get(k));
     }
 
     @Override
@@ -149,7 +167,11 @@ final class EventingKvStore implements KvStore {
         throw new IllegalArgumentException("value must be a JSON value (use NullNode for JSON null), was missing");
       }
       checkOpen();
-      KvEntry stored = backend.put(k, value.deepCopy(), ttl);
+      byte[] json = KvJson.encode(value);
+      if (json.length > maxValueBytes) {
+        throw new KvValueTooLargeException(json.length, maxValueBytes);
+      }
+      KvEntry stored = backend.put(k, json, ttl);
       publisher.publishApplied(RenEvent.kvPut(name, key, Long.toString(stored.version())));
       return stored.version();
     }

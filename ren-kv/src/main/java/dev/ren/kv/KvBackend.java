@@ -1,6 +1,5 @@
 package dev.ren.kv;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;
@@ -22,6 +21,8 @@ import java.time.Duration;
  *       published before it (so a subscriber never sees {@code kv.expired} after the {@code kv.put} that
  *       replaced the expired value). Replacing a value and explicit removal are never reported.</li>
  *   <li>Listing is stable: a key present throughout a paginated listing is returned exactly once.</li>
+ *   <li>Bounds on entries or total bytes are the backend's own (the Caffeine backend's are set on
+ *       {@link KvStore.Builder}); a put they refuse throws {@link KvStoreFullException} and changes nothing.</li>
  * </ul>
  *
  * <p>Thread-safety: implementations must be thread-safe.
@@ -31,10 +32,16 @@ public interface KvBackend extends AutoCloseable {
   /** Called once by the store, before any other method, with the sink for system-caused removals. */
   void start(Listener listener);
 
-  /** Stores the value (the backend may keep the given node: the store passes its own copy). */
-  KvEntry put(KvKey key, JsonNode value, @Nullable Duration ttl);
+  /**
+   * Stores the value. {@code json} is one JSON value as compact UTF-8 text, written by the store and at most the
+   * store's {@linkplain KvStore.Builder#maxValueBytes value limit}; the backend may keep the array (the store never
+   * changes it). Entries returned for this version carry the same text ({@link KvEntry#of}).
+   *
+   * @throws KvStoreFullException if the backend's own bounds do not admit the value; it must then change nothing
+   */
+  KvEntry put(KvKey key, byte[] json, @Nullable Duration ttl);
 
-  /** The live entry, or null if absent or expired. The store copies the value before handing it out. */
+  /** The live entry, or null if absent or expired. */
   @Nullable KvEntry get(KvKey key);
 
   /** Removes the key; returns the removed live entry, or null if there was none. */

@@ -25,6 +25,12 @@ import java.util.Optional;
  * applied but whose event could not be published throws {@link AppliedButNotPublishedException}: the change stands
  * (see {@link KvStore}).
  *
+ * <p>Bounds (see {@link KvStore}, "Bounds"): a value longer than the store's value limit as compact JSON throws
+ * {@link KvValueTooLargeException}; a put the full store cannot take throws {@link KvStoreFullException}. Either
+ * changes nothing and publishes nothing. A value is kept as its JSON text, so {@link #get} returns a tree parsed
+ * from that text: equal as JSON to what was put, with numbers read back as JSON numbers are read (an {@code int}
+ * or {@code long} when integral and in range, else a {@code double} or big integer).
+ *
  * <p>Thread-safety: thread-safe. Concurrent puts of one key are applied in version order; their events are
  * published after each put is applied and may reach subscribers in either order, so clients compare {@code v}.
  */
@@ -51,6 +57,8 @@ public interface KvNamespace {
    * Stores {@code value} without TTL (removing any TTL the key had) and publishes {@code kv.put}.
    *
    * @return the new version
+   * @throws KvValueTooLargeException if the value is over the store's value limit as stored
+   * @throws KvStoreFullException if the store is full
    * @throws AppliedButNotPublishedException if the value was stored but {@code kv.put} could not be published
    */
   long put(String key, JsonNode value);
@@ -59,6 +67,8 @@ public interface KvNamespace {
    * Stores {@code value} for {@code ttl} (positive, at most {@link #MAX_TTL}) and publishes {@code kv.put}.
    *
    * @return the new version
+   * @throws KvValueTooLargeException if the value is over the store's value limit as stored
+   * @throws KvStoreFullException if the store is full
    * @throws AppliedButNotPublishedException if the value was stored but {@code kv.put} could not be published
    */
   long put(String key, JsonNode value, Duration ttl);

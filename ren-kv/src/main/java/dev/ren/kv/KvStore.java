@@ -22,8 +22,28 @@ import java.util.concurrent.Executor;
  * try (KvStore kv = KvStore.inMemory(hub)) {
  *   kv.namespace("demo").put("todo:1", "buy milk");
  * }
- * KvStore bounded = KvStore.builder(hub).maximumSize(100_000).build();
+ * KvStore bounded = KvStore.builder(hub).maxTotalBytes(256L << 20).maxEntries(1_000_000).build();
  * }</pre>
+ *
+ * <p><b>Bounds.</b> Values are kept as their compact JSON text, so a value costs about its text, and every bound
+ * is measured as stored, not as a request body:
+ * <ul>
+ *   <li>{@linkplain Builder#maxValueBytes value size}: a value longer than this as compact JSON is refused with
+ *       {@link KvValueTooLargeException} (HTTP {@code 413}); default {@value Builder#DEFAULT_MAX_VALUE_BYTES}
+ *       bytes;</li>
+ *   <li>{@linkplain Builder#maxEntries entries} and {@linkplain Builder#maxTotalBytes total bytes} for the
+ *       <em>whole store</em>, all namespaces together (namespaces are named by clients, so a bound per namespace
+ *       would bound nothing): a put past either is refused with {@link KvStoreFullException} (HTTP {@code 507});
+ *       defaults {@value Builder#DEFAULT_MAX_ENTRIES} entries and {@value Builder#DEFAULT_MAX_TOTAL_BYTES} bytes.
+ *       An entry counts its value text, its key and namespace (2 bytes a character) and an estimated
+ *       {@value StoreBudget#ENTRY_OVERHEAD} bytes of per-entry objects. A put that replaces a value is charged the
+ *       difference; a delete, an expiry and an eviction give the entry's share back.</li>
+ * </ul>
+ * A refused put stores nothing and publishes nothing. {@link Builder#maximumSize} is different: it makes room by
+ * evicting (announced as {@code kv.evicted}) instead of refusing.
+ *
+ * <p><b>Durability.</b> The default store is in memory only: nothing is written anywhere, and every entry is lost
+ * when the store is closed or the process stops. Subscribers are not told of that loss.
  *
  * <p>The default backend is Caffeine with per-entry TTL and a real scheduler, so expiry fires (and
  * {@code kv.expired} is published) without cache traffic, within about a second of the deadline; reads after the
@@ -63,7 +83,7 @@ public interface KvStore extends AutoCloseable {
   @Override
   void close();
 
-  /** An unbounded in-memory (Caffeine) store publishing to {@code publisher}. */
+  /** An in-memory (Caffeine) store with the default bounds, publishing to {@code publisher}. */
   static KvStore inMemory(RenPublisher publisher) {
     return builder(publisher).build();
   }
@@ -80,12 +100,22 @@ public interface KvStore extends AutoCloseable {
    * <p>Thread-safety: not thread-safe; the built store is.
    */
   final class Builder {
+    /** Default {@link #maxValueBytes}: 1 MiB, the HTTP binding's default body limit. */
+    public static final long DEFAULT_MAX_VALUE_BYTES = 1L << 20;
+    /** Default {@link #maxTotalBytes}: 64 MiB. */
+    public static final long DEFAULT_MAX_TOTAL_BYTES = 64L << 20;
+    /** Default {@link #maxEntries}: 100,000. */
+    public static final long DEFAULT_MAX_ENTRIES = 100_000;
+
     private static final List<String> CAFFEINE_SETTINGS =
-        List.of("maximumSize", "scheduler", "ticker", "executor", "clock");
+        List.of("maximumSize", "maxTotalBytes", "maxEntries", "scheduler", "ticker", "executor", "clock");
 
     private final RenPublisher publisher;
     private final Settings settings = new Settings();
     private long maximumSize = -1;
+    private long maxValueBytes = DEFAULT_MAX_VALUE_BYTES;
+    private long maxTotalBytes = DEFAULT_MAX_TOTAL_BYTES;
+    private long maxEntries = DEFAULT_MAX_ENTRIES;
     private @Nullable Scheduler scheduler;
     private @Nullable Ticker ticker;
     private @Nullable Executor executor;
@@ -106,6 +136,43 @@ public interface KvStore extends AutoCloseable {
       }
       this.maximumSize = settings.once("maximumSize", maximumSize);
       return this;
+    }
+
+    /**
+     * The longest value accepted, in bytes of compact JSON text (what the store keeps, not the request body that
+     * carried it); default {@value #DEFAULT_MAX_VALUE_BYTES}. A longer value throws
+     * {@link KvValueTooLargeException} and changes nothing. Applies to every backend.
+     */
+    public Builder maxValueBytes(long maxValueBytes) {
+      this.maxValueBytes = settings.once("maxValueBytes", positive("maxValueBytes", maxValueBytes));
+      return this;
+    }
+
+    /**
+     * The most bytes the whole store holds, as stored (see {@link KvStore}, "Bounds"); default
+     * {@value #DEFAULT_MAX_TOTAL_BYTES}. A put past it throws {@link KvStoreFullException} and changes nothing.
+     * {@code Long.MAX_VALUE} for no bound (Caffeine backend).
+     */
+    public Builder maxTotalBytes(long maxTotalBytes) {
+      this.maxTotalBytes = settings.once("maxTotalBytes", positive("maxTotalBytes", maxTotalBytes));
+      return this;
+    }
+
+    /**
+     * The most entries the whole store holds, all namespaces together; default {@value #DEFAULT_MAX_ENTRIES}. A put
+     * of a new key past it throws {@link KvStoreFullException} and changes nothing (unlike {@link #maximumSize},
+     * which evicts). {@code Long.MAX_VALUE} for no bound (Caffeine backend).
+     */
+    public Builder maxEntries(long maxEntries) {
+      this.maxEntries = settings.once("maxEntries", positive("maxEntries", maxEntries));
+      return this;
+    }
+
+    private static long positive(String name, long value) {
+      if (value < 1) {
+        throw new IllegalArgumentException(name + " must be positive, was " + value);
+      }
+      return value;
     }
 
     /**
@@ -163,9 +230,10 @@ public interface KvStore extends AutoCloseable {
           }
         }
       } else {
-        b = new CaffeineKvBackend(maximumSize, scheduler, ticker, executor, clock);
+        b = new CaffeineKvBackend(maximumSize, new StoreBudget(maxEntries, maxTotalBytes), scheduler, ticker,
+            executor, clock);
       }
-      return new EventingKvStore(publisher, b);
+      return new EventingKvStore(publisher, b, maxValueBytes);
     }
   }
 }

@@ -1,6 +1,5 @@
 package dev.ren.kv;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.ren.AppliedButNotPublishedException;
 import dev.ren.EventLogUnavailableException;
 import dev.ren.EventTypes;
@@ -40,8 +39,8 @@ class KvBackendSpiTest {
     }
 
     @Override
-    public KvEntry put(KvKey key, JsonNode value, @Nullable Duration ttl) {
-      return map.compute(key, (k, old) -> new KvEntry(k, value, versions.incrementAndGet(), null));
+    public KvEntry put(KvKey key, byte[] json, @Nullable Duration ttl) {
+      return map.compute(key, (k, old) -> KvEntry.of(k, json, versions.incrementAndGet(), null));
     }
 
     @Override

@@ -51,9 +51,13 @@ class KvStoreLifecycleTest {
         "ticker", b -> b.ticker(ticker),
         "executor", b -> b.executor(executor),
         "clock", b -> b.clock(clock),
-        "backend", b -> b.backend(backend));
+        "backend", b -> b.backend(backend),
+        "maxValueBytes", b -> b.maxValueBytes(8),
+        "maxTotalBytes", b -> b.maxTotalBytes(9),
+        "maxEntries", b -> b.maxEntries(10));
     Map<String, Object> values = Map.of("maximumSize", 7L, "scheduler", scheduler, "ticker", ticker,
-        "executor", executor, "clock", clock, "backend", backend);
+        "executor", executor, "clock", clock, "backend", backend, "maxValueBytes", 8L, "maxTotalBytes", 9L,
+        "maxEntries", 10L);
 
     settings.forEach((name, set) -> {
       KvStore.Builder b = KvStore.builder(rec);

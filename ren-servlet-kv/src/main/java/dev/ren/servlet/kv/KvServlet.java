@@ -9,6 +9,8 @@ import dev.ren.kv.KvEntry;
 import dev.ren.kv.KvNamespace;
 import dev.ren.kv.KvPage;
 import dev.ren.kv.KvStore;
+import dev.ren.kv.KvStoreFullException;
+import dev.ren.kv.KvValueTooLargeException;
 import dev.ren.servlet.http.HttpError;
 import dev.ren.servlet.http.JsonServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -35,7 +37,9 @@ import java.util.regex.Pattern;
  * The key is the rest of the path, percent-decoded once as UTF-8, so it may contain {@code /} (raw or
  * {@code %2F}), {@code :} and non-ASCII. Bad input — invalid JSON, a bad {@code X-TTL}, an empty key, a namespace
  * outside {@code [A-Za-z0-9_.-]{1,64}}, a body over the limit — is a {@code 400}/{@code 413} JSON error and changes
- * nothing. A put or delete that was applied but whose event could not be published is a {@code 503}
+ * nothing. The store's bounds are measured as stored (compact JSON), not as the body: a value over the store's
+ * value limit is {@code 413 payload_too_large} ({@link KvValueTooLargeException}), a put the full store cannot take
+ * is {@code 507 insufficient_storage} ({@link KvStoreFullException}); neither stores anything. A put or delete that was applied but whose event could not be published is a {@code 503}
  * {@code {"error":"not_published",...,"applied":true}} ({@link dev.ren.AppliedButNotPublishedException}, mapped
  * by {@link JsonServlet#toHttpError}): the change stands, so the client must not retry it blindly.
  *
@@ -72,7 +76,7 @@ public class KvServlet extends JsonServlet {
     Target t = target(req);
     KvEntry e = t.ns.get(t.requireKey()).orElseThrow(
         () -> HttpError.notFound("no key '" + Printable.of(t.key) + "' in namespace '" + t.ns.name() + "'"));
-    writeJson(resp, 200, e.value());
+    writeJson(resp, 200, e.json()); // the stored text as is: no tree is built for a read
   }
 
   @Override
@@ -131,6 +135,18 @@ public class KvServlet extends JsonServlet {
     }
     body.putObject("result_info").put("cursor", page.cursor());
     writeJson(resp, 200, body);
+  }
+
+  /** The store's bounds: {@code 413} for one value too large, {@code 507} for a full store; the rest as usual. */
+  @Override
+  protected HttpError toHttpError(HttpServletRequest req, RuntimeException e) {
+    if (e instanceof KvValueTooLargeException tooLarge) {
+      return HttpError.tooLarge(String.valueOf(tooLarge.getMessage()));
+    }
+    if (e instanceof KvStoreFullException full) {
+      return new HttpError(507, "insufficient_storage", String.valueOf(full.getMessage()));
+    }
+    return super.toHttpError(req, e);
   }
 
   private static @Nullable String optionalString(ObjectNode q, String field) {
