@@ -5,6 +5,7 @@ import dev.ren.internal.Settings;
 import dev.ren.servlet.RenServlet;
 import dev.ren.servlet.dropin.RenInitializer;
 import org.eclipse.jetty.ee10.servlet.DefaultServlet;
+import org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.UriCompliance;
@@ -12,14 +13,20 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.EagerContentHandler;
 import org.eclipse.jetty.util.resource.ResourceFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
 
 /**
  * The runnable demo: embedded Jetty 12 serving the REN stream, every HTTP binding ({@value #BINDINGS}), and the
@@ -27,12 +34,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the demo's own hub (in memory, or on Redis Streams) put in the context first.
  *
  * <pre>
- * java -jar ren-examples/target/ren-examples.jar [--port 3001] [--data DIR] [--heartbeat SECONDS]
- *     [--history EVENTS] [--cors ORIGINS] [--redis redis://host:port]
+ * java -jar ren-examples/target/ren-examples.jar [--port 3001] [--host 127.0.0.1] [--data DIR]
+ *     [--heartbeat SECONDS] [--history EVENTS] [--cors ORIGINS] [--redis redis://host:port]
  * </pre>
  *
  * <p>The demo runs OPEN: no authentication, every client may read and write everything and receive every event.
- * Bind it to a trusted interface ({@code --host 127.0.0.1}) outside a private network.
+ * It listens on the loopback interface unless {@code --host} says otherwise ({@code --host 0.0.0.0} for every
+ * interface, which it logs as a warning).
+ *
+ * <p>Slow and careless clients are bounded by {@link Limits}: an idle timeout, a request header size, a bounded
+ * thread pool, request bodies read without a thread up to {@link Limits#eagerBodyBytes()} and cut with {@code 408}
+ * below a minimum rate. Every error the container produces itself answers REN's JSON error (never Jetty's HTML
+ * page): inside the context through the drop-in's error servlet at {@value #ERROR_PAGE}, as in the WAR, and before
+ * the context through {@link JsonErrorHandler}.
  *
  * <p>{@link #close()} stops Jetty (which destroys the context, so the initializer closes the stores it created and
  * REN's servlet stops its writer and heartbeat threads) and then closes the hub; no REN thread is left.
@@ -43,6 +57,9 @@ public final class DemoServer implements AutoCloseable {
 
   /** The bindings the demo registers (context parameter {@code ren.bindings}). */
   public static final String BINDINGS = "kv,db,storage,transforms,realtime";
+
+  /** Where the drop-in maps its JSON error servlet; the context's default error page. */
+  public static final String ERROR_PAGE = "/ren-error";
 
   private static final System.Logger LOG = System.getLogger(DemoServer.class.getName());
 
@@ -57,7 +74,7 @@ public final class DemoServer implements AutoCloseable {
     public static Options parse(String... args) {
       Settings given = new Settings();
       int port = 3001;
-      String host = "0.0.0.0";
+      String host = "127.0.0.1";
       Path data = Path.of("data");
       int heartbeat = 15;
       int history = 65_536;
@@ -91,7 +108,7 @@ public final class DemoServer implements AutoCloseable {
     }
 
     static String usage() {
-      return "usage: java -jar ren-examples.jar [--port 3001] [--host 0.0.0.0] [--data DIR] "
+      return "usage: java -jar ren-examples.jar [--port 3001] [--host 127.0.0.1] [--data DIR] "
           + "[--heartbeat SECONDS] [--history EVENTS] [--cors ORIGINS] [--redis redis://host:port]";
     }
 
@@ -110,22 +127,41 @@ public final class DemoServer implements AutoCloseable {
 
   private final Server server;
   private final ServerConnector connector;
+  private final MinimumBodyRate bodyRate;
   private final RenHub hub;
   private final AtomicBoolean closed = new AtomicBoolean();
 
+  /** A demo server with {@link Limits#defaults()}. */
   public DemoServer(Options options) throws IOException {
+    this(options, Limits.defaults());
+  }
+
+  public DemoServer(Options options, Limits limits) throws IOException {
+    this(options, limits, System::nanoTime);
+  }
+
+  /** {@code nanoTime} times the body rate check (tests move it by hand). */
+  DemoServer(Options options, Limits limits, LongSupplier nanoTime) throws IOException {
     Files.createDirectories(options.dataDir());
-    server = new Server();
+    QueuedThreadPool threads = new QueuedThreadPool(limits.maxThreads(), 8);
+    threads.setName("ren-demo-http");
+    server = new Server(threads);
+    server.setErrorHandler(new JsonErrorHandler());
     HttpConfiguration http = new HttpConfiguration();
     // storage and KV keys may arrive as one %2F-encoded segment
     http.setUriCompliance(UriCompliance.from(
         "DEFAULT,AMBIGUOUS_PATH_SEPARATOR,AMBIGUOUS_PATH_ENCODING,AMBIGUOUS_EMPTY_SEGMENT"));
     http.setSendServerVersion(false);
-    http.setRequestHeaderSize(16 * 1024);
+    http.setRequestHeaderSize(limits.maxRequestHeaderBytes());
     connector = new ServerConnector(server, new HttpConnectionFactory(http));
     connector.setHost(options.host());
     connector.setPort(options.port());
+    // an idle SSE stream hears a heartbeat every heartbeatSeconds: never cut it between two
+    Duration idle = limits.idleTimeout();
+    Duration twoBeats = Duration.ofSeconds(2L * options.heartbeatSeconds());
+    connector.setIdleTimeout((twoBeats.compareTo(idle) > 0 ? twoBeats : idle).toMillis());
     server.addConnector(connector);
+    warnIfOpen(options.host());
 
     ServletContextHandler context = new ServletContextHandler();
     context.setContextPath("/");
@@ -135,6 +171,16 @@ public final class DemoServer implements AutoCloseable {
     context.setInitParameter("ren.history", String.valueOf(options.history()));
     context.setInitParameter("ren.cors", options.cors());
     context.setInitParameter("ren.dataDir", options.dataDir().toAbsolutePath().toString());
+    context.setInitParameter("ren.errorPage", ERROR_PAGE);
+    ErrorPageErrorHandler errorPages = new ErrorPageErrorHandler() {
+      // Jetty writes error pages for GET, POST and HEAD only, and an empty body otherwise: REN's JSON for all
+      @Override
+      public boolean errorPageForMethod(String method) {
+        return true;
+      }
+    };
+    errorPages.addErrorPage(ErrorPageErrorHandler.GLOBAL_ERROR_PAGE, ERROR_PAGE);
+    context.setErrorHandler(errorPages);
     context.setBaseResource(ResourceFactory.of(context).newClassLoaderResource("dev/ren/examples/web", false));
     ServletHolder files = new ServletHolder("static", DefaultServlet.class);
     files.setInitParameter("dirAllowed", "false");
@@ -146,7 +192,26 @@ public final class DemoServer implements AutoCloseable {
     hub = Hubs.create(options);
     context.setAttribute(RenServlet.HUB_ATTRIBUTE, hub);
     context.addServletContainerInitializer(new RenInitializer());
-    server.setHandler(context);
+    // bodies up to eagerBodyBytes arrive before a thread is given to the request; a larger one is handed over
+    // at that size and read on by the servlet; the rate check wraps both
+    EagerContentHandler eager = new EagerContentHandler(MinimumBodyRate.refusingCutBodies(context),
+        new EagerContentHandler.RetainedContentLoaderFactory(limits.eagerBodyBytes(), -1, false));
+    bodyRate = new MinimumBodyRate(eager, limits.minBodyBytesPerSecond(), limits.bodyRateGrace(), nanoTime);
+    server.setHandler(bodyRate);
+  }
+
+  private static void warnIfOpen(String host) {
+    boolean loopback;
+    try {
+      loopback = InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      loopback = false; // Jetty fails to bind it at start and says so
+    }
+    if (!loopback) {
+      LOG.log(System.Logger.Level.WARNING, "the REN demo listens on " + host + ", beyond this machine, and runs "
+          + "OPEN: anyone who reaches it may read and write everything. Use --host 127.0.0.1 unless the network "
+          + "is trusted");
+    }
   }
 
   /** Starts Jetty; if that fails, everything created so far is closed before the exception is thrown. */
@@ -168,13 +233,25 @@ public final class DemoServer implements AutoCloseable {
     return connector.getLocalPort();
   }
 
+  /** Requests Jetty has parsed and handed on so far (tests). */
+  long requestsSeen() {
+    return bodyRate.requests();
+  }
+
   /** The hub every binding publishes to. */
   public RenHub hub() {
     return hub;
   }
 
+  /** The address to reach the demo at (on this machine when it listens on every interface). */
   public URI uri() {
-    return URI.create("http://localhost:" + port());
+    String host = connector.getHost();
+    if (host == null || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+      host = "localhost";
+    } else if (host.contains(":") && !host.startsWith("[")) {
+      host = "[" + host + "]";
+    }
+    return URI.create("http://" + host + ":" + port());
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.ren.examples;
 
 import dev.ren.testing.SseTestClient;
+import dev.ren.testing.TestJson;
 import org.apache.catalina.Context;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -129,5 +131,13 @@ class WarDeploymentIT {
     HttpResponse<String> bad = http.send(HttpRequest.newBuilder(base.resolve("/api/maravilla/ren?s=BAD")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(400, bad.statusCode());
+    // the container's own 404 goes to web.xml's error page, the drop-in's JSON error servlet, not an HTML page
+    HttpResponse<String> missing = http.send(HttpRequest.newBuilder(base.resolve("/no/such/file.txt")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, missing.statusCode(), missing.body());
+    assertTrue(missing.headers().firstValue("Content-Type").orElse("").startsWith("application/json"),
+        missing.headers().toString());
+    assertEquals("not_found", TestJson.parse(missing.body()).get("error").asText(), missing.body());
+    assertFalse(missing.body().contains("<"), missing.body());
   }
 }

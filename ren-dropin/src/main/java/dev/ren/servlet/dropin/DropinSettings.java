@@ -25,7 +25,8 @@ import java.util.TreeSet;
  * <p>Thread-safety: immutable.
  */
 record DropinSettings(String path, Duration heartbeat, int history, int maxStreams, Cors cors,
-                      @Nullable Path dataDir, int realtimeHistory, Set<Binding> bindings) {
+                      @Nullable Path dataDir, int realtimeHistory, Set<Binding> bindings,
+                      @Nullable String errorPage) {
 
   static final String ENABLED = "ren.enabled";
   static final String BINDINGS = "ren.bindings";
@@ -36,9 +37,10 @@ record DropinSettings(String path, Duration heartbeat, int history, int maxStrea
   static final String CORS = "ren.cors";
   static final String DATA_DIR = "ren.dataDir";
   static final String REALTIME_HISTORY = "ren.realtimeHistory";
+  static final String ERROR_PAGE = "ren.errorPage";
 
   private static final List<String> KNOWN = List.of(ENABLED, BINDINGS, PATH, HEARTBEAT, HISTORY, MAX_STREAMS, CORS,
-      DATA_DIR, REALTIME_HISTORY);
+      DATA_DIR, REALTIME_HISTORY, ERROR_PAGE);
 
   DropinSettings {
     bindings = Collections.unmodifiableSet(bindings.isEmpty() ? EnumSet.noneOf(Binding.class)
@@ -69,11 +71,9 @@ record DropinSettings(String path, Duration heartbeat, int history, int maxStrea
 
   /** Reads and checks every other parameter. */
   static DropinSettings parse(ServletContext ctx) throws ServletException {
-    String path = param(ctx, PATH, RenServlet.DEFAULT_PATH);
-    if (!path.matches("(/[A-Za-z0-9_.-]+)+")) {
-      throw new ServletException(PATH + " '" + Printable.of(path) + "' must be an absolute path like "
-          + RenServlet.DEFAULT_PATH);
-    }
+    String path = checkPath(PATH, param(ctx, PATH, RenServlet.DEFAULT_PATH), RenServlet.DEFAULT_PATH);
+    String errorPage = param(ctx, ERROR_PAGE, "");
+    String errorPath = errorPage.isEmpty() ? null : checkPath(ERROR_PAGE, errorPage, "/ren-error");
     int heartbeat = intParam(ctx, HEARTBEAT, 15, 1, 600);
     int history = intParam(ctx, HISTORY, 65_536, 2, 1 << 24);
     int maxStreams = intParam(ctx, MAX_STREAMS, 10_000, 1, 10_000_000);
@@ -85,7 +85,14 @@ record DropinSettings(String path, Duration heartbeat, int history, int maxStrea
     }
     int realtimeHistory = intParam(ctx, REALTIME_HISTORY, 100, 0, 100_000);
     return new DropinSettings(path, Duration.ofSeconds(heartbeat), history, maxStreams, cors, dataDir(ctx),
-        realtimeHistory, bindings(ctx));
+        realtimeHistory, bindings(ctx), errorPath);
+  }
+
+  private static String checkPath(String name, String path, String example) throws ServletException {
+    if (!path.matches("(/[A-Za-z0-9_.-]+)+")) {
+      throw new ServletException(name + " '" + Printable.of(path) + "' must be an absolute path like " + example);
+    }
+    return path;
   }
 
   private static @Nullable Path dataDir(ServletContext ctx) throws ServletException {

@@ -39,6 +39,9 @@ import java.util.Set;
  *   <tr><td>{@code ren.maxStreams}</td><td>default 10000</td></tr>
  *   <tr><td>{@code ren.cors}</td><td>comma-separated exact origins, default none</td></tr>
  *   <tr><td>{@code ren.realtimeHistory}</td><td>messages kept per realtime channel, default 100 (0 = none)</td></tr>
+ *   <tr><td>{@code ren.errorPage}</td><td>a path (e.g. {@code /ren-error}) where {@link JsonErrorServlet} is
+ *       mapped, for the application's {@code <error-page><location>}: the container's own errors (404, 400, 500)
+ *       then answer REN's JSON error instead of an HTML page; default none</td></tr>
  *   <tr><td>{@code ren.enabled}</td><td>{@code false} is an off switch for a deployer who cannot take the jar out
  *       of the WAR (the container can override a context parameter); default {@code true}</td></tr>
  * </table>
@@ -127,6 +130,10 @@ public final class RenInitializer implements ServletContainerInitializer {
         .build();
     registrar.servlet("ren-stream", new RenServlet(hub, config), path, path + "/*");
     Bindings.install(settings, ctx, hub, registrar, owned);
+    String errorPage = settings.errorPage();
+    if (errorPage != null) {
+      registrar.servlet("ren-error", new JsonErrorServlet(), errorPage);
+    }
     return hub;
   }
 

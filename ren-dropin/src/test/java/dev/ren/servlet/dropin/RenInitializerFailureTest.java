@@ -196,6 +196,7 @@ class RenInitializerFailureTest {
       "ren.history         | lots  | ren.history must be an integer, was 'lots'",
       "ren.maxStreams      | 0     | ren.maxStreams must be in [1, 10000000], was 0",
       "ren.path            | api   | ren.path 'api' must be an absolute path",
+      "ren.errorPage       | error | ren.errorPage 'error' must be an absolute path",
       "ren.enabled         | maybe | ren.enabled must be true or false, was 'maybe'",
       "ren.datadir         | /x    | unknown REN context parameter(s) [ren.datadir]"})
   void onStartup_badParameter_failsNamingItAndItsValue(String name, String value, String expected) {
