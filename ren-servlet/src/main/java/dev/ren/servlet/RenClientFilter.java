@@ -15,7 +15,9 @@ import java.io.IOException;
 /**
  * Reads {@code X-Ren-Client} and opens a {@link RenOrigin} scope for the request, so every event the request
  * causes carries that id as {@code src}. An id outside {@code [A-Za-z0-9_-]{1,64}} is a {@code 400}; the id is a
- * label, never a credential. Also applies {@link Cors} when configured.
+ * label, never a credential. Also applies {@link Cors} when configured, and hands its allowlist to
+ * {@link JsonServlet} (request attribute {@link JsonServlet#ALLOWED_ORIGINS_ATTRIBUTE}), which refuses a mutation
+ * from an origin not on it with {@code 403 origin_not_allowed}.
  *
  * <p>Thread-safety: stateless apart from configuration; safe for concurrent requests.
  */
@@ -42,6 +44,9 @@ public final class RenClientFilter implements Filter {
     HttpServletResponse resp = (HttpServletResponse) response;
     if (cors.apply(req, resp)) {
       return; // preflight answered
+    }
+    if (!cors.origins().isEmpty()) {
+      req.setAttribute(JsonServlet.ALLOWED_ORIGINS_ATTRIBUTE, cors.origins()); // JsonServlet refuses the others' writes
     }
     String clientId = req.getHeader(HEADER);
     if (clientId != null && !RenOrigin.isValidClientId(clientId)) {

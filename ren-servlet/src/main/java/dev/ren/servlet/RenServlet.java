@@ -6,6 +6,8 @@ import dev.ren.hub.RenFilter;
 import dev.ren.hub.RenHub;
 import dev.ren.hub.SubscribeRequest;
 import dev.ren.hub.Subscription;
+import dev.ren.internal.Printable;
+import dev.ren.servlet.http.HttpError;
 import dev.ren.servlet.http.JsonServlet;
 import dev.ren.sse.SseFrames;
 import jakarta.servlet.AsyncContext;
@@ -156,6 +158,38 @@ public class RenServlet extends HttpServlet {
     }
   }
 
+  /**
+   * Every answer is JSON or the stream: a method other than {@code GET}/{@code HEAD}/{@code OPTIONS} is a JSON
+   * {@code 405}, a failure before the stream starts a logged JSON {@code 500}, never the container's HTML page.
+   */
+  @Override
+  protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
+    String method = req.getMethod();
+    if (!method.equals("GET") && !method.equals("HEAD") && !method.equals("OPTIONS")) {
+      JsonServlet.sendError(req, resp, HttpError.methodNotAllowed(Printable.of(method)));
+      return;
+    }
+    try {
+      super.service(req, resp);
+    } catch (RuntimeException e) {
+      if (req.isAsyncStarted()) {
+        throw e; // the stream owns the response now
+      }
+      JsonServlet.sendError(req, resp, failure(req, e));
+    }
+  }
+
+  private static HttpError failure(HttpServletRequest req, RuntimeException e) {
+    if (e instanceof HttpError h) {
+      return h;
+    }
+    if (e instanceof IllegalArgumentException) {
+      return HttpError.badRequest(String.valueOf(e.getMessage()));
+    }
+    LOG.log(Level.ERROR, "unexpected failure on " + req.getMethod() + " " + Printable.of(req.getRequestURI()), e);
+    return HttpError.internalError();
+  }
+
   @Override
   protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     String pathInfo = req.getPathInfo();
@@ -242,8 +276,10 @@ public class RenServlet extends HttpServlet {
           });
     } catch (RuntimeException e) {
       active.decrementAndGet();
+      // answered before complete(): the error is written while this dispatch still owns the response
+      JsonServlet.sendError(req, resp, failure(req, e));
       async.complete();
-      throw e;
+      return;
     }
     Map<String, Object> meta = new LinkedHashMap<>();
     meta.put("clientId", clientId);

@@ -4,7 +4,8 @@
 //   const ren = new RenClient({ subscriptions: ['kv', 'db:todos'] });
 //   const off = ren.on((event) => { if (event.src !== ren.getClientId()) refresh(event); });
 //   ren.onReset(() => reloadEverything());          // the server could not resume: refetch state
-//   await ren.renFetch('/api/kv/demo/todo:1', { method: 'PUT', body: JSON.stringify(todo) });
+//   await ren.renFetch('/api/kv/demo/todo:1', { method: 'PUT', headers: { 'Content-Type': 'application/json' },
+//     body: JSON.stringify(todo) });     // JSON endpoints take application/json only (415 otherwise)
 //
 // Transport: fetch() with a streaming SSE parser over the response's ReadableStream, not EventSource.
 // - An EventSource only reports named events you registered for in advance; REN event types are open-ended

@@ -105,6 +105,34 @@ class CorsAndAccessTest {
   }
 
   @Test
+  void access_policyFailsUnexpectedly_isJson500WithoutDetails() throws Exception {
+    RenAccess broken = req -> {
+      throw new IllegalStateException("cannot read /secret/policy.json");
+    };
+    server = new JettyTestServer().filter("/*", new RenClientFilter()).servlet("/api/maravilla/ren/*",
+        new RenServlet(hub, RenServletConfig.builder().access(broken).build())).start();
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(server.uri("/api/maravilla/ren")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(500, r.statusCode());
+    assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), r.body());
+    assertTrue(r.body().contains("internal_error"), r.body());
+    assertFalse(r.body().contains("secret"), r.body());
+    assertEquals(0, hub.subscriberCount());
+  }
+
+  @Test
+  void stream_otherMethods_areJson405() throws Exception {
+    server = new JettyTestServer().filter("/*", new RenClientFilter())
+        .servlet("/api/maravilla/ren/*", new RenServlet(hub)).start();
+    for (String method : List.of("POST", "PUT", "DELETE", "PATCH", "TRACE")) {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(server.uri("/api/maravilla/ren"))
+          .method(method, HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(405, r.statusCode(), method);
+      assertTrue(r.body().contains("method_not_allowed"), r.body());
+    }
+  }
+
+  @Test
   void config_invalidValues_failNamingTheValue() {
     assertTrue(assertThrows(IllegalArgumentException.class,
         () -> RenServletConfig.builder().heartbeat(Duration.ZERO)).getMessage().contains("PT0S"));

@@ -77,6 +77,11 @@ public final class HttpError extends RuntimeException {
     return new HttpError(405, "method_not_allowed", "method " + method + " is not allowed here");
   }
 
+  /** {@code 500 internal_error}: says nothing about the cause, which is logged, never sent. */
+  public static HttpError internalError() {
+    return new HttpError(500, "internal_error", "the server failed to handle this request");
+  }
+
   /**
    * {@code 503 not_published}: the change was applied but its event could not be published (see
    * {@link dev.ren.AppliedButNotPublishedException}); the body says {@code "applied":true} so the client does not
