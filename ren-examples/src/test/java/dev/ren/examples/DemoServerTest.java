@@ -38,7 +38,7 @@ class DemoServerTest {
         hub.publish(RenEvent.kvPut("demo", "todo:1", "1"));
         assertEquals("todo:1", c.next("kv.put", Duration.ofSeconds(10)).json().get("k").asText());
         HttpResponse<String> put = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-            demo.uri().resolve("/api/kv/demo/todo%2Fslash")).PUT(HttpRequest.BodyPublishers.ofString("1")).build(),
+            demo.uri().resolve("/api/kv/demo/todo%2Fslash")).header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("1")).build(),
             HttpResponse.BodyHandlers.ofString());
         assertEquals(200, put.statusCode(), put.body());
         assertEquals("todo/slash", c.next("kv.put", Duration.ofSeconds(10)).json().get("k").asText());

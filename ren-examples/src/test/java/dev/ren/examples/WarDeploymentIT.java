@@ -115,7 +115,8 @@ class WarDeploymentIT {
       assertEquals(200, c.status());
       assertEquals("war-test", c.next("ren.meta", WAIT).json().get("clientId").asText());
       HttpResponse<String> put = http.send(HttpRequest.newBuilder(base.resolve("/api/kv/demo/todo:1"))
-          .header("X-Ren-Client", "writer").PUT(HttpRequest.BodyPublishers.ofString("{\"title\":\"war\"}")).build(),
+          .header("X-Ren-Client", "writer").header("Content-Type", "application/json")
+          .PUT(HttpRequest.BodyPublishers.ofString("{\"title\":\"war\"}")).build(),
           HttpResponse.BodyHandlers.ofString());
       assertEquals(200, put.statusCode(), put.body());
       SseTestClient.Event e = c.next("kv.put", WAIT);

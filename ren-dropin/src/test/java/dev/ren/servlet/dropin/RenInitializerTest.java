@@ -128,7 +128,7 @@ class RenInitializerTest {
   /** A write through each binding, and its event on {@code c}: every store's threads have run afterwards. */
   void writeThroughEveryBinding(JettyTestServer s, SseTestClient c) throws Exception {
     assertEquals(200, send(HttpRequest.newBuilder(s.uri("/api/kv/demo/a"))
-        .PUT(HttpRequest.BodyPublishers.ofString("1"))).statusCode());
+        .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("1"))).statusCode());
     assertEquals("kv.put", c.next(WAIT).type());
     HttpResponse<String> doc = send(HttpRequest.newBuilder(s.uri("/api/db/todos"))
         .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{\"title\":\"x\"}")));

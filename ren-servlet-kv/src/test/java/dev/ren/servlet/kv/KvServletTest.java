@@ -88,6 +88,13 @@ class KvServletTest {
     if (headers.length > 0) {
       b.headers(headers);
     }
+    boolean typed = false;
+    for (int i = 0; i < headers.length; i += 2) {
+      typed |= headers[i].equalsIgnoreCase("Content-Type");
+    }
+    if (body != null && !typed) {
+      b.header("Content-Type", "application/json"); // what a browser's fetch with a JSON body sends
+    }
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
   }
 
@@ -326,9 +333,21 @@ class KvServletTest {
   }
 
   @Test
+  void put_notJsonMediaType_415AndStoreUnchanged() throws Exception {
+    store.namespace("demo").put("k", "original");
+    nextEvent();
+    for (String type : List.of("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x")) {
+      assertError(send("PUT", "/api/kv/demo/k", "\"cross-site\"", "Content-Type", type), 415,
+          "unsupported_media_type");
+    }
+    assertEquals("original", store.namespace("demo").getString("k").orElseThrow());
+    assertNoEventsThenSentinel();
+  }
+
+  @Test
   void error_afterBodyWasRead_keepsConnectionForTheNextRequest() throws Exception {
     try (Socket s = rawConnection()) {
-      writeRaw(s, "PUT /api/kv/demo/k HTTP/1.1\r\nHost: t\r\nContent-Length: 8\r\n\r\nnot json");
+      writeRaw(s, "PUT /api/kv/demo/k HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 8\r\n\r\nnot json");
       String first = readResponse(s);
       assertTrue(first.startsWith("HTTP/1.1 400 "), first);
       assertTrue(first.contains("invalid_json"), first);

@@ -72,6 +72,13 @@ class KvSseTest {
     if (headers.length > 0) {
       b.headers(headers);
     }
+    boolean typed = false;
+    for (int i = 0; i < headers.length; i += 2) {
+      typed |= headers[i].equalsIgnoreCase("Content-Type");
+    }
+    if (body != null && !typed) {
+      b.header("Content-Type", "application/json"); // what a browser's fetch with a JSON body sends
+    }
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
   }
 
