@@ -16,13 +16,16 @@ final class Entry {
   final byte[] frame;
   /** Total frame bytes ingested up to and including this entry (for lag accounting). */
   final long endOffset;
+  /** Total bytes held up to and including this entry: frames plus estimated payload trees (for the ring bound). */
+  final long heldOffset;
 
-  Entry(long index, Position position, String id, RenEvent event, byte[] frame, long endOffset) {
+  Entry(long index, Position position, String id, RenEvent event, byte[] frame, long endOffset, long heldOffset) {
     this.index = index;
     this.position = position;
     this.id = id;
     this.event = event;
     this.frame = frame;
     this.endOffset = endOffset;
+    this.heldOffset = heldOffset;
   }
 }

@@ -50,6 +50,8 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
 
   private static final System.Logger LOG = System.getLogger(RenHub.class.getName());
   private static final int MAX_LAST_EVENT_ID = 128;
+  /** Heap per JSON node of a payload tree, rounded up (an ObjectNode with its map, or a value node and its entry). */
+  private static final long TREE_NODE_BYTES = 64;
 
   private final EventLog log;
   private final Clock clock;
@@ -157,11 +159,12 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
     long idx = head + 1;
     Entry prev = idx == 0 ? null : slots[(int) ((idx - 1) & mask)];
     long end = (prev == null ? 0 : prev.endOffset) + frame.length;
-    slots[(int) (idx & mask)] = new Entry(idx, le.position(), le.id(), e, frame, end);
+    long held = (prev == null ? 0 : prev.heldOffset) + frame.length + treeBytes(e, le.encoded().json());
+    slots[(int) (idx & mask)] = new Entry(idx, le.position(), le.id(), e, frame, end, held);
     long oldest = Math.max(oldestHeld, idx - slots.length + 1);
     while (oldest < idx) {
       Entry o = slots[(int) (oldest & mask)];
-      if (o == null || o.index != oldest || end - o.endOffset <= maxRingBytes) {
+      if (o == null || o.index != oldest || held - o.heldOffset <= maxRingBytes) {
         break;
       }
       slots[(int) (oldest & mask)] = null;
@@ -173,6 +176,24 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
     if (dispatcherParked && !subscriptions.isEmpty()) {
       LockSupport.unpark(dispatcher);
     }
+  }
+
+  /**
+   * An upper estimate of the heap an event's payload takes as a Jackson tree, which the ring keeps beside the frame
+   * for filters and access checks: a tree can be 30 times its JSON ({@code [{},{},...]}), so the ring's byte bound
+   * counts it. One node per structural character, each at {@link #TREE_NODE_BYTES}.
+   */
+  private static long treeBytes(RenEvent e, byte[] json) {
+    if (e.data() == null) {
+      return 0;
+    }
+    long nodes = 0;
+    for (byte b : json) {
+      if (b == '{' || b == '[' || b == ',' || b == ':') {
+        nodes++;
+      }
+    }
+    return nodes * TREE_NODE_BYTES;
   }
 
   /** The log lost entries: end current streams and refuse resumes from before this point. */
@@ -465,7 +486,10 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
       return this;
     }
 
-    /** Frame bytes the ring holds at most; older events are dropped first. Default 64 MiB. */
+    /**
+     * Bytes the ring holds at most, counting each event's frame and an estimate of its payload's in-memory tree;
+     * older events are dropped first. Default 64 MiB.
+     */
     public Builder maxRingBytes(long bytes) {
       if (bytes < 1024) {
         throw new IllegalArgumentException("maxRingBytes must be >= 1024, was " + bytes);

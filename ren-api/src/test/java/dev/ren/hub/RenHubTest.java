@@ -1,5 +1,6 @@
 package dev.ren.hub;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.ren.Registration;
 import dev.ren.RenEvent;
@@ -140,6 +141,22 @@ class RenHubTest {
     }
     assertEquals(Subscription.PollResult.OVERRUN, s.poll((id, e, f) -> true), "bytes bound the ring too");
     assertTrue(s.lagBytes() > 4096);
+  }
+
+  @Test
+  void publish_payloadTreesFarLargerThanTheirJson_countAgainstTheRingBound() {
+    hub = RenHub.builder().capacity(1024).maxRingBytes(1 << 20).build();
+    com.fasterxml.jackson.databind.node.ArrayNode empties = JsonNodeFactory.instance.arrayNode();
+    for (int i = 0; i < 20_000; i++) {
+      empties.addObject(); // 60 KB of JSON, ~2 MB as a tree
+    }
+    String first = hub.publish(RenEvent.builder("realtime.message").channel("c").data(empties).build());
+    for (int i = 0; i < 5; i++) {
+      hub.publish(RenEvent.builder("realtime.message").channel("c").data(empties).build());
+    }
+    // six such events are 360 KB of frames, well under 1 MiB; counted as trees, the first was dropped long ago
+    Subscription s = hub.subscribe(SubscribeRequest.of(RenFilter.all()).withLastEventId(first), () -> { });
+    assertTrue(s.reset(), "the ring bound counts payload trees, not only frames");
   }
 
   @Test
