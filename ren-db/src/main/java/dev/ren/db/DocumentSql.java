@@ -260,6 +260,7 @@ final class DocumentSql {
   }
 
   private static byte[] bytes(JsonNode doc) {
+    Documents.checkStorable(doc);
     try {
       return Json.MAPPER.writeValueAsBytes(doc);
     } catch (JsonProcessingException e) {

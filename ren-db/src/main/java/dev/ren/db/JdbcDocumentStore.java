@@ -46,6 +46,8 @@ final class JdbcDocumentStore implements DocumentStore {
 
   private final DataSource dataSource;
   private final @Nullable JdbcConnectionPool ownedPool;
+  /** Set for an embedded H2 file: how it is kept durable and compact (see {@link H2FileStore}). */
+  private final @Nullable H2FileStore h2File;
   final SqlDialect dialect;
   final OrderedPublisher events;
   final IdGenerator ids = new IdGenerator();
@@ -59,10 +61,11 @@ final class JdbcDocumentStore implements DocumentStore {
   private final ConcurrentHashMap<String, ReentrantLock> writeLocks = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private JdbcDocumentStore(DataSource dataSource, @Nullable JdbcConnectionPool ownedPool, SqlDialect dialect,
-                            RenPublisher publisher) {
+  private JdbcDocumentStore(DataSource dataSource, @Nullable JdbcConnectionPool ownedPool,
+                            @Nullable H2FileStore h2File, SqlDialect dialect, RenPublisher publisher) {
     this.dataSource = dataSource;
     this.ownedPool = ownedPool;
+    this.h2File = h2File;
     this.dialect = dialect;
     this.events = new OrderedPublisher(publisher);
   }
@@ -73,18 +76,27 @@ final class JdbcDocumentStore implements DocumentStore {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create database directory " + dir, e);
     }
-    // WRITE_DELAY=0: a commit reaches the file before it returns, so it survives kill -9 of the JVM.
-    String url = "jdbc:h2:" + dir.toAbsolutePath().resolve("ren") + ";WRITE_DELAY=0";
-    return open(null, publisher, JdbcConnectionPool.create(url, "sa", ""));
+    // WRITE_DELAY=0: a commit is written to the file before it returns; H2FileStore makes it findable after a
+    // crash (no reuse of dead space) and keeps the file compact (RETENTION_TIME=0 lets it drop dead chunks at once)
+    String url = "jdbc:h2:" + dir.toAbsolutePath().resolve("ren") + ";WRITE_DELAY=0;RETENTION_TIME=0";
+    JdbcConnectionPool pool = JdbcConnectionPool.create(url, "sa", "");
+    H2FileStore h2File;
+    try {
+      h2File = H2FileStore.attach(pool);
+    } catch (SQLException | RuntimeException e) {
+      pool.dispose();
+      throw new DocumentStoreException("cannot open the document store in " + dir + ": " + e.getMessage(), e);
+    }
+    return open(null, publisher, pool, h2File);
   }
 
   static JdbcDocumentStore openH2InMemory(RenPublisher publisher) {
     String url = "jdbc:h2:mem:ren-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
-    return open(null, publisher, JdbcConnectionPool.create(url, "sa", ""));
+    return open(null, publisher, JdbcConnectionPool.create(url, "sa", ""), null);
   }
 
   static JdbcDocumentStore open(@Nullable DataSource dataSource, RenPublisher publisher,
-                                @Nullable JdbcConnectionPool pool) {
+                                @Nullable JdbcConnectionPool pool, @Nullable H2FileStore h2File) {
     Objects.requireNonNull(publisher, "publisher");
     DataSource ds = pool != null ? pool : Objects.requireNonNull(dataSource, "dataSource");
     if (pool != null) {
@@ -93,8 +105,11 @@ final class JdbcDocumentStore implements DocumentStore {
     try (Connection c = ds.getConnection()) {
       SqlDialect dialect = SqlDialect.forProduct(c.getMetaData().getDatabaseProductName());
       createSchema(c, dialect);
-      return new JdbcDocumentStore(ds, pool, dialect, publisher);
+      return new JdbcDocumentStore(ds, pool, h2File, dialect, publisher);
     } catch (SQLException e) {
+      if (h2File != null) {
+        h2File.close();
+      }
       if (pool != null) {
         pool.dispose();
       }
@@ -147,6 +162,9 @@ final class JdbcDocumentStore implements DocumentStore {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true) && ownedPool != null) {
+      if (h2File != null) {
+        h2File.close();
+      }
       if (ownedPool.getActiveConnections() == 0) {
         try (Connection c = ownedPool.getConnection(); Statement s = c.createStatement()) {
           s.execute("SHUTDOWN");
@@ -207,6 +225,9 @@ final class JdbcDocumentStore implements DocumentStore {
       } finally {
         writeLock.unlock();
       }
+      if (h2File != null) {
+        h2File.afterCommit(); // outside the collection's lock: other collections' writers go on meanwhile
+      }
       events.publish(committed.events()); // after the commit, outside the collection's lock
       return committed.result();
     } finally {
@@ -248,6 +269,11 @@ final class JdbcDocumentStore implements DocumentStore {
       }
       LockSupport.parkNanos(RETRY.delay(attempt).toNanos());
     }
+  }
+
+  /** The embedded H2 file's upkeep, or null when the store is not on an embedded H2 file (for tests). */
+  @Nullable H2FileStore h2File() {
+    return h2File;
   }
 
   /** Runs a read on an auto-commit connection. */

@@ -164,6 +164,11 @@ final class Update {
     if (current.isBigDecimal() || by.isBigDecimal() || current.isBigInteger() || by.isBigInteger()) {
       return f.numberNode(current.decimalValue().add(by.decimalValue()));
     }
-    return f.numberNode(current.doubleValue() + by.doubleValue());
+    double sum = current.doubleValue() + by.doubleValue();
+    if (!Double.isFinite(sum)) {
+      throw new IllegalArgumentException("$inc on '" + Filter.shorten(path) + "' overflows: " + current + " + " + by
+          + " is not a finite number");
+    }
+    return f.numberNode(sum);
   }
 }

@@ -231,6 +231,20 @@ class DbServletTest {
   }
 
   @Test
+  void issue15_loneSurrogateOrIncOverflowOrHugeNumber_are400AndStoreNothing() throws Exception {
+    ok(send("PUT", "todos", "{'_id':'keep','n':1.7e308}"));
+    error(send("PUT", "todos", "{'a':'\\ud800'}"), 400, "surrogate");
+    error(send("PUT", "todos", "{'a':1e400}"), 400, "finite");
+    error(send("POST", "todos/update", "{'filter':{'_id':'keep'},'update':{'$set':{'a':'x\\udc00'}}}"), 400,
+        "surrogate");
+    error(send("POST", "todos/update", "{'filter':{'_id':'keep'},'update':{'$inc':{'n':1.7e308}}}"), 400,
+        "$inc");
+    JsonNode keep = ok(send("POST", "todos/findOne", "{'_id':'keep'}"));
+    assertEquals(1.7e308, keep.get("n").doubleValue());
+    assertEquals(1, ok(send("POST", "todos", null)).size());
+  }
+
+  @Test
   void writes_publisherFails_are503NotPublishedAndApplied() throws Exception {
     RecordingPublisher events = new RecordingPublisher();
     try (DocumentStore failing = DocumentStore.h2InMemory(events);
