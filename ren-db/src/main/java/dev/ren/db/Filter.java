@@ -23,6 +23,12 @@ final class Filter {
 
   /** Filters nested deeper than this are rejected. */
   static final int MAX_DEPTH = 32;
+  /** Branches of all {@code $and}/{@code $or} arrays of one filter together (a filter's cost grows with them). */
+  static final int MAX_BRANCHES = 256;
+  /** Values of one {@code $in}/{@code $nin} list. */
+  static final int MAX_IN = 1_000;
+  /** JSON values in one filter, all together: bounds the work of matching it against each document. */
+  static final int MAX_NODES = 4_096;
 
   enum Op { EQ, NE, GT, GTE, LT, LTE, IN, NIN, EXISTS }
 
@@ -95,7 +101,7 @@ final class Filter {
     if (!json.isObject()) {
       throw new IllegalArgumentException("filter must be a JSON object, was " + json.getNodeType());
     }
-    checkDepth(json, 0);
+    checkSize(json);
     return new Filter(parseObject(json));
   }
 
@@ -126,13 +132,39 @@ final class Filter {
 
   // ---------------------------------------------------------------- parsing
 
-  private static void checkDepth(JsonNode n, int depth) {
+  /**
+   * Bounds a filter before any of it is parsed or evaluated, so a client cannot make matching expensive (a 60,000
+   * branch {@code $or} took seconds of CPU, and as an update it held the collection's write lock meanwhile).
+   */
+  private static void checkSize(JsonNode json) {
+    int[] count = new int[2]; // nodes, branches
+    checkSize(json, 0, count);
+  }
+
+  private static void checkSize(JsonNode n, int depth, int[] count) {
     if (depth > MAX_DEPTH) {
       throw new IllegalArgumentException("filter is nested deeper than " + MAX_DEPTH + " levels");
     }
-    if (n.isContainerNode()) {
+    if (++count[0] > MAX_NODES) {
+      throw new IllegalArgumentException("filter has more than " + MAX_NODES + " values");
+    }
+    if (n.isObject()) {
+      for (Map.Entry<String, JsonNode> f : n.properties()) {
+        JsonNode v = f.getValue();
+        String key = f.getKey();
+        if ((key.equals("$and") || key.equals("$or")) && v.isArray()) {
+          count[1] += v.size();
+          if (count[1] > MAX_BRANCHES) {
+            throw new IllegalArgumentException("filter has more than " + MAX_BRANCHES + " $and/$or branches");
+          }
+        } else if ((key.equals("$in") || key.equals("$nin")) && v.isArray() && v.size() > MAX_IN) {
+          throw new IllegalArgumentException(key + " has " + v.size() + " values; at most " + MAX_IN);
+        }
+        checkSize(v, depth + 1, count);
+      }
+    } else if (n.isArray()) {
       for (JsonNode c : n) {
-        checkDepth(c, depth + 1);
+        checkSize(c, depth + 1, count);
       }
     }
   }

@@ -1,5 +1,6 @@
 package dev.ren.db;
 
+import dev.ren.testing.TestJson;
 import org.junit.jupiter.api.Test;
 
 import static dev.ren.db.TestDocs.node;
@@ -99,5 +100,49 @@ class FilterTest {
   void update_incOnLongs_staysIntegral() {
     var out = Update.parse(node("{'$inc':{'n':1}}")).apply(obj("{'_id':'a','n':9007199254740993}"));
     assertEquals("9007199254740994", out.get("n").toString());
+  }
+
+  @Test
+  void parse_orWithTooManyBranches_refusedBeforeEvaluation() {
+    StringBuilder f = new StringBuilder("{\"$or\":[");
+    for (int i = 0; i < 60_000; i++) {
+      f.append(i == 0 ? "" : ",").append("{\"a\":").append(i).append('}');
+    }
+    f.append("]}");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Filter.parse(TestJson.parse(f.toString())));
+    assertTrue(e.getMessage().contains("branches"), e.getMessage());
+  }
+
+  @Test
+  void parse_inListTooLong_refused() {
+    StringBuilder f = new StringBuilder("{\"a\":{\"$in\":[");
+    for (int i = 0; i <= Filter.MAX_IN; i++) {
+      f.append(i == 0 ? "" : ",").append(i);
+    }
+    f.append("]}}");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Filter.parse(TestJson.parse(f.toString())));
+    assertTrue(e.getMessage().contains("$in has 1001 values"), e.getMessage());
+  }
+
+  @Test
+  void parse_tooManyValuesOverall_refused() {
+    StringBuilder f = new StringBuilder("{");
+    for (int i = 0; i < 5_000; i++) {
+      f.append(i == 0 ? "" : ",").append("\"f").append(i).append("\":1");
+    }
+    f.append('}');
+    assertThrows(IllegalArgumentException.class, () -> Filter.parse(TestJson.parse(f.toString())));
+  }
+
+  @Test
+  void parse_withinBounds_accepted() {
+    StringBuilder f = new StringBuilder("{\"$or\":[");
+    for (int i = 0; i < Filter.MAX_BRANCHES; i++) {
+      f.append(i == 0 ? "" : ",").append("{\"a\":").append(i).append('}');
+    }
+    f.append("]}");
+    assertTrue(Filter.parse(TestJson.parse(f.toString())).matches(obj("{'a':3}")));
   }
 }
