@@ -4,6 +4,7 @@ import dev.ren.internal.Printable;
 import org.jspecify.annotations.Nullable;
 
 import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -20,6 +21,9 @@ import java.util.regex.Pattern;
  *       (backslashes, drive letters, encoded traversals like {@code %2e%2e}), no NUL,</li>
  *   <li>is not a Windows device name ({@code CON}, {@code NUL}, {@code COM1}, {@code LPT1.txt}, ...).</li>
  * </ul>
+ *
+ * <p>Keys are compared in their Unicode NFC form ({@link #canonical}). A store may allow less than 255 bytes per
+ * segment when its filesystem does.
  *
  * <p>Thread-safety: stateless.
  */
@@ -52,6 +56,16 @@ public final class BlobKeys {
     } catch (IllegalArgumentException e) {
       return false;
     }
+  }
+
+  /**
+   * The canonical spelling of {@code key}: its Unicode NFC form, so that NFC and NFD spellings of one name
+   * ({@code "caf\u00e9"}, {@code "cafe\u0301"}) are one object. Stores and signatures use this form.
+   *
+   * @throws IllegalArgumentException when the NFC form does not follow {@link #check}
+   */
+  public static String canonical(@Nullable String key) {
+    return check(key == null ? null : Normalizer.normalize(key, Normalizer.Form.NFC));
   }
 
   /**

@@ -4,24 +4,30 @@ import dev.ren.internal.Printable;
 import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.text.Normalizer;
 import java.util.Objects;
 import java.util.SortedSet;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 
 /**
- * Where a key lives on disk: the content under {@code <bucket>/objects/<key>} and the sidecar under
- * {@code <bucket>/meta/<key>.ren-meta.json}, a separate tree so no user key can collide with a sidecar.
+ * Where a key lives on disk: the object file ({@link BlobFormat}: content and info in one file) at
+ * {@code <bucket>/blobs/<key>}. REN adds no suffix to a key's last segment, so a segment may use the whole of the
+ * filesystem's name limit, which {@link #open} measures ({@link #maxNameBytes}).
  *
- * <p>Invariant: every path handed out lies strictly inside its tree (proved after normalising, even though
+ * <p>Invariant: every path handed out lies strictly inside the tree (proved after normalising, even though
  * {@link BlobKeys#check} already rules out every escape), and no path component is followed through a symbolic
  * link: parents are checked with {@code NOFOLLOW_LINKS} one by one before anything is opened or created.
  *
@@ -31,35 +37,94 @@ import java.util.stream.Stream;
 final class BlobPaths {
 
   private static final System.Logger LOG = System.getLogger(BlobPaths.class.getName());
-  private static final String META_SUFFIX = ".ren-meta.json";
+  /** The store's own temp files are at most this long ({@code .ren-tmp-} and a UUID), so it needs at least that. */
+  private static final int MIN_NAME_BYTES = 64;
 
-  /** The content file and the sidecar of one validated key. */
-  record Location(String key, Path object, Path sidecar) {}
+  /** The object file of one validated key. */
+  record Location(String key, Path object) {}
 
   private final Path objects;
-  private final Path meta;
+  private final int maxNameBytes;
 
-  private BlobPaths(Path objects, Path meta) {
+  private BlobPaths(Path objects, int maxNameBytes) {
     this.objects = objects;
-    this.meta = meta;
+    this.maxNameBytes = maxNameBytes;
   }
 
   /**
-   * Opens (creating if needed) the trees of {@code bucket} under {@code root} and removes temp files a crashed
-   * write left behind.
+   * Opens (creating if needed) the tree of {@code bucket} under {@code root}, moves objects of the earlier
+   * two-tree layout into it ({@link LegacyLayout}), removes temp files a crashed write left behind, and measures
+   * the filesystem's name limit.
    */
   static BlobPaths open(Path root, String bucket) throws IOException {
     Path base = Files.createDirectories(root).toRealPath().resolve(bucket);
-    Path objects = Files.createDirectories(base.resolve("objects")).toRealPath();
-    Path meta = Files.createDirectories(base.resolve("meta")).toRealPath();
+    Path objects = Files.createDirectories(base.resolve("blobs")).toRealPath();
     StagedFile.sweep(objects);
-    StagedFile.sweep(meta);
-    return new BlobPaths(objects, meta);
+    BlobPaths paths = new BlobPaths(objects, probeNameLimit(objects));
+    LegacyLayout.migrate(base, paths);
+    return paths;
   }
 
-  /** The paths of a key that passed {@link BlobKeys#check}. */
+  /** The longest file name, in UTF-8 bytes, this store's filesystem accepts (at most 255). */
+  int maxNameBytes() {
+    return maxNameBytes;
+  }
+
+  /**
+   * The longest name (up to {@link BlobKeys#MAX_SEGMENT_BYTES}) a file in {@code dir} can have, found by creating
+   * and removing probe files named like temp files (so a crash leaves only what {@link StagedFile#sweep} removes).
+   */
+  private static int probeNameLimit(Path dir) throws IOException {
+    if (fits(dir, BlobKeys.MAX_SEGMENT_BYTES)) {
+      return BlobKeys.MAX_SEGMENT_BYTES;
+    }
+    int lo = MIN_NAME_BYTES;
+    int hi = BlobKeys.MAX_SEGMENT_BYTES - 1;
+    if (!fits(dir, lo)) {
+      throw new IOException("the filesystem of " + dir + " refuses names of " + lo + " bytes");
+    }
+    while (lo < hi) {
+      int mid = (lo + hi + 1) >>> 1;
+      if (fits(dir, mid)) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    LOG.log(Level.INFO, "the filesystem of " + dir + " allows names of at most " + lo + " bytes; longer key"
+        + " segments are refused");
+    return lo;
+  }
+
+  private static boolean fits(Path dir, int bytes) throws IOException {
+    String name = StagedFile.TMP_PREFIX + "probe-" + "x".repeat(bytes - StagedFile.TMP_PREFIX.length() - 6);
+    Path p;
+    try {
+      p = dir.resolve(name);
+      Files.deleteIfExists(p);
+      Files.createFile(p);
+    } catch (AccessDeniedException e) {
+      throw e; // not about the name: the store cannot write here at all
+    } catch (FileSystemException | InvalidPathException e) {
+      return false; // ENAMETOOLONG and its kin
+    }
+    Files.delete(p);
+    return true;
+  }
+
+  /**
+   * The path of a key that passed {@link BlobKeys#check}.
+   *
+   * @throws IllegalArgumentException when a segment is longer than this filesystem's name limit
+   */
   Location locate(String key) {
-    return new Location(key, resolve(objects, key, ""), resolve(meta, key, META_SUFFIX));
+    for (String segment : key.split("/", -1)) {
+      if (segment.getBytes(StandardCharsets.UTF_8).length > maxNameBytes) {
+        throw new IllegalArgumentException("object key '" + Printable.of(key) + "' has a segment longer than "
+            + maxNameBytes + " UTF-8 bytes, the longest name this store's filesystem allows");
+      }
+    }
+    return new Location(key, resolve(objects, key));
   }
 
   /**
@@ -73,11 +138,6 @@ final class BlobPaths {
     return checkParents(objects, at.object(), at.key(), create);
   }
 
-  /** {@link #objectParents} for the sidecar. */
-  boolean sidecarParents(Location at, boolean create) throws IOException {
-    return checkParents(meta, at.sidecar(), at.key(), create);
-  }
-
   /** The file's own attributes (a link is not followed), or null when nothing is there. */
   static @Nullable BasicFileAttributes attrs(Path p) throws IOException {
     try {
@@ -89,7 +149,7 @@ final class BlobPaths {
 
   /**
    * Up to {@code max} valid keys that start with {@code prefix} and sort after {@code cursor}, in key order. Entries
-   * that vanish during the walk are skipped.
+   * that vanish or cannot be read during the walk are skipped (and logged), never failing the listing.
    */
   SortedSet<String> keys(String prefix, @Nullable String cursor, int max) throws IOException {
     TreeSet<String> keys = new TreeSet<>();
@@ -97,45 +157,53 @@ final class BlobPaths {
     Path dir = objects;
     if (slash >= 0) {
       String folder = prefix.substring(0, slash);
-      dir = resolve(objects, folder, "");
+      dir = resolve(objects, folder);
       if (!checkParents(objects, dir.resolve("x"), prefix, false)) {
         return keys;
       }
     }
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) files::iterator) {
-        if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-          continue;
+    if (attrs(dir) == null) {
+      return keys;
+    }
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path p, BasicFileAttributes a) {
+        if (!a.isRegularFile()) {
+          return FileVisitResult.CONTINUE;
         }
-        String key = objects.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
+        // NFC: a filesystem that normalises names itself (HFS+ hands back NFD) still lists the canonical key
+        String key = Normalizer.normalize(
+            objects.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/"), Normalizer.Form.NFC);
         if (!key.startsWith(prefix) || (cursor != null && key.compareTo(cursor) <= 0) || !BlobKeys.isValid(key)) {
-          continue;
+          return FileVisitResult.CONTINUE;
         }
         keys.add(key);
         if (keys.size() > max) {
           keys.pollLast();
         }
+        return FileVisitResult.CONTINUE;
       }
-    } catch (NoSuchFileException e) {
-      return new TreeSet<>();
-    } catch (UncheckedIOException e) {
-      if (e.getCause() instanceof NoSuchFileException) {
-        LOG.log(Level.DEBUG, "an entry vanished during a listing", e);
-      } else {
-        throw e.getCause();
+
+      @Override
+      public FileVisitResult visitFileFailed(Path p, IOException e) {
+        // one entry that vanished or cannot be read never fails the listing for everyone
+        if (e instanceof NoSuchFileException) {
+          LOG.log(Level.DEBUG, "an entry vanished during a listing", e);
+        } else {
+          LOG.log(Level.WARNING, "skipping an unreadable entry in a listing: "
+              + Printable.of(objects.relativize(p).toString()) + " (" + e.getClass().getSimpleName() + ")");
+        }
+        return FileVisitResult.CONTINUE;
       }
-    }
+    });
     return keys;
   }
 
   /** Resolves a validated key under {@code base}, proving the result stays strictly inside it. */
-  private static Path resolve(Path base, String key, String suffix) {
+  private static Path resolve(Path base, String key) {
     Path p = base;
     for (String segment : key.split("/", -1)) {
       p = p.resolve(segment);
-    }
-    if (!suffix.isEmpty()) {
-      p = p.resolveSibling(p.getFileName() + suffix);
     }
     Path normal = p.normalize();
     if (!normal.startsWith(base) || normal.equals(base)) {

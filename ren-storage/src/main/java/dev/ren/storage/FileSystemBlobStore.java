@@ -8,6 +8,7 @@ import org.jspecify.annotations.Nullable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryNotEmptyException;
@@ -18,9 +19,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.text.Normalizer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -28,14 +31,18 @@ import java.util.SortedSet;
 import java.util.regex.Pattern;
 
 /**
- * Objects as files, their info as JSON sidecars ({@link BlobPaths} says where, {@link Sidecars} what they hold).
+ * Each object is one file holding its content and its info ({@link BlobFormat}); {@link BlobPaths} says where.
  *
- * <p>A write streams into a temp file in the target's directory while hashing and forces it to disk
- * ({@link StagedFile}), then — under the key's lock — checks the precondition, renames it over the target and
- * writes the sidecar the same way. Readers open the file and read the sidecar under the same lock, so they see
- * one consistent version and keep reading it (an open file survives a rename over it). No path component is ever
- * followed through a symbolic link. If a crash falls between the content rename and the sidecar rename, the
- * sidecar disagrees with the file (or is missing) and the info is rebuilt from the content.
+ * <p>A write streams the content into a temp file in the target's directory while hashing it, appends the info,
+ * forces the file to disk ({@link StagedFile}), then — under the key's lock — checks the precondition, renames it
+ * over the target and forces the directory. Content and info therefore change in one rename: no crash can leave
+ * one without the other, and a restart only sweeps temp files. Readers open the file and read its info under the
+ * same lock and keep reading that version (an open file survives a rename over it). No path component is ever
+ * followed through a symbolic link. A copied or restored data directory keeps every object's type and metadata,
+ * since nothing is matched by inode or time.
+ *
+ * <p>Keys are taken in their NFC form ({@link BlobKeys#canonical}); a segment longer than the filesystem's name
+ * limit is refused before anything is written. A listing skips (and logs) an object whose file is damaged.
  *
  * <p>Events: {@code storage.put} and {@code storage.delete} are published after the change is durable, through
  * {@link RenPublisher#publishApplied}: a failed publish surfaces as
@@ -44,17 +51,17 @@ import java.util.regex.Pattern;
  * <p>Limits of the filesystem: a key cannot be both an object and a "directory" ({@code a} and {@code a/b});
  * the second one fails with {@link BlobConflictException}.
  *
- * <p>Thread-safety: thread-safe. The striped locks guard the pair (content file, sidecar) of the keys that hash
- * to them; large copies run outside any lock.
+ * <p>Thread-safety: thread-safe. The striped locks guard the object files of the keys that hash to them; large
+ * copies run outside any lock.
  */
 final class FileSystemBlobStore implements BlobStore {
 
+  private static final System.Logger LOG = System.getLogger(FileSystemBlobStore.class.getName());
   private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
   private static final int MAX_LIST = 1000;
 
   private final String bucket;
   private final BlobPaths paths;
-  private final Sidecars sidecars;
   private final RenPublisher publisher;
   private final Object[] locks = new Object[256];
 
@@ -73,7 +80,6 @@ final class FileSystemBlobStore implements BlobStore {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open blob store at " + root + ": " + e.getMessage(), e);
     }
-    this.sidecars = new Sidecars(paths);
   }
 
   @Override
@@ -88,20 +94,25 @@ final class FileSystemBlobStore implements BlobStore {
   // ------------------------------------------------------------------------------------------------ writes
 
   @Override
-  public BlobInfo put(String key, InputStream data, PutOptions options) throws IOException {
-    BlobKeys.check(key);
+  public BlobInfo put(String rawKey, InputStream data, PutOptions options) throws IOException {
+    String key = BlobKeys.canonical(rawKey);
     String contentType = BlobKeys.checkContentType(options.contentType());
     Map<String, String> metadata = BlobKeys.checkMetadata(options.metadata());
     BlobPaths.Location at = paths.locate(key);
-    paths.objectParents(at, true);
+    try {
+      paths.objectParents(at, true);
+    } catch (FileSystemException e) {
+      throw nameTooLong(key, e);
+    }
     BasicFileAttributes existing = BlobPaths.attrs(at.object());
     if (existing != null && existing.isDirectory()) {
       throw folderConflict(key);
     }
     BlobInfo info;
-    try (StagedFile staged = StagedFile.copy(at.object(), data, options.maxBytes())) {
-      info = new BlobInfo(key, staged.size(), contentType, staged.sha256(),
-          Instant.ofEpochMilli(System.currentTimeMillis()), metadata);
+    try (StagedFile staged = StagedFile.copy(at.object(), data, options.maxBytes(),
+        (size, sha256) -> new BlobInfo(key, size, contentType, sha256,
+            Instant.ofEpochMilli(System.currentTimeMillis()), metadata))) {
+      info = staged.info();
       synchronized (lock(key)) {
         String ifMatch = options.ifMatch();
         if (ifMatch != null) {
@@ -111,9 +122,10 @@ final class FileSystemBlobStore implements BlobStore {
           staged.commit();
         } catch (DirectoryNotEmptyException e) {
           throw folderConflict(key);
+        } catch (FileSystemException e) {
+          throw nameTooLong(key, e);
         }
         staged.syncDirectory();
-        sidecars.write(at, info, staged.attributes());
       }
     }
     if (options.publish()) {
@@ -132,14 +144,27 @@ final class FileSystemBlobStore implements BlobStore {
     }
   }
 
+  /**
+   * A name the filesystem refused although it passed the measured limit (a folder on another filesystem, say):
+   * still the key's fault, so an {@link IllegalArgumentException}; any other failure is rethrown as it is.
+   */
+  private static IOException nameTooLong(String key, FileSystemException e) {
+    String reason = e.getReason();
+    if (reason != null && reason.toLowerCase(Locale.ROOT).contains("name too long")) {
+      throw new IllegalArgumentException("object key '" + Printable.of(key) + "' has a segment longer than this"
+          + " store's filesystem allows", e);
+    }
+    return e;
+  }
+
   private static BlobConflictException folderConflict(String key) {
     return new BlobConflictException("object key '" + Printable.of(key)
         + "' is a folder of other objects; it cannot also be an object");
   }
 
   @Override
-  public boolean delete(String key) throws IOException {
-    BlobKeys.check(key);
+  public boolean delete(String rawKey) throws IOException {
+    String key = BlobKeys.canonical(rawKey);
     BlobPaths.Location at = paths.locate(key);
     synchronized (lock(key)) {
       if (!paths.objectParents(at, false)) {
@@ -154,14 +179,14 @@ final class FileSystemBlobStore implements BlobStore {
       } catch (NoSuchFileException e) {
         return false;
       }
-      sidecars.delete(at);
     }
     publisher.publishApplied(RenEvent.storageDelete(bucket, key));
     return true;
   }
 
   @Override
-  public Optional<BlobInfo> confirm(String key) throws IOException {
+  public Optional<BlobInfo> confirm(String rawKey) throws IOException {
+    String key = BlobKeys.canonical(rawKey);
     Optional<BlobInfo> info = head(key);
     // the object landed earlier (a silent presigned upload): announcing it is the change confirm applies
     info.ifPresent(i -> publisher.publishApplied(RenEvent.storagePut(bucket, key, i.etag())));
@@ -171,8 +196,8 @@ final class FileSystemBlobStore implements BlobStore {
   // ------------------------------------------------------------------------------------------------ reads
 
   @Override
-  public Optional<BlobInfo> head(String key) throws IOException {
-    BlobKeys.check(key);
+  public Optional<BlobInfo> head(String rawKey) throws IOException {
+    String key = BlobKeys.canonical(rawKey);
     BlobPaths.Location at = paths.locate(key);
     synchronized (lock(key)) {
       return headLocked(at);
@@ -187,12 +212,20 @@ final class FileSystemBlobStore implements BlobStore {
     if (a == null || !a.isRegularFile()) {
       return Optional.empty();
     }
-    return Optional.of(sidecars.read(at, a));
+    try (FileChannel ch = FileChannel.open(at.object(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+      return Optional.of(BlobFormat.read(at.key(), ch));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (UnreadableBlobException e) {
+      throw e;
+    } catch (FileSystemException e) {
+      return Optional.empty(); // e.g. ELOOP: it became a link; never follow it
+    }
   }
 
   @Override
-  public Optional<BlobRead> get(String key, long offset, long length) throws IOException {
-    BlobKeys.check(key);
+  public Optional<BlobRead> get(String rawKey, long offset, long length) throws IOException {
+    String key = BlobKeys.canonical(rawKey);
     if (offset < 0) {
       throw new IllegalArgumentException("offset must be >= 0, was " + offset);
     }
@@ -209,12 +242,13 @@ final class FileSystemBlobStore implements BlobStore {
       }
       try {
         ch = FileChannel.open(at.object(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-        info = sidecars.read(at, a);
-      } catch (NoSuchFileException e) {
-        return Optional.empty();
+        info = BlobFormat.read(key, ch);
       } catch (IOException | RuntimeException e) {
         if (ch != null) {
           ch.close();
+        }
+        if (e instanceof NoSuchFileException) {
+          return Optional.empty();
         }
         if (e instanceof FileSystemException) {
           return Optional.empty(); // e.g. ELOOP: it became a link; never follow it
@@ -230,8 +264,8 @@ final class FileSystemBlobStore implements BlobStore {
   }
 
   @Override
-  public BlobPage list(String prefix, int limit, @Nullable String cursor) throws IOException {
-    BlobKeys.checkPrefix(prefix);
+  public BlobPage list(String rawPrefix, int limit, @Nullable String cursor) throws IOException {
+    String prefix = BlobKeys.checkPrefix(Normalizer.normalize(rawPrefix, Normalizer.Form.NFC));
     if (limit < 1 || limit > MAX_LIST) {
       throw new IllegalArgumentException("limit must be 1-" + MAX_LIST + ", was " + limit);
     }
@@ -242,7 +276,14 @@ final class FileSystemBlobStore implements BlobStore {
       if (items.size() == limit) {
         return new BlobPage(items, last);
       }
-      Optional<BlobInfo> info = head(key);
+      Optional<BlobInfo> info;
+      try {
+        info = head(key);
+      } catch (IOException | RuntimeException e) {
+        // one damaged object never fails the listing for everyone
+        LOG.log(Level.WARNING, "skipping object '" + Printable.of(key) + "' in a listing: " + e.getMessage());
+        continue;
+      }
       if (info.isPresent()) {
         items.add(info.get());
         last = key;

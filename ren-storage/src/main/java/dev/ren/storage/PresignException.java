@@ -8,7 +8,13 @@ package dev.ren.storage;
 public final class PresignException extends RuntimeException {
 
   /** Why the request was refused. */
-  public enum Reason { MALFORMED, EXPIRED, BAD_SIGNATURE }
+  public enum Reason {
+    MALFORMED, EXPIRED, BAD_SIGNATURE,
+    /** An upload URL allows one {@code PUT}, and this one was made before. */
+    ALREADY_USED,
+    /** Too many used upload URLs have not expired yet to remember one more. */
+    TOO_MANY_UPLOADS
+  }
 
   private final Reason reason;
 

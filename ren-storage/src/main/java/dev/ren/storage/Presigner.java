@@ -24,12 +24,22 @@ import javax.crypto.spec.SecretKeySpec;
  * invalidates it. The secret is random per instance unless one is given, so by default URLs do not survive a
  * restart; give every node the same secret to share URLs across nodes.
  *
+ * <p>An upload URL stores at most one object: the upload {@link #claimUpload claims} it once its checks pass, and
+ * a later claim fails with {@link PresignException.Reason#ALREADY_USED}; an upload that then stores nothing
+ * {@link #releaseUpload gives it back}, so the client may retry until it expires. Used signatures are
+ * remembered, by this instance, until they expire, at most {@link Builder#maxOutstandingUploads} at once; past
+ * that, claims fail with {@link PresignException.Reason#TOO_MANY_UPLOADS} until some expire. Keys are
+ * signed in their NFC form ({@link BlobKeys#canonical}).
+ *
+ * <p>URLs are relative: path and query under the servlet context, never built from a request's {@code Host}.
+ * The HTTP layer prefixes the context path, or a configured public base URL.
+ *
  * <pre>{@code
  * Presigner presigner = Presigner.builder().secret(secretBytes).build();   // or Presigner.create()
  * PresignedUrl put = presigner.generateUploadUrl("a.png", "image/png", 5 << 20, Duration.ofMinutes(10));
  * }</pre>
  *
- * <p>Thread-safety: immutable and thread-safe.
+ * <p>Thread-safety: thread-safe.
  */
 public final class Presigner {
 
@@ -43,15 +53,19 @@ public final class Presigner {
   public static final String SIGNATURE = "X-Ren-Signature";
   /** Longest accepted time to live. */
   public static final Duration MAX_TTL = Duration.ofDays(7);
+  /** Default bound on upload signatures used and not yet expired. */
+  public static final int DEFAULT_MAX_OUTSTANDING_UPLOADS = 100_000;
 
   private final byte[] secret;
   private final Clock clock;
   private final String basePath;
+  private final UsedSignatures usedUploads;
 
   private Presigner(Builder b) {
     this.secret = b.secret != null ? b.secret.clone() : randomSecret();
     this.clock = b.clock;
     this.basePath = b.basePath;
+    this.usedUploads = new UsedSignatures(b.maxOutstandingUploads);
   }
 
   /** A presigner with a random secret, the system clock and base path {@code /api/storage}. */
@@ -67,8 +81,8 @@ public final class Presigner {
    * A URL for one {@code PUT} of {@code key} with exactly {@code contentType} and at most {@code sizeLimit}
    * bytes, valid for {@code ttl} (1 s – 7 days).
    */
-  public PresignedUrl generateUploadUrl(String key, String contentType, long sizeLimit, Duration ttl) {
-    BlobKeys.check(key);
+  public PresignedUrl generateUploadUrl(String rawKey, String contentType, long sizeLimit, Duration ttl) {
+    String key = BlobKeys.canonical(rawKey);
     String ct = BlobKeys.checkContentType(contentType);
     if (sizeLimit < 1) {
       throw new IllegalArgumentException("size limit must be >= 1 byte, was " + sizeLimit);
@@ -81,8 +95,8 @@ public final class Presigner {
   }
 
   /** A URL for {@code GET} of {@code key}, valid for {@code ttl} (1 s – 7 days). */
-  public PresignedUrl generateDownloadUrl(String key, Duration ttl) {
-    BlobKeys.check(key);
+  public PresignedUrl generateDownloadUrl(String rawKey, Duration ttl) {
+    String key = BlobKeys.canonical(rawKey);
     long expires = expiry(ttl);
     String sig = sign("GET", key, "", -1, expires);
     String url = path(key) + "?" + EXPIRES + "=" + expires + "&" + SIGNATURE + "=" + sig;
@@ -94,11 +108,19 @@ public final class Presigner {
     return params.apply(SIGNATURE) != null || params.apply(EXPIRES) != null;
   }
 
-  /** What a verified upload URL allows. */
-  public record UploadGrant(String contentType, long sizeLimit) {}
+  /**
+   * What a verified upload URL allows.
+   *
+   * @param contentType the signed content type
+   * @param sizeLimit   the signed size limit in bytes
+   * @param signature   the URL's signature, which {@link #claimUpload} uses up
+   * @param expires     when the URL expires, in unix seconds
+   */
+  public record UploadGrant(String contentType, long sizeLimit, String signature, long expires) {}
 
   /**
-   * Checks a presigned {@code PUT} of {@code key}; {@code params} looks up query parameters.
+   * Checks a presigned {@code PUT} of {@code key}; {@code params} looks up query parameters. Does not use the
+   * URL up: see {@link #claimUpload}.
    *
    * @throws PresignException if parameters are missing or malformed, expired, or the signature does not match
    */
@@ -106,8 +128,35 @@ public final class Presigner {
     String ct = require(params, CONTENT_TYPE);
     long limit = number(params, SIZE_LIMIT);
     long expires = number(params, EXPIRES);
-    verify("PUT", key, ct, limit, expires, require(params, SIGNATURE));
-    return new UploadGrant(ct, limit);
+    String signature = require(params, SIGNATURE);
+    verify("PUT", key, ct, limit, expires, signature);
+    return new UploadGrant(ct, limit, signature, expires);
+  }
+
+  /**
+   * Uses up the verified upload URL of {@code grant}: call it once the upload's own checks passed, just before
+   * storing.
+   *
+   * @throws PresignException {@link PresignException.Reason#ALREADY_USED} when it was claimed before (and not
+   *                          given back), {@link PresignException.Reason#TOO_MANY_UPLOADS} when too many used
+   *                          upload URLs are still valid to remember one more
+   */
+  public void claimUpload(UploadGrant grant) {
+    switch (usedUploads.claim(grant.signature(), grant.expires(), clock.instant().getEpochSecond())) {
+      case ALREADY_USED -> throw new PresignException(PresignException.Reason.ALREADY_USED,
+          "this upload URL was already used; an upload URL allows one PUT, so request a new one");
+      case FULL -> throw new PresignException(PresignException.Reason.TOO_MANY_UPLOADS,
+          "more than " + usedUploads.capacity() + " upload URLs were used and have not expired yet; try again"
+              + " later");
+      case FIRST_USE -> {
+        // the one use this URL allows
+      }
+    }
+  }
+
+  /** Gives back a claimed upload URL whose upload stored nothing, so it may be used again until it expires. */
+  public void releaseUpload(UploadGrant grant) {
+    usedUploads.release(grant.signature(), grant.expires());
   }
 
   /** Checks a presigned {@code GET} of {@code key}; see {@link #verifyUpload}. */
@@ -116,7 +165,8 @@ public final class Presigner {
     verify("GET", key, "", -1, expires, require(params, SIGNATURE));
   }
 
-  private void verify(String method, String key, String ct, long limit, long expires, String signature) {
+  private void verify(String method, String rawKey, String ct, long limit, long expires, String signature) {
+    String key = BlobKeys.canonical(rawKey);
     byte[] expected = sign(method, key, ct, limit, expires).getBytes(StandardCharsets.US_ASCII);
     // constant time: the comparison must not reveal how much of a guess was right
     if (!MessageDigest.isEqual(expected, signature.getBytes(StandardCharsets.US_ASCII))) {
@@ -209,6 +259,7 @@ public final class Presigner {
     private byte @Nullable [] secret;
     private Clock clock = Clock.systemUTC();
     private String basePath = "/api/storage";
+    private int maxOutstandingUploads = DEFAULT_MAX_OUTSTANDING_UPLOADS;
 
     private Builder() {}
 
@@ -234,6 +285,18 @@ public final class Presigner {
         throw new IllegalArgumentException("base path '" + Printable.of(path) + "' must start and not end with '/'");
       }
       this.basePath = settings.once("basePath", path);
+      return this;
+    }
+
+    /**
+     * Upload URLs that may be used and not yet expired at once (default {@value #DEFAULT_MAX_OUTSTANDING_UPLOADS});
+     * each is remembered until it expires so that it cannot be used twice.
+     */
+    public Builder maxOutstandingUploads(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("max outstanding uploads must be >= 1, was " + n);
+      }
+      this.maxOutstandingUploads = settings.once("maxOutstandingUploads", n);
       return this;
     }
 

@@ -11,7 +11,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -20,13 +19,14 @@ import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
- * The atomic write: content streamed into a temp file beside its target ({@code .ren-tmp-*}, a name no key can
- * have), hashed and size-checked on the way, forced to disk, and only then renamed over the target with
+ * The atomic write of one object file ({@link BlobFormat}): content streamed into a temp file beside its target
+ * ({@code .ren-tmp-*}, a name no key can have), hashed and size-checked on the way, followed by its info as a
+ * trailer, forced to disk, and only then renamed over the target with
  * {@code ATOMIC_MOVE} by {@link #commit}. Until then the target is untouched, so a reader sees the old version or
  * the new one, never a mix; a crash leaves only a temp file, which {@link #sweep} removes at the next start.
  *
  * <pre>{@code
- * try (StagedFile staged = StagedFile.copy(target, in, limit)) {
+ * try (StagedFile staged = StagedFile.copy(target, in, limit, (size, sha256) -> info)) {
  *   synchronized (lock) { check precondition; staged.commit(); }
  * } // close() removes the temp file unless it was committed
  * }</pre>
@@ -41,28 +41,32 @@ final class StagedFile implements Closeable {
 
   private final Path tmp;
   private final Path target;
-  private final long size;
-  private final String sha256;
-  private final BasicFileAttributes attributes;
+  private final BlobInfo info;
 
-  private StagedFile(Path tmp, Path target, long size, String sha256, BasicFileAttributes attributes) {
+  /** Describes the content once it is streamed: its size and lowercase hex SHA-256 become the info's. */
+  @FunctionalInterface
+  interface Describer {
+    BlobInfo describe(long size, String sha256);
+  }
+
+  private StagedFile(Path tmp, Path target, BlobInfo info) {
     this.tmp = tmp;
     this.target = target;
-    this.size = size;
-    this.sha256 = sha256;
-    this.attributes = attributes;
+    this.info = info;
   }
 
   /**
-   * Streams {@code data} into a new temp file beside {@code target} and forces it to disk. Does not close
-   * {@code data}. On any failure the temp file is removed before this throws.
+   * Streams {@code data} into a new temp file beside {@code target}, appends the info {@code describer} makes of
+   * it, and forces the file to disk. Does not close {@code data}. On any failure the temp file is removed before
+   * this throws.
    *
    * @throws BlobTooLargeException past {@code maxBytes}
    */
-  static StagedFile copy(Path target, InputStream data, long maxBytes) throws IOException {
+  static StagedFile copy(Path target, InputStream data, long maxBytes, Describer describer) throws IOException {
     Path tmp = target.resolveSibling(TMP_PREFIX + UUID.randomUUID());
     MessageDigest digest = newSha256();
     long size = 0;
+    BlobInfo info;
     boolean staged = false;
     try {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
@@ -84,12 +88,14 @@ final class StagedFile implements Closeable {
             ch.write(bb);
           }
         }
+        info = describer.describe(size, HexFormat.of().formatHex(digest.digest()));
+        ByteBuffer trailer = ByteBuffer.wrap(BlobFormat.trailer(info));
+        while (trailer.hasRemaining()) {
+          ch.write(trailer);
+        }
         ch.force(true);
       }
-      // read before the rename: the file key and mtime survive it and identify this version (see Sidecars)
-      BasicFileAttributes attributes = Files.readAttributes(tmp, BasicFileAttributes.class,
-          LinkOption.NOFOLLOW_LINKS);
-      StagedFile file = new StagedFile(tmp, target, size, HexFormat.of().formatHex(digest.digest()), attributes);
+      StagedFile file = new StagedFile(tmp, target, info);
       staged = true;
       return file;
     } finally {
@@ -99,19 +105,9 @@ final class StagedFile implements Closeable {
     }
   }
 
-  /** Bytes written. */
-  long size() {
-    return size;
-  }
-
-  /** Lowercase hex SHA-256 of the bytes written. */
-  String sha256() {
-    return sha256;
-  }
-
-  /** The temp file's attributes, read before the rename (its file key and modification time survive it). */
-  BasicFileAttributes attributes() {
-    return attributes;
+  /** The info written into the file. */
+  BlobInfo info() {
+    return info;
   }
 
   /**

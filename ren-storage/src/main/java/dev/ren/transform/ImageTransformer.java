@@ -5,6 +5,8 @@ import dev.ren.storage.BlobInfo;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBuffer;
+import java.awt.image.SampleModel;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +18,7 @@ import java.util.Set;
 import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
@@ -29,8 +32,11 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *   <li>{@code thumbnail}: option {@code size} (1–1024, default 128): a centred square crop scaled to
  *       size×size; optional {@code format}.</li>
  * </ul>
- * Decompression bombs: the declared dimensions are read from the header and an image over the pixel limit is
- * rejected before any pixel is decoded.
+ * Memory is bounded before any pixel is decoded, from the image header alone: the declared pixels (at most
+ * {@code maxPixels}), the output pixels the options would make of them (at most {@code maxOutputPixels}; a
+ * {@code width×height} box over it is a bad option at submit), and the heap the job needs — the decoded source at
+ * its real bytes per pixel (a 16-bit RGBA PNG takes 8) plus the output rasters — which must fit the
+ * {@link RasterBudget} all jobs of the service share, and is reserved from it until the job ends.
  *
  * <pre>{@code
  * TransformService.builder(store, hub).register(ImageTransformer.resize(20_000_000)).build();
@@ -42,29 +48,48 @@ public final class ImageTransformer implements Transformer {
 
   /** Default pixel limit: 40 megapixels (a 160 MiB ARGB raster). */
   public static final long DEFAULT_MAX_PIXELS = 40_000_000L;
+  /** Default output limit: 16 megapixels (a 64 MiB ARGB raster, e.g. 4000x4000). */
+  public static final long DEFAULT_MAX_OUTPUT_PIXELS = 16_000_000L;
   private static final Set<String> FORMATS = Set.of("jpeg", "png");
   private static final int MAX_DIMENSION = 10_000;
   private static final String DEFAULT_THUMBNAIL = "128";
 
   private final String name;
   private final long maxPixels;
+  private final long maxOutputPixels;
+  private final RasterBudget budget;
 
-  private ImageTransformer(String name, long maxPixels) {
+  private ImageTransformer(String name, long maxPixels, long maxOutputPixels, RasterBudget budget) {
     if (maxPixels < 1) {
       throw new IllegalArgumentException("pixel limit must be >= 1, was " + maxPixels);
     }
+    if (maxOutputPixels < 1) {
+      throw new IllegalArgumentException("output pixel limit must be >= 1, was " + maxOutputPixels);
+    }
     this.name = name;
     this.maxPixels = maxPixels;
+    this.maxOutputPixels = maxOutputPixels;
+    this.budget = budget;
   }
 
-  /** {@code resize}, refusing images over {@code maxPixels} declared pixels. */
+  /**
+   * {@code resize}, refusing images over {@code maxPixels} declared pixels, outputs over
+   * {@value #DEFAULT_MAX_OUTPUT_PIXELS} pixels, and jobs over a quarter of the heap (its own budget).
+   */
   public static ImageTransformer resize(long maxPixels) {
-    return new ImageTransformer("resize", maxPixels);
+    return new ImageTransformer("resize", maxPixels, DEFAULT_MAX_OUTPUT_PIXELS,
+        new RasterBudget(RasterBudget.defaultBytes()));
   }
 
-  /** {@code thumbnail}, refusing images over {@code maxPixels} declared pixels. */
+  /** {@code thumbnail}, with the limits of {@link #resize(long)}. */
   public static ImageTransformer thumbnail(long maxPixels) {
-    return new ImageTransformer("thumbnail", maxPixels);
+    return new ImageTransformer("thumbnail", maxPixels, DEFAULT_MAX_OUTPUT_PIXELS,
+        new RasterBudget(RasterBudget.defaultBytes()));
+  }
+
+  /** One of the built-in operations, sharing {@code budget} with the service's other image operations. */
+  static ImageTransformer builtin(String name, long maxPixels, long maxOutputPixels, RasterBudget budget) {
+    return new ImageTransformer(name, maxPixels, maxOutputPixels, budget);
   }
 
   @Override
@@ -103,6 +128,12 @@ public final class ImageTransformer implements Transformer {
         throw new IllegalArgumentException("fit must be 'contain' or 'fill', was '" + fit + "'");
       }
       out.put("fit", fit);
+      if (w != null && h != null && (long) Integer.parseInt(out.get("width")) * Integer.parseInt(out.get("height"))
+          > maxOutputPixels) {
+        throw new IllegalArgumentException("resize to " + w + "x" + h + " could make up to "
+            + (long) Integer.parseInt(out.get("width")) * Integer.parseInt(out.get("height"))
+            + " pixels; the output limit is " + maxOutputPixels);
+      }
     } else {
       out.put("size", Integer.toString(dimension("size", options.getOrDefault("size", DEFAULT_THUMBNAIL), 1024)));
     }
@@ -156,36 +187,70 @@ public final class ImageTransformer implements Transformer {
     progress.report(10, "inspect");
     BufferedImage image;
     String sourceFormat;
-    try (ImageInputStream iis = new MemoryCacheImageInputStream(content)) {
-      Iterator<ImageReader> readers = ImageIO.getImageReaders(iis);
-      if (!readers.hasNext()) {
-        throw new TransformException("unsupported format: '" + source.key() + "' is not a JPEG or PNG image");
+    int reserved = 0;
+    try {
+      try (ImageInputStream iis = new MemoryCacheImageInputStream(content)) {
+        Iterator<ImageReader> readers = ImageIO.getImageReaders(iis);
+        if (!readers.hasNext()) {
+          throw new TransformException("unsupported format: '" + source.key() + "' is not a JPEG or PNG image");
+        }
+        ImageReader reader = readers.next();
+        try {
+          sourceFormat = reader.getFormatName().toLowerCase(Locale.ROOT);
+          if (sourceFormat.equals("jpg")) {
+            sourceFormat = "jpeg";
+          }
+          if (!FORMATS.contains(sourceFormat)) {
+            throw new TransformException("unsupported format: '" + source.key() + "' is " + sourceFormat
+                + "; only JPEG and PNG images can be transformed");
+          }
+          reader.setInput(iis, true, true);
+          long w = reader.getWidth(0);
+          long h = reader.getHeight(0);
+          if (w * h > maxPixels) {
+            throw new TransformException("image '" + source.key() + "' declares " + w + "x" + h + " = " + (w * h)
+                + " pixels; the limit is " + maxPixels + " (refused before decoding)");
+          }
+          long[] target = name.equals("resize") ? resizedSize(w, h, o) : thumbnailSize(o);
+          long outPixels = target[0] * target[1];
+          if (outPixels > maxOutputPixels) {
+            throw new TransformException("transforming '" + source.key() + "' (" + w + "x" + h + ") would make "
+                + target[0] + "x" + target[1] + " = " + outPixels + " pixels; the output limit is " + maxOutputPixels
+                + " (refused before decoding)");
+          }
+          int bpp = bytesPerPixel(reader);
+          // decoded source + output raster + its encoding (+ the alpha-free copy a JPEG needs)
+          String format = o.getOrDefault("format", sourceFormat);
+          long need = w * h * bpp + outPixels * 4 * (format.equals("jpeg") ? 3 : 2);
+          if (need > budget.total()) {
+            throw new TransformException("transforming '" + source.key() + "' (" + w + "x" + h + " at " + bpp
+                + " bytes per pixel) needs about " + need + " bytes of heap; the limit is " + budget.total()
+                + " (refused before decoding)");
+          }
+          try {
+            reserved = budget.acquire(need);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TransformException("interrupted while waiting for memory to decode '" + source.key() + "'");
+          }
+          progress.report(30, "decode");
+          image = reader.read(0);
+        } catch (IIOException e) {
+          throw new TransformException("image '" + source.key() + "' could not be decoded: " + e.getMessage(), e);
+        } finally {
+          reader.dispose();
+        }
       }
-      ImageReader reader = readers.next();
-      try {
-        sourceFormat = reader.getFormatName().toLowerCase(Locale.ROOT);
-        if (sourceFormat.equals("jpg")) {
-          sourceFormat = "jpeg";
-        }
-        if (!FORMATS.contains(sourceFormat)) {
-          throw new TransformException("unsupported format: '" + source.key() + "' is " + sourceFormat
-              + "; only JPEG and PNG images can be transformed");
-        }
-        reader.setInput(iis, true, true);
-        long w = reader.getWidth(0);
-        long h = reader.getHeight(0);
-        if (w * h > maxPixels) {
-          throw new TransformException("image '" + source.key() + "' declares " + w + "x" + h + " = " + (w * h)
-              + " pixels; the limit is " + maxPixels + " (refused before decoding)");
-        }
-        progress.report(30, "decode");
-        image = reader.read(0);
-      } catch (IIOException e) {
-        throw new TransformException("image '" + source.key() + "' could not be decoded: " + e.getMessage(), e);
-      } finally {
-        reader.dispose();
+      return render(image, sourceFormat, o, progress);
+    } finally {
+      if (reserved > 0) {
+        budget.release(reserved);
       }
     }
+  }
+
+  private TransformOutput render(BufferedImage image, String sourceFormat, Map<String, String> o,
+      Progress progress) throws IOException {
     progress.report(60, name);
     BufferedImage result = name.equals("resize") ? resized(image, o) : thumbnail(image, o);
     String format = o.getOrDefault("format", sourceFormat);
@@ -198,25 +263,46 @@ public final class ImageTransformer implements Transformer {
     return new TransformOutput(out.toByteArray(), format.equals("jpeg") ? "image/jpeg" : "image/png");
   }
 
-  private static BufferedImage resized(BufferedImage src, Map<String, String> o) {
-    int sw = src.getWidth();
-    int sh = src.getHeight();
+  /**
+   * The bytes one decoded pixel takes in the raster the reader makes: the data elements of its sample model
+   * times their size (8 for 16-bit RGBA, 4 for packed ARGB, 1 for a palette), from the header alone.
+   */
+  private static int bytesPerPixel(ImageReader reader) throws IOException {
+    ImageTypeSpecifier type = reader.getRawImageType(0);
+    if (type == null) {
+      Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0);
+      if (!types.hasNext()) {
+        throw new TransformException("the image declares no pixel type");
+      }
+      type = types.next();
+    }
+    SampleModel sm = type.getSampleModel(1, 1);
+    int elementBytes = Math.max(1, DataBuffer.getDataTypeSize(sm.getDataType()) / 8);
+    return Math.max(1, elementBytes * sm.getNumDataElements());
+  }
+
+  /** The size {@code resize} makes of a {@code sw}x{@code sh} image. */
+  private static long[] resizedSize(long sw, long sh, Map<String, String> o) {
     String width = o.get("width");
     String height = o.get("height");
     Integer w = width != null ? Integer.valueOf(width) : null;
     Integer h = height != null ? Integer.valueOf(height) : null;
-    int tw;
-    int th;
     if (w != null && h != null && fill(o)) {
-      tw = w;
-      th = h;
-    } else {
-      double scale = Math.min(w == null ? Double.MAX_VALUE : (double) w / sw,
-          h == null ? Double.MAX_VALUE : (double) h / sh);
-      tw = Math.max(1, (int) Math.round(sw * scale));
-      th = Math.max(1, (int) Math.round(sh * scale));
+      return new long[] {w, h};
     }
-    return draw(src, 0, 0, sw, sh, tw, th);
+    double scale = Math.min(w == null ? Double.MAX_VALUE : (double) w / sw,
+        h == null ? Double.MAX_VALUE : (double) h / sh);
+    return new long[] {Math.max(1, Math.round(sw * scale)), Math.max(1, Math.round(sh * scale))};
+  }
+
+  private static long[] thumbnailSize(Map<String, String> o) {
+    long size = Integer.parseInt(o.getOrDefault("size", DEFAULT_THUMBNAIL));
+    return new long[] {size, size};
+  }
+
+  private static BufferedImage resized(BufferedImage src, Map<String, String> o) {
+    long[] t = resizedSize(src.getWidth(), src.getHeight(), o);
+    return draw(src, 0, 0, src.getWidth(), src.getHeight(), (int) t[0], (int) t[1]);
   }
 
   private static BufferedImage thumbnail(BufferedImage src, Map<String, String> o) {

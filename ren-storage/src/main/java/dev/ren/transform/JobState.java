@@ -6,6 +6,7 @@ import dev.ren.RenEvent;
 import org.jspecify.annotations.Nullable;
 
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One submitted job: what it does (immutable) and where it is ({@code status}, {@code error}). Invariant: status
@@ -20,10 +21,15 @@ final class JobState {
   final String srcKey;
   final String outputKey;
   final Map<String, String> options;
+  /** Whose share of the queue this job takes, or null for a caller outside any share. */
+  final @Nullable String client;
+  private final AtomicBoolean shareGiven = new AtomicBoolean();
   private JobStatus status = JobStatus.PENDING;
   private @Nullable String error;
 
-  JobState(String id, Transformer transformer, String srcKey, String outputKey, Map<String, String> options) {
+  JobState(String id, Transformer transformer, String srcKey, String outputKey, Map<String, String> options,
+      @Nullable String client) {
+    this.client = client;
     this.id = id;
     this.transformer = transformer;
     this.srcKey = srcKey;
@@ -43,6 +49,11 @@ final class JobState {
   /** Notes, on a complete job, that its output was stored but not announced. */
   synchronized void notPublished(@Nullable String why) {
     error = why;
+  }
+
+  /** True the first time only: the job's share of the queue is given back once, however it ends. */
+  boolean giveShareBack() {
+    return client != null && shareGiven.compareAndSet(false, true);
   }
 
   synchronized TransformJob snapshot() {

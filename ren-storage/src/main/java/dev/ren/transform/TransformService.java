@@ -44,7 +44,10 @@ import java.util.regex.Pattern;
  * exhausted. Every event's {@code data} carries {@code jobId}, {@code srcKey} and {@code op}.
  *
  * <p>Jobs run on a bounded pool with a bounded queue: a full queue rejects the submit with
- * {@link TransformRejectedException} and emits nothing. Transient failures ({@link IOException}) are retried
+ * {@link TransformRejectedException} and emits nothing. A job submitted for a client
+ * ({@link #submit(String, String, String, Map)}) takes one of that client's share of the queue until it ends;
+ * past the share ({@link Builder#queueSharePerClient}) the submit is rejected the same way
+ * ({@link TransformRejectedException.Reason#CLIENT_SHARE}), so one client cannot keep the queue full. Transient failures ({@link IOException}) are retried
  * after a pause that doubles each time (REN's one backoff rule); {@link TransformException} and bad options fail
  * at once.
  *
@@ -67,12 +70,16 @@ import java.util.regex.Pattern;
  *
  * <p>Thread-safety: thread-safe.
  */
+// Just over 500 lines: the public Builder (a dozen documented settings) is nested so callers name it
+// TransformService.Builder; job state, the worker pool, client shares and the raster budget are already apart.
 public final class TransformService implements Closeable {
 
   private static final System.Logger LOG = System.getLogger(TransformService.class.getName());
   private static final Pattern NAME = Pattern.compile("[a-z0-9_-]{1,32}");
   /** No retry pause is longer than this (or the initial pause, when that is longer). */
   private static final Duration MAX_RETRY_PAUSE = Duration.ofSeconds(30);
+  /** A client's share when the executor is injected (its queue is unknown). */
+  private static final int DEFAULT_SHARE_OF_INJECTED = 25;
 
   private final BlobStore store;
   private final RenPublisher publisher;
@@ -81,6 +88,7 @@ public final class TransformService implements Closeable {
   private final int maxAttempts;
   private final Backoff retryBackoff;
   private final int retainFinished;
+  private final ClientShares shares;
   private final Map<String, JobState> jobs = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<String> finished = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -90,8 +98,9 @@ public final class TransformService implements Closeable {
     this.publisher = b.publisher;
     Map<String, Transformer> t = new LinkedHashMap<>();
     if (b.builtins) {
-      t.put("resize", ImageTransformer.resize(b.maxPixels));
-      t.put("thumbnail", ImageTransformer.thumbnail(b.maxPixels));
+      RasterBudget budget = new RasterBudget(b.maxRasterBytes);
+      t.put("resize", ImageTransformer.builtin("resize", b.maxPixels, b.maxOutputPixels, budget));
+      t.put("thumbnail", ImageTransformer.builtin("thumbnail", b.maxPixels, b.maxOutputPixels, budget));
     }
     t.putAll(b.custom);
     this.transformers = Collections.unmodifiableMap(t);
@@ -101,6 +110,9 @@ public final class TransformService implements Closeable {
     this.retainFinished = b.retainFinished;
     Executor injected = b.executor;
     this.pool = injected != null ? WorkerPool.on(injected) : WorkerPool.own(b.threads, b.queueCapacity);
+    Integer share = b.queueSharePerClient;
+    this.shares = new ClientShares(share != null ? share
+        : injected != null ? DEFAULT_SHARE_OF_INJECTED : Math.max(1, b.queueCapacity / 4));
   }
 
   /** A builder with the built-in {@code resize} and {@code thumbnail}, 2 workers and a queue of 100. */
@@ -122,12 +134,23 @@ public final class TransformService implements Closeable {
    * @throws TransformRejectedException  the queue is full or the service is closed
    */
   public TransformJob submit(String op, String srcKey, Map<String, String> options) throws IOException {
+    return submit(null, op, srcKey, options);
+  }
+
+  /**
+   * {@link #submit(String, String, Map)} on behalf of {@code client} (an id or address the caller chose; null:
+   * no share), whose jobs in the queue or running may number at most {@link Builder#queueSharePerClient}.
+   *
+   * @throws TransformRejectedException  the queue is full, the client has its share, or the service is closed
+   */
+  public TransformJob submit(@Nullable String client, String op, String srcKey, Map<String, String> options)
+      throws IOException {
     Transformer t = transformers.get(op);
     if (t == null) {
       throw new IllegalArgumentException("unknown transform '" + Printable.of(op) + "'; known: "
           + transformers.keySet());
     }
-    BlobKeys.check(srcKey);
+    srcKey = BlobKeys.canonical(srcKey);
     Map<String, String> normalized = Map.copyOf(t.normalize(Map.copyOf(options)));
     String outputKey = t.outputKey(srcKey, normalized);
     try {
@@ -143,9 +166,14 @@ public final class TransformService implements Closeable {
       throw new NoSuchElementException("source object '" + srcKey + "' does not exist");
     }
     if (closed.get()) {
-      throw new TransformRejectedException("the transform service is closed");
+      throw new TransformRejectedException(TransformRejectedException.Reason.CLOSED,
+          "the transform service is closed");
     }
-    JobState job = new JobState(UUID.randomUUID().toString(), t, srcKey, outputKey, normalized);
+    if (client != null && !shares.tryTake(client)) {
+      throw new TransformRejectedException(TransformRejectedException.Reason.CLIENT_SHARE, "this client already"
+          + " has " + shares.share() + " transform jobs queued or running, its share of the queue; try again later");
+    }
+    JobState job = new JobState(UUID.randomUUID().toString(), t, srcKey, outputKey, normalized, client);
     jobs.put(job.id, job);
     // holding the job's monitor until queued is published keeps started from overtaking it
     synchronized (job) {
@@ -153,8 +181,12 @@ public final class TransformService implements Closeable {
         pool.execute(() -> run(job));
       } catch (RejectedExecutionException e) {
         jobs.remove(job.id);
-        throw new TransformRejectedException(closed.get() ? "the transform service is closed"
-            : "transform queue is full (" + pool.describeQueue() + "); try again later");
+        giveShareBack(job);
+        throw closed.get()
+            ? new TransformRejectedException(TransformRejectedException.Reason.CLOSED,
+                "the transform service is closed")
+            : new TransformRejectedException("transform queue is full (" + pool.describeQueue()
+                + "); try again later");
       }
       publish(job, EventTypes.TRANSFORM_QUEUED, null);
     }
@@ -263,8 +295,16 @@ public final class TransformService implements Closeable {
     publish(job, EventTypes.TRANSFORM_FAILED, extra);
   }
 
+  private void giveShareBack(JobState job) {
+    String client = job.client;
+    if (client != null && job.giveShareBack()) {
+      shares.giveBack(client);
+    }
+  }
+
   private void finish(JobState job, JobStatus status, @Nullable String error) {
     job.finish(status, error);
+    giveShareBack(job);
     finished.add(job.id);
     while (finished.size() > retainFinished) {
       String old = finished.poll();
@@ -314,6 +354,9 @@ public final class TransformService implements Closeable {
     private int maxAttempts = 3;
     private Duration retryBackoff = Duration.ofMillis(200);
     private long maxPixels = ImageTransformer.DEFAULT_MAX_PIXELS;
+    private long maxOutputPixels = ImageTransformer.DEFAULT_MAX_OUTPUT_PIXELS;
+    private long maxRasterBytes = RasterBudget.defaultBytes();
+    private @Nullable Integer queueSharePerClient;
     private int retainFinished = 10_000;
     private boolean builtins = true;
 
@@ -382,6 +425,43 @@ public final class TransformService implements Closeable {
         throw new IllegalArgumentException("max pixels must be >= 1, was " + n);
       }
       this.maxPixels = settings.once("maxPixels", n);
+      return this;
+    }
+
+    /**
+     * Output-pixel limit for the built-in image operations (default 16 million): a {@code width×height} box
+     * over it is a bad option at submit; an output that would be over it is refused before decoding.
+     */
+    public Builder maxOutputPixels(long n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("max output pixels must be >= 1, was " + n);
+      }
+      this.maxOutputPixels = settings.once("maxOutputPixels", n);
+      return this;
+    }
+
+    /**
+     * Heap the built-in image operations may hold at once, across all workers (default a quarter of the JVM's
+     * max heap): each job reserves its decoded source (at its real bytes per pixel) and output rasters before
+     * decoding; a job that alone needs more is refused, others wait for room.
+     */
+    public Builder maxRasterBytes(long n) {
+      if (n < 1024) {
+        throw new IllegalArgumentException("max raster bytes must be >= 1024, was " + n);
+      }
+      this.maxRasterBytes = settings.once("maxRasterBytes", n);
+      return this;
+    }
+
+    /**
+     * Jobs one client may have queued or running at once (default a quarter of {@link #queueCapacity}, at
+     * least 1; 25 with an injected executor).
+     */
+    public Builder queueSharePerClient(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("queue share per client must be >= 1, was " + n);
+      }
+      this.queueSharePerClient = settings.once("queueSharePerClient", n);
       return this;
     }
 

@@ -10,18 +10,21 @@ import dev.ren.storage.Presigner;
 import dev.ren.storage.PutOptions;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 
+import static dev.ren.servlet.http.JsonServlet.bodyStream;
 import static dev.ren.servlet.http.JsonServlet.readJsonObject;
 import static dev.ren.servlet.http.JsonServlet.writeJson;
 
 /**
  * The presigned-URL flow: {@code POST upload-url} and {@code POST download-url} sign URLs; a {@code PUT} to a
- * signed upload URL stores the object silently, within the signed type and size; {@code POST confirm} announces
- * it. Signature failures surface as {@link dev.ren.storage.PresignException}, which {@link StorageServlet} maps
+ * signed upload URL stores the object silently, within the signed type and size, once per URL; {@code POST confirm}
+ * announces it. URLs are relative to the server (context path included) unless a public base URL is configured;
+ * they never take the request's {@code Host}. Signature failures surface as {@link dev.ren.storage.PresignException}, which {@link StorageServlet} maps
  * to {@code 403}.
  *
  * <p>Thread-safety: immutable; safe for concurrent requests.
@@ -34,11 +37,13 @@ final class PresignRoutes {
   private final BlobStore store;
   private final Presigner presigner;
   private final long maxUploadBytes;
+  private final @Nullable String publicBase;
 
-  PresignRoutes(BlobStore store, Presigner presigner, long maxUploadBytes) {
+  PresignRoutes(BlobStore store, Presigner presigner, long maxUploadBytes, @Nullable String publicBase) {
     this.store = store;
     this.presigner = presigner;
     this.maxUploadBytes = maxUploadBytes;
+    this.publicBase = publicBase;
   }
 
   /** Refuses a {@code GET} that carries presign parameters unless they verify; plain ones pass. */
@@ -60,7 +65,7 @@ final class PresignRoutes {
     long ttl = StorageJson.number(body, DEFAULT_URL_TTL.toSeconds(), "expires_in", "expiresIn");
     PresignedUrl url = presigner.generateUploadUrl(key, type == null ? "application/octet-stream" : type, limit,
         Duration.ofSeconds(ttl));
-    writeJson(resp, 200, StorageJson.url(req, url));
+    writeJson(resp, 200, StorageJson.url(req, publicBase, url));
   }
 
   /** {@code {key, expires_in?}} → a signed {@code GET} URL; {@code 404} for an absent object. */
@@ -71,7 +76,8 @@ final class PresignRoutes {
     if (store.head(key).isEmpty()) {
       throw HttpError.notFound("object '" + Printable.of(key) + "' does not exist");
     }
-    writeJson(resp, 200, StorageJson.url(req, presigner.generateDownloadUrl(key, Duration.ofSeconds(ttl))));
+    writeJson(resp, 200, StorageJson.url(req, publicBase,
+        presigner.generateDownloadUrl(key, Duration.ofSeconds(ttl))));
   }
 
   /** A {@code PUT} to a signed upload URL: stored without an event, within the signed type and size. */
@@ -86,10 +92,16 @@ final class PresignRoutes {
     if (declared > grant.sizeLimit()) {
       throw HttpError.tooLarge("object is " + declared + " bytes; this upload URL allows " + grant.sizeLimit());
     }
+    PutOptions options = PutOptions.of(grant.contentType()).withMetadata(StorageJson.metadataHeader(req))
+        .withMaxBytes(grant.sizeLimit()).withPublish(false);
+    // the URL stores one object: used up from here, given back only if nothing gets stored
+    presigner.claimUpload(grant);
     BlobInfo info;
-    try (InputStream in = req.getInputStream()) {
-      info = store.put(key, in, PutOptions.of(grant.contentType()).withMetadata(StorageJson.metadataHeader(req))
-          .withMaxBytes(grant.sizeLimit()).withPublish(false));
+    try (InputStream in = bodyStream(req)) {
+      info = store.put(key, in, options);
+    } catch (IOException | RuntimeException e) {
+      presigner.releaseUpload(grant);
+      throw e;
     }
     resp.setHeader("ETag", Conditionals.quote(info.etag()));
     writeJson(resp, 200, StorageJson.info(info));

@@ -40,12 +40,14 @@ final class StorageJson {
     return n;
   }
 
-  /** {@code {url, method, headers, expiresIn, expiresAt}} with the URL made absolute for this request's origin. */
-  static ObjectNode url(HttpServletRequest req, PresignedUrl url) {
-    StringBuffer full = req.getRequestURL();
-    String origin = full.substring(0, full.length() - req.getRequestURI().length());
+  /**
+   * {@code {url, method, headers, expiresIn, expiresAt}}: the URL under {@code publicBase} when one is configured,
+   * else relative to the server ({@code /context/api/storage/...}). Never from the request's {@code Host}, which
+   * the client chooses.
+   */
+  static ObjectNode url(HttpServletRequest req, @Nullable String publicBase, PresignedUrl url) {
     ObjectNode n = JsonNodeFactory.instance.objectNode();
-    n.put("url", origin + req.getContextPath() + url.url());
+    n.put("url", (publicBase != null ? publicBase : req.getContextPath()) + url.url());
     n.put("method", url.method());
     ObjectNode h = n.putObject("headers");
     url.headers().forEach(h::put);

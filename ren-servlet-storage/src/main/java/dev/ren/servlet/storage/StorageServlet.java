@@ -2,6 +2,7 @@ package dev.ren.servlet.storage;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ren.internal.Printable;
 import dev.ren.servlet.http.HttpError;
 import dev.ren.servlet.http.JsonServlet;
 import dev.ren.storage.BlobConflictException;
@@ -11,11 +12,15 @@ import dev.ren.storage.BlobTooLargeException;
 import dev.ren.storage.PresignException;
 import dev.ren.storage.Presigner;
 import dev.ren.storage.PutOptions;
+import dev.ren.storage.UnreadableBlobException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
 
 /**
  * The HTTP binding of a {@link BlobStore} (Maravilla dev-server shapes), mapped at {@code /api/storage} and
@@ -28,14 +33,18 @@ import java.io.InputStream;
  *   <li>{@code GET /api/storage?prefix=&limit=&cursor=} → {@code [{key,size,contentType,etag,lastModified,metadata}]}
  *       (the next cursor, if any, in {@code X-Next-Cursor}); {@code GET /api/storage/{key}/metadata}.</li>
  *   <li>{@code POST /api/storage/upload-url} {@code {key, content_type, size_limit, expires_in?}} →
- *       {@code {url, method, headers, expiresIn}}; a {@code PUT} to that URL stores silently;
+ *       {@code {url, method, headers, expiresIn}}; one {@code PUT} to that URL stores silently (a second one is
+ *       {@code 403 signature_used}); the URL is relative to the server ({@code /api/storage/...?X-Ren-...}),
+ *       or absolute under the public base URL given to the constructor, never built from {@code Host};
  *       {@code POST /api/storage/confirm} {@code {key}} announces it ({@code 404} if it did not land);
  *       {@code POST /api/storage/download-url} {@code {key, expires_in}} → a signed {@code GET} URL.</li>
  *   <li>{@code POST /api/storage/upload?path={key}} and {@code DELETE /api/storage/delete?path={key}}.</li>
  * </ul>
  * Stored content is served with {@code Content-Security-Policy: sandbox}, so an uploaded HTML page cannot run
  * script with this origin's privileges. A change that was stored but whose event could not be published is
- * answered {@code 503 {"error":"not_published","applied":true}}.
+ * answered {@code 503 {"error":"not_published","applied":true}}. A damaged object is a JSON
+ * {@code 500 unreadable_object} naming its key, never a filesystem path. Upload bodies are read under the
+ * servlet's body limits ({@link #bodyStream}).
  *
  * <pre>{@code
  * StorageServlet storage = new StorageServlet(BlobStore.fileSystem(dataDir.resolve("blobs"), hub), Presigner.create());
@@ -47,6 +56,7 @@ import java.io.InputStream;
  */
 public final class StorageServlet extends JsonServlet {
 
+  private static final System.Logger LOG = System.getLogger(StorageServlet.class.getName());
   /** Default largest object accepted over HTTP: 5 GiB. */
   public static final long DEFAULT_MAX_UPLOAD = 5L << 30;
   private static final String METADATA = "/metadata";
@@ -62,16 +72,40 @@ public final class StorageServlet extends JsonServlet {
 
   /** @param maxUploadBytes the largest object a plain {@code PUT} or {@code POST upload} may store */
   public StorageServlet(BlobStore store, Presigner presigner, long maxUploadBytes) {
+    this(store, presigner, maxUploadBytes, null);
+  }
+
+  /**
+   * @param maxUploadBytes the largest object a plain {@code PUT} or {@code POST upload} may store
+   * @param publicBaseUrl  where clients reach this server's context ({@code https://files.example.com/app}),
+   *                       making signed URLs absolute; null for URLs relative to the server
+   */
+  public StorageServlet(BlobStore store, Presigner presigner, long maxUploadBytes, @Nullable URI publicBaseUrl) {
     if (maxUploadBytes < 1) {
       throw new IllegalArgumentException("max upload must be >= 1 byte, was " + maxUploadBytes);
+    }
+    String base = null;
+    if (publicBaseUrl != null) {
+      String scheme = publicBaseUrl.getScheme();
+      if (!("http".equals(scheme) || "https".equals(scheme)) || publicBaseUrl.getHost() == null
+          || publicBaseUrl.getQuery() != null || publicBaseUrl.getFragment() != null) {
+        throw new IllegalArgumentException("public base URL '" + Printable.of(publicBaseUrl.toString())
+            + "' must be an http(s) URL without query or fragment");
+      }
+      String b = publicBaseUrl.toString();
+      base = b.endsWith("/") ? b.substring(0, b.length() - 1) : b;
     }
     this.store = store;
     this.maxUploadBytes = maxUploadBytes;
     this.reads = new ReadRoutes(store);
-    this.presigned = new PresignRoutes(store, presigner, maxUploadBytes);
+    this.presigned = new PresignRoutes(store, presigner, maxUploadBytes, base);
   }
 
-  /** The store's typed failures: too large → 413, conflict → 409, a refused signature → 403; the rest as usual. */
+  /**
+   * The store's typed failures: too large → 413, conflict → 409, a refused or used signature → 403, too many
+   * upload URLs in use → 429, a damaged object → 500 {@code unreadable_object} (its key, never its path); the
+   * rest as usual.
+   */
   @Override
   protected HttpError toHttpError(HttpServletRequest req, RuntimeException e) {
     if (e instanceof BlobTooLargeException) {
@@ -80,12 +114,21 @@ public final class StorageServlet extends JsonServlet {
     if (e instanceof BlobConflictException) {
       return HttpError.conflict(String.valueOf(e.getMessage()));
     }
+    if (e instanceof UncheckedIOException u && u.getCause() instanceof UnreadableBlobException damaged) {
+      LOG.log(System.Logger.Level.ERROR, "a stored object is damaged", damaged);
+      return new HttpError(500, "unreadable_object", String.valueOf(damaged.getMessage()));
+    }
     if (e instanceof PresignException p) {
       String code = switch (p.reason()) {
         case EXPIRED -> "signature_expired";
         case BAD_SIGNATURE -> "invalid_signature";
         case MALFORMED -> "malformed_signature";
+        case ALREADY_USED -> "signature_used";
+        case TOO_MANY_UPLOADS -> "too_many_uploads";
       };
+      if (p.reason() == PresignException.Reason.TOO_MANY_UPLOADS) {
+        return new HttpError(429, code, String.valueOf(p.getMessage())).withHeader("Retry-After", "60");
+      }
       return new HttpError(403, code, String.valueOf(p.getMessage()));
     }
     return super.toHttpError(req, e);
@@ -167,7 +210,7 @@ public final class StorageServlet extends JsonServlet {
       options = options.withIfMatch(ifMatch);
     }
     BlobInfo info;
-    try (InputStream in = req.getInputStream()) {
+    try (InputStream in = bodyStream(req)) {
       info = store.put(key, in, options);
     } catch (BlobConflictException e) {
       // not a plain mapping: the same conflict is a failed precondition when the request stated one

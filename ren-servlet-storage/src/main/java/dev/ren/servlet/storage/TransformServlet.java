@@ -10,18 +10,22 @@ import dev.ren.transform.TransformRejectedException;
 import dev.ren.transform.TransformService;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.function.Function;
 
 /**
  * The HTTP binding of a {@link TransformService}, mapped at {@code /api/media/transforms/*}:
  * <ul>
  *   <li>{@code POST /api/media/transforms/{op}} ({@code resize}, {@code thumbnail}, or any registered
  *       operation) with {@code {srcKey, opts}} → {@code 202 {id, src_key, output_key, status}}; {@code 404} for
- *       an unknown operation or source, {@code 400} for bad options, {@code 503} when the queue is full.</li>
+ *       an unknown operation or source, {@code 400} for bad options, {@code 503 queue_full} when the queue is
+ *       full, {@code 429 client_queue_share} when this client already has its share of the queue (both with
+ *       {@code Retry-After}). A client is its remote address unless another key is given.</li>
  *   <li>{@code GET /api/media/transforms/jobs/{id}} → {@code {id, status, op, src_key, output_key, error?}}
  *       ({@code error} on a {@code complete} job: the output was stored but could not be announced).</li>
  * </ul>
@@ -36,9 +40,20 @@ public final class TransformServlet extends JsonServlet {
 
   private static final long MAX_JSON = 64 * 1024;
   private final TransformService service;
+  private final Function<HttpServletRequest, @Nullable String> clientKey;
 
+  /** Each remote address is one client for the queue share. */
   public TransformServlet(TransformService service) {
+    this(service, HttpServletRequest::getRemoteAddr);
+  }
+
+  /**
+   * @param clientKey who a request counts as for the per-client share of the queue (for instance an
+   *                  authenticated user, or the client address a trusted proxy reports); null: no share
+   */
+  public TransformServlet(TransformService service, Function<HttpServletRequest, @Nullable String> clientKey) {
     this.service = service;
+    this.clientKey = clientKey;
   }
 
   @Override
@@ -65,20 +80,25 @@ public final class TransformServlet extends JsonServlet {
         options.put(e.getKey(), e.getValue().asText());
       }
     }
-    TransformJob job = service.submit(op, src.asText(), options);
+    TransformJob job = service.submit(clientKey.apply(req), op, src.asText(), options);
     writeJson(resp, 202, jobJson(job));
   }
 
   /**
    * An absent source object ({@link NoSuchElementException} from the service) → 404; a full queue
-   * ({@link TransformRejectedException}) → 503 {@code queue_full} with {@code Retry-After}; the rest as usual.
+   * ({@link TransformRejectedException}) → 503 {@code queue_full}, a client past its share → 429
+   * {@code client_queue_share}, both with {@code Retry-After}; the rest as usual.
    */
   @Override
   protected HttpError toHttpError(HttpServletRequest req, RuntimeException e) {
     if (e instanceof NoSuchElementException) {
       return HttpError.notFound(String.valueOf(e.getMessage()));
     }
-    if (e instanceof TransformRejectedException) {
+    if (e instanceof TransformRejectedException r) {
+      if (r.reason() == TransformRejectedException.Reason.CLIENT_SHARE) {
+        return new HttpError(429, "client_queue_share", String.valueOf(e.getMessage()))
+            .withHeader("Retry-After", "1");
+      }
       return new HttpError(503, "queue_full", String.valueOf(e.getMessage())).withHeader("Retry-After", "1");
     }
     return super.toHttpError(req, e);

@@ -111,7 +111,7 @@ class StorageServletNotPublishedTest {
   void confirm_publisherDown_notPublishedAndObjectKept() throws Exception {
     JsonNode grant = TestJson.parse(post("/api/storage/upload-url",
         "{\"key\":\"np/up.png\",\"content_type\":\"image/png\",\"size_limit\":100}").body());
-    HttpResponse<String> p = http.send(HttpRequest.newBuilder(URI.create(grant.get("url").asText()))
+    HttpResponse<String> p = http.send(HttpRequest.newBuilder(server.uri(grant.get("url").asText()))
         .header("Content-Type", "image/png").PUT(HttpRequest.BodyPublishers.ofString("png")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(200, p.statusCode(), p.body());

@@ -228,7 +228,8 @@ class TransformServletTest {
         return new TransformOutput(content.readAllBytes(), source.contentType());
       }
     };
-    start(TransformService.builder(store, hub).threads(1).queueCapacity(1).register(slow));
+    // a share of 3 lets this one client reach the full queue (1 running + 1 queued) rather than its share
+    start(TransformService.builder(store, hub).threads(1).queueCapacity(1).queueSharePerClient(3).register(slow));
     upload("s.txt", "x".getBytes(), "text/plain");
     assertEquals(202, post("/api/media/transforms/slow", "{\"srcKey\":\"s.txt\"}").statusCode());
     assertTrue(running.await(20, TimeUnit.SECONDS));
