@@ -39,8 +39,7 @@ final class DemoTraffic {
 
   /** Writes through each binding; {@code stream} must be subscribed to everything ({@code s=*}). */
   void writeThroughEveryBinding(SseTestClient stream, String tag) throws Exception {
-    HttpResponse<String> r = send(HttpRequest.newBuilder(base.resolve("/api/kv/demo/" + tag))
-        .PUT(HttpRequest.BodyPublishers.ofString("{\"n\":1}")));
+    HttpResponse<String> r = send(json("/api/kv/demo/" + tag).PUT(HttpRequest.BodyPublishers.ofString("{\"n\":1}")));
     assertEquals(200, r.statusCode(), r.body());
     assertEquals(tag, stream.next("kv.put", WAIT).json().get("k").asText());
 
