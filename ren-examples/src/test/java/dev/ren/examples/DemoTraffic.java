@@ -1,16 +1,14 @@
 package dev.ren.examples;
 
 import dev.ren.testing.SseTestClient;
+import dev.ren.testing.TestImages;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import javax.imageio.ImageIO;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -49,7 +47,7 @@ final class DemoTraffic {
 
     // the key as a raw path: stock containers refuse an encoded slash (%2F)
     r = send(HttpRequest.newBuilder(base.resolve("/api/storage/img/" + tag + ".png"))
-        .header("Content-Type", "image/png").PUT(HttpRequest.BodyPublishers.ofByteArray(png())));
+        .header("Content-Type", "image/png").PUT(HttpRequest.BodyPublishers.ofByteArray(TestImages.png(16, 16))));
     assertEquals(200, r.statusCode(), r.body());
     stream.next("storage.put", WAIT);
 
@@ -69,9 +67,4 @@ final class DemoTraffic {
     stream.next("realtime.message", WAIT);
   }
 
-  static byte[] png() throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ImageIO.write(new BufferedImage(16, 16, BufferedImage.TYPE_INT_RGB), "png", out);
-    return out.toByteArray();
-  }
 }

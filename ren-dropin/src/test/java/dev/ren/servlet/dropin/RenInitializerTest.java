@@ -6,6 +6,7 @@ import dev.ren.servlet.RenServlet;
 import dev.ren.testing.JettyTestServer;
 import dev.ren.testing.RenThreads;
 import dev.ren.testing.SseTestClient;
+import dev.ren.testing.TestImages;
 import dev.ren.testing.Waits;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.junit.jupiter.api.Test;
@@ -13,8 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -25,7 +24,6 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import javax.imageio.ImageIO;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -135,7 +133,7 @@ class RenInitializerTest {
     assertEquals(200, doc.statusCode(), doc.body());
     assertEquals("db.document.created", c.next(WAIT).type());
     assertEquals(200, send(HttpRequest.newBuilder(s.uri("/api/storage/img%2Fa.png"))
-        .header("Content-Type", "image/png").PUT(HttpRequest.BodyPublishers.ofByteArray(png()))).statusCode());
+        .header("Content-Type", "image/png").PUT(HttpRequest.BodyPublishers.ofByteArray(TestImages.png(16, 16)))).statusCode());
     assertEquals("storage.put", c.next(WAIT).type());
     HttpResponse<String> job = send(HttpRequest.newBuilder(s.uri("/api/media/transforms/thumbnail"))
         .header("Content-Type", "application/json")
@@ -150,12 +148,6 @@ class RenInitializerTest {
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString("{\"channel\":\"room\",\"data\":{\"x\":1}}"))).statusCode());
     c.next("realtime.message", WAIT);
-  }
-
-  static byte[] png() throws Exception {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ImageIO.write(new BufferedImage(16, 16, BufferedImage.TYPE_INT_RGB), "png", out);
-    return out.toByteArray();
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.ren.storage.BlobStore;
 import dev.ren.storage.Presigner;
 import dev.ren.testing.JettyTestServer;
 import dev.ren.testing.RecordingPublisher;
+import dev.ren.testing.TestImages;
 import dev.ren.testing.TestJson;
 import dev.ren.transform.TransformOutput;
 import dev.ren.transform.TransformService;
@@ -16,9 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -32,7 +31,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import javax.imageio.ImageIO;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -185,7 +183,7 @@ class Issue15StorageHttpTest {
 
   @Test
   void transform_resizeOnePixelTo10000Square_badRequestBeforeQueueing() throws Exception {
-    store.put("tiny.png", new ByteArrayInputStream(png(1, 1)), "image/png", Map.of());
+    store.put("tiny.png", new ByteArrayInputStream(TestImages.png(1, 1)), "image/png", Map.of());
     HttpResponse<String> r = post("/api/media/transforms/resize",
         "{\"srcKey\":\"tiny.png\",\"opts\":{\"width\":10000,\"height\":10000}}");
     assertEquals(400, r.statusCode(), r.body());
@@ -204,9 +202,4 @@ class Issue15StorageHttpTest {
     assertEquals("1", second.headers().firstValue("Retry-After").orElseThrow());
   }
 
-  static byte[] png(int w, int h) throws Exception {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ImageIO.write(new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB), "png", out);
-    return out.toByteArray();
-  }
 }

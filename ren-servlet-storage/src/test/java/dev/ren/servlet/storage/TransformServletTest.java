@@ -11,6 +11,7 @@ import dev.ren.storage.Presigner;
 import dev.ren.testing.JettyTestServer;
 import dev.ren.testing.RecordingPublisher;
 import dev.ren.testing.SseTestClient;
+import dev.ren.testing.TestImages;
 import dev.ren.testing.TestJson;
 import dev.ren.testing.Waits;
 import dev.ren.transform.TransformOutput;
@@ -20,9 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,7 +33,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import javax.imageio.ImageIO;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -104,12 +102,6 @@ class TransformServletTest {
     assertEquals("storage.put", sse.next(WAIT).type());
   }
 
-  static byte[] png(int w, int h) throws Exception {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ImageIO.write(new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB), "png", out);
-    return out.toByteArray();
-  }
-
   List<SseTestClient.Event> untilFinished() throws Exception {
     List<SseTestClient.Event> out = new ArrayList<>();
     while (true) {
@@ -124,7 +116,7 @@ class TransformServletTest {
   @Test
   void postResize_jobRunsAndStreamsEveryStep() throws Exception {
     start();
-    upload("img/a.png", png(120, 60), "image/png");
+    upload("img/a.png", TestImages.png(120, 60), "image/png");
     HttpResponse<String> r = post("/api/media/transforms/resize", "{\"srcKey\":\"img/a.png\",\"opts\":{\"width\":30}}");
     assertEquals(202, r.statusCode(), r.body());
     JsonNode job = TestJson.parse(r.body());
@@ -183,7 +175,7 @@ class TransformServletTest {
   @Test
   void badRequests_mappedTo4xx() throws Exception {
     start();
-    upload("a.png", png(4, 4), "image/png");
+    upload("a.png", TestImages.png(4, 4), "image/png");
     assertEquals(404, post("/api/media/transforms/explode", "{\"srcKey\":\"a.png\"}").statusCode());
     assertEquals(404, post("/api/media/transforms/resize", "{\"srcKey\":\"none.png\",\"opts\":{\"width\":3}}")
         .statusCode());
@@ -247,7 +239,7 @@ class TransformServletTest {
     RecordingPublisher events = new RecordingPublisher();
     store = BlobStore.fileSystem(dir, events);
     start(TransformService.builder(store, events));
-    store.put("img/n.png", new ByteArrayInputStream(png(8, 8)), "image/png", Map.of());
+    store.put("img/n.png", new ByteArrayInputStream(TestImages.png(8, 8)), "image/png", Map.of());
     events.failWith(new EventLogUnavailableException("event log unreachable"));
     HttpResponse<String> r = post("/api/media/transforms/thumbnail", "{\"srcKey\":\"img/n.png\",\"opts\":{\"size\":4}}");
     assertEquals(202, r.statusCode(), r.body());
