@@ -1,10 +1,7 @@
 package dev.ren.examples;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ren.servlet.dropin.JsonErrorServlet;
 import dev.ren.servlet.http.HttpError;
+import dev.ren.servlet.http.JsonServlet;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
@@ -17,15 +14,13 @@ import java.nio.ByteBuffer;
 /**
  * Jetty's server-level error handler for the demo: the errors Jetty produces before a request reaches the servlet
  * context (a malformed request line or header, a URI or headers too large, a body cut for being too slow, an
- * unusable URI) answer the same JSON as {@link JsonErrorServlet}, {@code {"error": code, "message": message}}:
+ * unusable URI) answer the same JSON as {@link dev.ren.servlet.dropin.JsonErrorServlet}, {@code {"error": code, "message": message}}:
  * no HTML, no Jetty message, no stack trace, no version. Errors inside the context go to the servlet through the
  * context's error page, as in the WAR.
  *
  * <p>Thread-safety: stateless, thread-safe.
  */
 final class JsonErrorHandler extends ErrorHandler {
-
-  private static final ObjectMapper MAPPER = new ObjectMapper();
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
@@ -49,14 +44,7 @@ final class JsonErrorHandler extends ErrorHandler {
   }
 
   static byte[] body(int status) {
-    HttpError e = JsonErrorServlet.errorFor(status);
-    ObjectNode body = MAPPER.createObjectNode();
-    body.put("error", e.code());
-    body.put("message", String.valueOf(e.getMessage()));
-    try {
-      return MAPPER.writeValueAsBytes(body);
-    } catch (JsonProcessingException impossible) {
-      throw new IllegalStateException("two strings did not serialize", impossible);
-    }
+    return JsonServlet.errorBody(HttpError.forStatus(status));
   }
+
 }

@@ -90,11 +90,7 @@ final class ExpiryTimer {
   void sweepStarting() {
     lock.lock();
     try {
-      nextAt = Long.MAX_VALUE;
-      if (pending != null) {
-        pending.cancel(false);
-        pending = null;
-      }
+      cancelPending();
     } finally {
       lock.unlock();
     }
@@ -108,11 +104,7 @@ final class ExpiryTimer {
         return;
       }
       closed = true;
-      nextAt = Long.MAX_VALUE;
-      if (pending != null) {
-        pending.cancel(false);
-        pending = null;
-      }
+      cancelPending();
     } finally {
       lock.unlock();
     }
@@ -124,5 +116,15 @@ final class ExpiryTimer {
   /** Whether this timer created its scheduler and shut it down (for tests). */
   boolean ownedSchedulerShutDown() {
     return owned && scheduler.isShutdown();
+  }
+
+  /** Forgets the pending sweep. Call with {@code lock} held. */
+  private void cancelPending() {
+    nextAt = Long.MAX_VALUE;
+    ScheduledFuture<?> p = pending;
+    if (p != null) {
+      p.cancel(false);
+      pending = null;
+    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.ren.servlet.dropin;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ren.servlet.http.HttpError;
 import dev.ren.testing.JettyTestServer;
 import dev.ren.testing.TestJson;
 import jakarta.servlet.http.HttpServlet;
@@ -96,11 +97,11 @@ class JsonErrorServletTest {
   }
 
   @Test
-  void errorFor_everyStatus_hasACodeAndKeepsErrorStatuses() {
+  void forStatus_everyStatus_hasACodeAndKeepsErrorStatuses() {
     for (int status = 400; status < 600; status++) {
-      assertEquals(status, JsonErrorServlet.errorFor(status).status());
-      assertFalse(JsonErrorServlet.errorFor(status).code().isEmpty());
+      assertEquals(status, HttpError.forStatus(status).status());
+      assertFalse(HttpError.forStatus(status).code().isEmpty());
     }
-    assertEquals(500, JsonErrorServlet.errorFor(200).status());
+    assertEquals(500, HttpError.forStatus(200).status());
   }
 }

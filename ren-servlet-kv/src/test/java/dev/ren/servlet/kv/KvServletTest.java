@@ -23,7 +23,6 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -83,19 +82,8 @@ class KvServletTest {
 
   private HttpResponse<String> send(JettyTestServer to, String method, String path, String body,
       String... headers) throws IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(to.uri(path))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    if (headers.length > 0) {
-      b.headers(headers);
-    }
-    boolean typed = false;
-    for (int i = 0; i < headers.length; i += 2) {
-      typed |= headers[i].equalsIgnoreCase("Content-Type");
-    }
-    if (body != null && !typed) {
-      b.header("Content-Type", "application/json"); // what a browser's fetch with a JSON body sends
-    }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    return http.send(KvRequests.of(to.uri(path), method, body, headers),
+        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
   }
 
   private static JsonNode json(String s) {

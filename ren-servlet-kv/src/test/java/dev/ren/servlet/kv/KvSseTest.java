@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -67,19 +66,8 @@ class KvSseTest {
 
   private HttpResponse<String> send(String method, String path, String body, String... headers)
       throws IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(server.uri(path))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    if (headers.length > 0) {
-      b.headers(headers);
-    }
-    boolean typed = false;
-    for (int i = 0; i < headers.length; i += 2) {
-      typed |= headers[i].equalsIgnoreCase("Content-Type");
-    }
-    if (body != null && !typed) {
-      b.header("Content-Type", "application/json"); // what a browser's fetch with a JSON body sends
-    }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    return http.send(KvRequests.of(server.uri(path), method, body, headers),
+        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
   }
 
   private SseTestClient open(String filter) throws Exception {

@@ -92,4 +92,31 @@ public final class HttpError extends RuntimeException {
         "the change was applied, but its event could not be published; other clients may not see it until they"
             + " refetch", Map.of("applied", true));
   }
+
+  /**
+   * The JSON error REN answers for an HTTP status the container chose: the code names the status in the words the
+   * bindings use ({@code not_found}, {@code payload_too_large}, ...), the message is a fixed sentence. A status
+   * below 400 or above 599 is treated as 500.
+   */
+  public static HttpError forStatus(int status) {
+    return switch (status) {
+      case 400 -> new HttpError(400, "bad_request", "the request is malformed");
+      case 401 -> new HttpError(401, "unauthorized", "authentication is required");
+      case 403 -> new HttpError(403, "forbidden", "access to this resource is denied");
+      case 404 -> new HttpError(404, "not_found", "no resource at this path");
+      case 405 -> new HttpError(405, "method_not_allowed", "this method is not allowed here");
+      case 408 -> new HttpError(408, "request_timeout", "the request was not received in time");
+      case 411 -> new HttpError(411, "length_required", "the request needs a Content-Length");
+      case 413 -> new HttpError(413, "payload_too_large", "the request body is too large");
+      case 414 -> new HttpError(414, "uri_too_long", "the request URI is too long");
+      case 415 -> new HttpError(415, "unsupported_media_type", "this content type is not accepted here");
+      case 429 -> new HttpError(429, "too_many_requests", "too many requests");
+      case 431 -> new HttpError(431, "headers_too_large", "the request headers are too large");
+      case 503 -> new HttpError(503, "unavailable", "the service is unavailable");
+      default -> status >= 400 && status < 500
+          ? new HttpError(status, "client_error", "the request was refused")
+          : new HttpError(status >= 500 && status < 600 ? status : 500, "internal_error",
+              "the server failed to handle this request");
+    };
+  }
 }

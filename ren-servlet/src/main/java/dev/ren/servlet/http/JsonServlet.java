@@ -207,11 +207,23 @@ public abstract class JsonServlet extends HttpServlet {
       resp.setHeader("Connection", "close");
     }
     error.headers().forEach(resp::setHeader);
+    writeJson(resp, error.status(), errorBody(error));
+  }
+
+  /**
+   * The JSON body of an error, {@code {"error": code, "message": message, ...details}}, as UTF-8: for code that
+   * answers outside a servlet (a container's error handler) with the same bytes {@link #sendError} writes.
+   */
+  public static byte[] errorBody(HttpError error) {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("error", error.code());
     body.put("message", String.valueOf(error.getMessage()));
     error.details().forEach(body::putPOJO);
-    writeJson(resp, error.status(), body);
+    try {
+      return MAPPER.writeValueAsBytes(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("an error body did not serialize: " + error.code(), e);
+    }
   }
 
   /**
