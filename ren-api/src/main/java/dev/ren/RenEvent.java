@@ -1,13 +1,16 @@
 package dev.ren;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ren.access.RenCaller;
 import dev.ren.internal.Printable;
 import org.jspecify.annotations.Nullable;
 
 import java.util.Objects;
 
 /**
- * One change notification: the ten fields of the REN event schema ({@code t r k ns v ts src ch data uid}).
+ * One change notification: the ten fields of the REN event schema ({@code t r k ns v ts src ch data uid}), and the
+ * tenant whose data changed. The tenant is not one of the client-visible fields: a stream only ever receives its own
+ * tenant's events, and the JSON clients see leaves it out unless the hub is configured to show it.
  *
  * <p>Events are immutable values. Backends create them through the typed factories
  * ({@link #kvPut}, {@link #dbCreated}, {@link #storagePut}, ...) so a type can never be misspelled; custom
@@ -33,6 +36,7 @@ import java.util.Objects;
  * @param ch   realtime or presence channel, or null
  * @param data arbitrary JSON payload, or null
  * @param uid  user id, or null
+ * @param tenant the tenant whose data changed, or null for the default tenant
  */
 public record RenEvent(
     String t,
@@ -44,7 +48,8 @@ public record RenEvent(
     @Nullable String src,
     @Nullable String ch,
     @Nullable JsonNode data,
-    @Nullable String uid) {
+    @Nullable String uid,
+    @Nullable String tenant) {
 
   /** Validates the type and domain; see the class comment for the rules. */
   public RenEvent {
@@ -63,6 +68,15 @@ public record RenEvent(
     if (ts < 0) {
       throw new IllegalArgumentException("ts must be unix milliseconds >= 0, was " + ts);
     }
+    if (tenant != null) {
+      RenCaller.checkTenant(tenant);
+    }
+  }
+
+  /** An event of the default tenant. */
+  public RenEvent(String t, String r, @Nullable String k, @Nullable String ns, @Nullable String v, long ts,
+      @Nullable String src, @Nullable String ch, @Nullable JsonNode data, @Nullable String uid) {
+    this(t, r, k, ns, v, ts, src, ch, data, uid, null);
   }
 
   // ---------------------------------------------------------------- typed factories
@@ -159,18 +173,28 @@ public record RenEvent(
 
   /** This event with {@code ts} set. */
   public RenEvent withTs(long newTs) {
-    return newTs == ts ? this : new RenEvent(t, r, k, ns, v, newTs, src, ch, data, uid);
+    return newTs == ts ? this : new RenEvent(t, r, k, ns, v, newTs, src, ch, data, uid, tenant);
   }
 
   /** This event with {@code src} set (or cleared with null). */
   public RenEvent withSrc(@Nullable String newSrc) {
-    return Objects.equals(newSrc, src) ? this : new RenEvent(t, r, k, ns, v, ts, newSrc, ch, data, uid);
+    return Objects.equals(newSrc, src) ? this : new RenEvent(t, r, k, ns, v, ts, newSrc, ch, data, uid, tenant);
+  }
+
+  /** This event in {@code newTenant} (null: the default tenant). */
+  public RenEvent withTenant(@Nullable String newTenant) {
+    return Objects.equals(newTenant, tenant) ? this : new RenEvent(t, r, k, ns, v, ts, src, ch, data, uid, newTenant);
+  }
+
+  /** This event with {@code uid} set (or cleared with null). */
+  public RenEvent withUid(@Nullable String newUid) {
+    return Objects.equals(newUid, uid) ? this : new RenEvent(t, r, k, ns, v, ts, src, ch, data, newUid, tenant);
   }
 
   /** This event as a builder, to change several fields. */
   public Builder toBuilder() {
     Builder b = new Builder(t);
-    b.k = k; b.ns = ns; b.v = v; b.ts = ts; b.src = src; b.ch = ch; b.data = data; b.uid = uid;
+    b.k = k; b.ns = ns; b.v = v; b.ts = ts; b.src = src; b.ch = ch; b.data = data; b.uid = uid; b.tenant = tenant;
     return b;
   }
 
@@ -196,6 +220,7 @@ public record RenEvent(
     private @Nullable String ch;
     private @Nullable JsonNode data;
     private @Nullable String uid;
+    private @Nullable String tenant;
 
     private Builder(String type) {
       this.t = Objects.requireNonNull(type, "type");
@@ -209,11 +234,12 @@ public record RenEvent(
     public Builder channel(@Nullable String channel) { this.ch = channel; return this; }
     public Builder data(@Nullable JsonNode payload) { this.data = payload; return this; }
     public Builder userId(@Nullable String userId) { this.uid = userId; return this; }
+    public Builder tenant(@Nullable String tenantId) { this.tenant = tenantId; return this; }
 
     public RenEvent build() {
       int dot = t.indexOf('.');
       String domain = dot > 0 ? t.substring(0, dot) : t;
-      return new RenEvent(t, domain, k, ns, v, ts, src, ch, data, uid);
+      return new RenEvent(t, domain, k, ns, v, ts, src, ch, data, uid, tenant);
     }
   }
 }

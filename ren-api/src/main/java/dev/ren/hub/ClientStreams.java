@@ -2,6 +2,7 @@ package dev.ren.hub;
 
 import dev.ren.Registration;
 import dev.ren.internal.Printable;
+import org.jspecify.annotations.Nullable;
 
 import java.lang.System.Logger.Level;
 import java.util.List;
@@ -22,11 +23,20 @@ final class ClientStreams implements ClientTracker {
   private static final System.Logger LOG = System.getLogger(ClientStreams.class.getName());
 
   private final ConcurrentHashMap<String, Integer> open = new ConcurrentHashMap<>();
+  // the same counts by who opened them: a client id is a label any caller can send, its holder is not
+  private final ConcurrentHashMap<Holder, Integer> openBy = new ConcurrentHashMap<>();
+
+  private record Holder(String clientId, @Nullable String user, @Nullable String tenant) {}
   private final List<ClientListener> listeners = new CopyOnWriteArrayList<>();
 
   @Override
   public boolean isClientConnected(String clientId) {
     return open.containsKey(clientId);
+  }
+
+  @Override
+  public boolean isClientConnected(String clientId, @Nullable String user, @Nullable String tenant) {
+    return openBy.containsKey(new Holder(clientId, user, tenant));
   }
 
   @Override
@@ -36,8 +46,9 @@ final class ClientStreams implements ClientTracker {
     return () -> listeners.remove(l);
   }
 
-  /** A subscription of {@code clientId} opened. */
-  void opened(String clientId) {
+  /** A subscription of {@code clientId} opened by {@code user} in {@code tenant}. */
+  void opened(String clientId, @Nullable String user, @Nullable String tenant) {
+    openBy.merge(new Holder(clientId, user, tenant), 1, Integer::sum);
     if (open.merge(clientId, 1, Integer::sum) == 1) {
       for (ClientListener l : listeners) {
         try {
@@ -49,8 +60,9 @@ final class ClientStreams implements ClientTracker {
     }
   }
 
-  /** A subscription of {@code clientId} closed. */
-  void closed(String clientId) {
+  /** A subscription of {@code clientId} opened by {@code user} in {@code tenant} closed. */
+  void closed(String clientId, @Nullable String user, @Nullable String tenant) {
+    openBy.computeIfPresent(new Holder(clientId, user, tenant), (k, n) -> n <= 1 ? null : n - 1);
     if (open.computeIfPresent(clientId, (k, n) -> n <= 1 ? null : n - 1) == null) {
       for (ClientListener l : listeners) {
         try {

@@ -1,5 +1,7 @@
 package dev.ren.hub;
 
+import org.jspecify.annotations.Nullable;
+
 import dev.ren.Registration;
 
 /**
@@ -10,8 +12,15 @@ import dev.ren.Registration;
  */
 public interface ClientTracker {
 
-  /** Whether the client id has at least one open subscription. */
+  /** Whether the client id has at least one open subscription, whoever opened it. */
   boolean isClientConnected(String clientId);
+
+  /**
+   * Whether the client id has at least one open subscription opened by {@code user} (null: anonymous) in
+   * {@code tenant} (null: the default tenant). Presence asks this, so a stream opened with another caller's client
+   * id cannot keep that caller's members alive.
+   */
+  boolean isClientConnected(String clientId, @Nullable String user, @Nullable String tenant);
 
   /**
    * Tells {@code listener} when a client id's first stream opens and its last one closes, until the returned

@@ -8,6 +8,7 @@ import org.jspecify.annotations.Nullable;
 
 import java.lang.System.Logger.Level;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Predicate;
 
 /**
@@ -24,6 +25,8 @@ final class HubSubscription implements Subscription {
   private final RenFilter filter;
   private final Predicate<RenEvent> access;
   private final @Nullable String clientId;
+  private final @Nullable String tenant;
+  private final @Nullable String user;
   final Runnable onAvailable;
 
   private volatile long cursor;
@@ -42,6 +45,8 @@ final class HubSubscription implements Subscription {
     this.filter = request.filter();
     this.access = request.access();
     this.clientId = request.clientId();
+    this.tenant = request.caller().tenant();
+    this.user = request.caller().user();
     this.onAvailable = onAvailable;
   }
 
@@ -81,6 +86,14 @@ final class HubSubscription implements Subscription {
   @Override
   public String startId() {
     return startId;
+  }
+
+  @Nullable String tenant() {
+    return tenant;
+  }
+
+  @Nullable String user() {
+    return user;
   }
 
   @Override
@@ -136,7 +149,7 @@ final class HubSubscription implements Subscription {
   }
 
   private boolean deliverable(RenEvent e) {
-    if (!filter.test(e)) {
+    if (!Objects.equals(e.tenant(), tenant) || !filter.test(e)) {
       return false;
     }
     try {

@@ -6,6 +6,7 @@ import dev.ren.RenEvent;
 import dev.ren.RenOrigin;
 import dev.ren.RenPublisher;
 import dev.ren.internal.Settings;
+import dev.ren.json.EventJson;
 import dev.ren.log.EncodedEvent;
 import dev.ren.log.EventLog;
 import dev.ren.log.LogEntry;
@@ -57,6 +58,7 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
   private final Clock clock;
   private final String nodeId;
   private final int maxEventBytes;
+  private final boolean showTenant;
   private final long maxRingBytes;
 
   // ring: written by the log's sink (one caller at a time), read by subscribers; head publishes the slots
@@ -86,6 +88,7 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
     this.clock = b.clock;
     this.nodeId = b.nodeId != null ? b.nodeId : randomNodeId();
     this.maxEventBytes = b.maxEventBytes;
+    this.showTenant = b.showTenant;
     this.maxRingBytes = b.maxRingBytes;
     this.dispatcher = new Thread(this::dispatchLoop, "ren-hub-dispatcher-" + nodeId);
     this.dispatcher.setDaemon(true);
@@ -144,7 +147,7 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
     if (e.ts() == 0) {
       e = e.withTs(clock.millis());
     }
-    byte[] json = SseFrames.json(e);
+    byte[] json = EventJson.encode(e, showTenant);
     if (json.length > maxEventBytes) {
       throw new IllegalArgumentException("event " + e.t() + " encodes to " + json.length
           + " bytes; the limit is " + maxEventBytes);
@@ -225,7 +228,7 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
     subscriptions.add(s);
     String cid = request.clientId();
     if (cid != null) {
-      clients.opened(cid);
+      clients.opened(cid, request.caller().user(), request.caller().tenant());
     }
     if (s.hasMore()) {
       onAvailable.run();
@@ -284,6 +287,11 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
     return clients.isClientConnected(clientId);
   }
 
+  @Override
+  public boolean isClientConnected(String clientId, @Nullable String user, @Nullable String tenant) {
+    return clients.isClientConnected(clientId, user, tenant);
+  }
+
   /** Number of open subscriptions (SSE streams and in-process listeners). */
   public int subscriberCount() {
     return subscriptions.size();
@@ -315,7 +323,7 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
     if (subscriptions.remove(s)) {
       String cid = s.clientId();
       if (cid != null) {
-        clients.closed(cid);
+        clients.closed(cid, s.user(), s.tenant());
       }
     }
   }
@@ -473,6 +481,7 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
     private @Nullable EventLog log;
     private Clock clock = Clock.systemUTC();
     private @Nullable String nodeId;
+    private boolean showTenant;
     private final Settings settings = new Settings();
 
     private Builder() {}
@@ -525,6 +534,15 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
         throw new IllegalArgumentException("node id '" + id + "' must match [A-Za-z0-9_.-]{1,64}");
       }
       this.nodeId = settings.once("nodeId", id);
+      return this;
+    }
+
+    /**
+     * Whether the JSON clients receive names the event's tenant (field {@code tn}, last); default false: a stream
+     * only ever receives its own tenant's events, so the tenant tells it nothing it needs.
+     */
+    public Builder showTenant(boolean show) {
+      this.showTenant = settings.once("showTenant", show);
       return this;
     }
 

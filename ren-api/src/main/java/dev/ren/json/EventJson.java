@@ -19,8 +19,8 @@ import java.io.IOException;
  *
  * <p>Decoding is strict: the bytes must be one JSON object (nothing after it) with string {@code t} and
  * {@code r}; {@code k ns v src ch uid} are strings or absent/null; {@code ts} is a non-negative integer or absent;
- * {@code data} is any JSON. Anything else is an {@link IllegalArgumentException} naming the field, never a silently
- * dropped value.
+ * {@code data} is any JSON; {@code tn}, the tenant, a valid tenant id or absent. Anything else is an
+ * {@link IllegalArgumentException} naming the field, never a silently dropped value.
  *
  * <pre>{@code
  * byte[] json = EventJson.encode(RenEvent.kvPut("demo", "todo:1", "3"));
@@ -38,8 +38,16 @@ public final class EventJson {
 
   private EventJson() {}
 
-  /** The compact JSON of an event, in schema field order, as UTF-8. */
+  /** The compact JSON of an event, in schema field order, as UTF-8; the tenant is left out. */
   public static byte[] encode(RenEvent e) {
+    return encode(e, false);
+  }
+
+  /**
+   * The compact JSON of an event, in schema field order, as UTF-8; with {@code withTenant}, a non-default tenant
+   * follows as {@code tn} (for a hub configured to show tenants to clients).
+   */
+  public static byte[] encode(RenEvent e, boolean withTenant) {
     JsonOut o = JsonOut.acquire();
     try {
       o.raw('{');
@@ -60,6 +68,8 @@ public final class EventJson {
       if (data != null) o.field("data").node(data);
       String uid = e.uid();
       if (uid != null) o.field("uid").string(uid);
+      String tenant = e.tenant();
+      if (withTenant && tenant != null) o.field("tn").string(tenant);
       o.raw('}');
       return o.toBytes();
     } finally {
@@ -117,7 +127,7 @@ public final class EventJson {
     }
     JsonNode data = n.get("data");
     return new RenEvent(t.textValue(), r.textValue(), text(n, "k"), text(n, "ns"), text(n, "v"), stamp,
-        text(n, "src"), text(n, "ch"), data == null || data.isNull() ? null : data, text(n, "uid"));
+        text(n, "src"), text(n, "ch"), data == null || data.isNull() ? null : data, text(n, "uid"), text(n, "tn"));
   }
 
   private static @Nullable String text(JsonNode n, String field) {
