@@ -2,6 +2,8 @@ package dev.ren.servlet;
 
 import dev.ren.RenEvent;
 import dev.ren.RenOrigin;
+import dev.ren.Registration;
+import dev.ren.access.RenCaller;
 import dev.ren.hub.RenFilter;
 import dev.ren.hub.RenHub;
 import dev.ren.hub.SubscribeRequest;
@@ -9,6 +11,7 @@ import dev.ren.hub.Subscription;
 import dev.ren.internal.Printable;
 import dev.ren.servlet.http.HttpError;
 import dev.ren.servlet.http.JsonServlet;
+import dev.ren.servlet.security.RenSecurity;
 import dev.ren.sse.SseFrames;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletConfig;
@@ -24,6 +27,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
@@ -71,6 +76,8 @@ public class RenServlet extends HttpServlet {
   private static final System.Logger LOG = System.getLogger(RenServlet.class.getName());
   private static final int MAX_QUERY = 4096;
   private static final String CLIENT_JS = "/dev/ren/servlet/ren.js";
+  /** The {@code retry:} a stream gets when the token that opened it expired or its user was revoked. */
+  static final long AUTHORITY_ENDED_RETRY_MILLIS = 1_000;
 
   private @Nullable RenHub hub;
   private final RenServletConfig config;
@@ -81,6 +88,12 @@ public class RenServlet extends HttpServlet {
   private @Nullable ScheduledFuture<?> heartbeatTask;
   private @Nullable ExecutorService ownedWriters;
   private @Nullable ScheduledExecutorService ownedScheduler;
+  private @Nullable ScheduledExecutorService scheduler;
+  // from the config, else the servlet context; null: no security, the stream delivers what config.access allows
+  private @Nullable RenSecurity security;
+  private @Nullable Registration revocations;
+  // streams per principal (per remote address when anonymous); entries leave when their count reaches zero
+  private final ConcurrentHashMap<String, AtomicInteger> perCaller = new ConcurrentHashMap<>();
   private volatile byte @Nullable [] clientJs;
   private volatile @Nullable String clientJsEtag;
 
@@ -121,12 +134,33 @@ public class RenServlet extends HttpServlet {
       scheduler = ServletExecutors.newHeartbeatScheduler();
       ownedScheduler = scheduler;
     }
+    this.scheduler = scheduler;
     long ms = config.heartbeat.toMillis();
     heartbeatTask = scheduler.scheduleAtFixedRate(this::heartbeatAll, ms, ms, TimeUnit.MILLISECONDS);
+    RenSecurity sec = config.security != null ? config.security
+        : RenSecurity.find(servletConfig.getServletContext()).orElse(null);
+    security = sec;
+    if (sec != null) {
+      revocations = sec.onRevoke(this::revoke);
+    }
+  }
+
+  /** Ends every stream {@code user} holds, with {@code retry:} so its client may come back with new credentials. */
+  private void revoke(String user) {
+    for (SseConnection c : connections) {
+      if (user.equals(c.user())) {
+        c.endWith(SseFrames.retry(AUTHORITY_ENDED_RETRY_MILLIS));
+      }
+    }
   }
 
   @Override
   public void destroy() {
+    Registration r = revocations;
+    if (r != null) {
+      r.close();
+      revocations = null;
+    }
     ScheduledFuture<?> t = heartbeatTask;
     if (t != null) {
       t.cancel(false);
@@ -165,7 +199,7 @@ public class RenServlet extends HttpServlet {
   @Override
   protected void service(HttpServletRequest req, HttpServletResponse resp) throws ServletException, IOException {
     String method = req.getMethod();
-    if (!method.equals("GET") && !method.equals("HEAD") && !method.equals("OPTIONS")) {
+    if (!method.equals("GET") && !method.equals("HEAD") && !method.equals("OPTIONS") && !method.equals("POST")) {
       JsonServlet.sendError(req, resp, HttpError.methodNotAllowed(Printable.of(method)));
       return;
     }
@@ -188,6 +222,38 @@ public class RenServlet extends HttpServlet {
     }
     LOG.log(Level.ERROR, "unexpected failure on " + req.getMethod() + " " + Printable.of(req.getRequestURI()), e);
     return HttpError.internalError();
+  }
+
+  /** {@code POST <path>/token}: a short-lived stream token for the authenticated caller. */
+  @Override
+  protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    String pathInfo = req.getPathInfo();
+    if (!"/token".equals(pathInfo)) {
+      JsonServlet.sendError(req, resp, HttpError.methodNotAllowed("POST"));
+      return;
+    }
+    RenSecurity sec = security;
+    if (sec == null || sec.tokens().isEmpty()) {
+      JsonServlet.sendError(req, resp, 404, "tokens_not_configured",
+          "stream tokens need RenSecurity with RenTokens (RenSecurity.builder(..).tokens(..))");
+      return;
+    }
+    RenCaller caller = sec.caller(req);
+    if (!caller.authenticated()) {
+      JsonServlet.sendError(req, resp, 401, "unauthorized", "a stream token is minted for an authenticated user");
+      return;
+    }
+    if (caller.expiresAt() != null) {
+      // a token may not mint a longer-lived one: an expiring credential would otherwise renew itself forever
+      JsonServlet.sendError(req, resp, 403, "forbidden", "a stream token is minted from the user's own credentials,"
+          + " not from another token");
+      return;
+    }
+    resp.setHeader("Cache-Control", "no-store");
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("token", sec.mintStreamToken(caller));
+    body.put("expiresIn", sec.streamTokenTtl().getSeconds());
+    JsonServlet.writeJson(resp, 200, body);
   }
 
   @Override
@@ -244,6 +310,17 @@ public class RenServlet extends HttpServlet {
       JsonServlet.sendError(req, resp, 403, "forbidden", e.getMessage() == null ? "stream refused" : e.getMessage());
       return;
     }
+    RenCaller caller = RenCaller.anonymous();
+    @Nullable Instant endsAt = null;
+    RenSecurity sec = security;
+    if (sec != null) {
+      StreamAuthority authority = StreamAuthority.of(sec, req, access); // 401 / 403 as HttpError, answered below
+      caller = authority.caller();
+      access = authority.check();
+      endsAt = authority.endsAt();
+    }
+    String streamHolder = caller.user() != null ? "u:" + caller.tenant() + "/" + caller.user() : "a:" + req.getRemoteAddr();
+    int maxPerCaller = sec != null ? sec.maxStreamsPerCaller() : Integer.MAX_VALUE;
 
     resp.setStatus(200);
     resp.setContentType("text/event-stream; charset=utf-8");
@@ -253,10 +330,14 @@ public class RenServlet extends HttpServlet {
     if (active.incrementAndGet() > config.maxStreams) {
       active.decrementAndGet();
       LOG.log(Level.DEBUG, "stream limit " + config.maxStreams + " reached; telling client to retry");
-      OutputStream out = resp.getOutputStream();
-      out.write(SseFrames.retry(config.overloadRetryMillis));
-      out.write(": overloaded, retry later\n\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      out.flush();
+      refuseForOverload(resp, "overloaded, retry later");
+      return;
+    }
+    if (perCaller.computeIfAbsent(streamHolder, k -> new AtomicInteger()).incrementAndGet() > maxPerCaller) {
+      active.decrementAndGet();
+      releaseHolder(streamHolder);
+      LOG.log(Level.DEBUG, "caller stream limit " + maxPerCaller + " reached; telling client to retry");
+      refuseForOverload(resp, "too many streams for this caller, retry later");
       return;
     }
 
@@ -267,7 +348,7 @@ public class RenServlet extends HttpServlet {
     SseConnection[] holder = new SseConnection[1];
     Subscription sub;
     try {
-      sub = h.subscribe(new SubscribeRequest(filter, lastEventId, generatedId ? null : clientId, access),
+      sub = h.subscribe(new SubscribeRequest(filter, lastEventId, generatedId ? null : clientId, access, caller),
           () -> {
             SseConnection c = holder[0];
             if (c != null) {
@@ -276,6 +357,7 @@ public class RenServlet extends HttpServlet {
           });
     } catch (RuntimeException e) {
       active.decrementAndGet();
+      releaseHolder(streamHolder);
       // answered before complete(): the error is written while this dispatch still owns the response
       JsonServlet.sendError(req, resp, failure(req, e));
       async.complete();
@@ -294,8 +376,14 @@ public class RenServlet extends HttpServlet {
       throw new IllegalStateException("RenServlet used before init or after destroy");
     }
     SseConnection conn = new SseConnection(async, out, writers, config.maxUnsentBytes, config.maxBatchBytes,
-        initial, this::closed);
+        initial, this::closed, caller.user(), streamHolder);
     connections.add(conn);
+    ScheduledExecutorService timer = scheduler;
+    if (endsAt != null && timer != null && sec != null) {
+      long delay = Math.max(0, Duration.between(sec.clock().instant(), endsAt).toMillis());
+      conn.endAfter(timer.schedule(() -> conn.endWith(SseFrames.retry(AUTHORITY_ENDED_RETRY_MILLIS)), delay,
+          TimeUnit.MILLISECONDS));
+    }
     async.addListener(conn);
     conn.attach(sub);
     out.setWriteListener(conn); // the container calls onWritePossible, which writes ren.meta first
@@ -305,7 +393,19 @@ public class RenServlet extends HttpServlet {
   private void closed(SseConnection c) {
     if (connections.remove(c)) {
       active.decrementAndGet();
+      releaseHolder(c.holder());
     }
+  }
+
+  private void releaseHolder(String holder) {
+    perCaller.computeIfPresent(holder, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+  }
+
+  private void refuseForOverload(HttpServletResponse resp, String why) throws IOException {
+    OutputStream out = resp.getOutputStream();
+    out.write(SseFrames.retry(config.overloadRetryMillis));
+    out.write((": " + why + "\n\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    out.flush();
   }
 
   private void serveClient(HttpServletRequest req, HttpServletResponse resp) throws IOException {

@@ -1,6 +1,7 @@
 package dev.ren.servlet;
 
 import dev.ren.internal.Settings;
+import dev.ren.servlet.security.RenSecurity;
 import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;
@@ -25,6 +26,7 @@ public final class RenServletConfig {
   final int maxBatchBytes;
   final long overloadRetryMillis;
   final RenAccess access;
+  final @Nullable RenSecurity security;
   final @Nullable Executor executor;
   final @Nullable ScheduledExecutorService scheduler;
 
@@ -35,6 +37,7 @@ public final class RenServletConfig {
     this.maxBatchBytes = b.maxBatchBytes;
     this.overloadRetryMillis = b.overloadRetryMillis;
     this.access = b.access;
+    this.security = b.security;
     this.executor = b.executor;
     this.scheduler = b.scheduler;
   }
@@ -71,6 +74,7 @@ public final class RenServletConfig {
     private int maxBatchBytes = 64 << 10;
     private long overloadRetryMillis = 5_000;
     private RenAccess access = RenAccess.allowAll();
+    private @Nullable RenSecurity security;
     private @Nullable Executor executor;
     private @Nullable ScheduledExecutorService scheduler;
 
@@ -126,6 +130,17 @@ public final class RenServletConfig {
     /** Which events each connection may receive; default {@link RenAccess#allowAll()}. */
     public Builder access(RenAccess policy) {
       this.access = settings.once("access", Objects.requireNonNull(policy, "access"));
+      return this;
+    }
+
+    /**
+     * Who may receive what: the stream authenticates its caller, delivers only the caller's tenant's events and only
+     * those the policy allows (live and replayed), ends a token-authorized stream when the token expires, and
+     * mints stream tokens at {@code POST <path>/token}. Default: the {@link RenSecurity} installed in the servlet
+     * context, if any; with none, the stream delivers what {@link #access} allows, to anyone.
+     */
+    public Builder security(RenSecurity s) {
+      this.security = settings.once("security", Objects.requireNonNull(s, "security"));
       return this;
     }
 

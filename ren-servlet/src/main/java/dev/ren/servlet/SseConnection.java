@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -47,11 +48,16 @@ final class SseConnection implements WriteListener, AsyncListener {
   private final long maxUnsentBytes;
   private final int maxBatchBytes;
   private final Consumer<SseConnection> onClosed;
+  private final @Nullable String user;
+  private final String holder;
+  private volatile @Nullable Future<?> endTimer;
   private final AtomicInteger wip = new AtomicInteger();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Runnable drainTask = this::drain;
   private volatile @Nullable Subscription subscription;
   private volatile boolean heartbeatDue;
+  // the last frames before the stream ends (retry: when a token expired or was revoked); set once, any thread
+  private volatile byte @Nullable [] farewell;
 
   // drain-owned
   private byte @Nullable [] initial;
@@ -59,7 +65,9 @@ final class SseConnection implements WriteListener, AsyncListener {
   private boolean closeAfterWrite;
 
   SseConnection(AsyncContext async, ServletOutputStream out, Executor executor, long maxUnsentBytes,
-      int maxBatchBytes, byte[] initial, Consumer<SseConnection> onClosed) {
+      int maxBatchBytes, byte[] initial, Consumer<SseConnection> onClosed, @Nullable String user, String holder) {
+    this.user = user;
+    this.holder = holder;
     this.async = async;
     this.out = out;
     this.executor = executor;
@@ -91,6 +99,17 @@ final class SseConnection implements WriteListener, AsyncListener {
   void heartbeat() {
     heartbeatDue = true;
     signal();
+  }
+
+  /**
+   * Ends the stream after writing {@code frames} (a {@code retry:} telling the client when to come back), in the
+   * drain, so they never interleave with an event. Callable from any thread; a later call is ignored.
+   */
+  void endWith(byte[] frames) {
+    if (farewell == null && !closed.get()) {
+      farewell = frames;
+      signal();
+    }
   }
 
   private void drain() {
@@ -153,6 +172,11 @@ final class SseConnection implements WriteListener, AsyncListener {
       byte[] b = initial;
       initial = null;
       return b;
+    }
+    byte[] last = farewell;
+    if (last != null) {
+      closeAfterWrite = true; // nothing after it: the authority that opened the stream has ended
+      return last;
     }
     Subscription s = subscription;
     if (s != null) {
@@ -231,10 +255,32 @@ final class SseConnection implements WriteListener, AsyncListener {
     }
   }
 
+  /** The user that opened the stream, or null when anonymous. */
+  @Nullable String user() {
+    return user;
+  }
+
+  /** Who the stream counts against in the per-caller bound. */
+  String holder() {
+    return holder;
+  }
+
+  /** The timer that ends the stream when its authority expires; cancelled when the stream closes first. */
+  void endAfter(Future<?> timer) {
+    endTimer = timer;
+    if (closed.get()) {
+      timer.cancel(false);
+    }
+  }
+
   /** Ends the stream once: removes the subscription and completes the async context. Idempotent. */
   void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
+    }
+    Future<?> timer = endTimer;
+    if (timer != null) {
+      timer.cancel(false);
     }
     Subscription s = subscription;
     if (s != null) {
@@ -271,7 +317,7 @@ final class SseConnection implements WriteListener, AsyncListener {
 
   private boolean workWaiting() {
     Subscription s = subscription;
-    return initial != null || heartbeatDue || closeAfterWrite || s == null || s.hasMore();
+    return initial != null || heartbeatDue || closeAfterWrite || farewell != null || s == null || s.hasMore();
   }
 
   @Override

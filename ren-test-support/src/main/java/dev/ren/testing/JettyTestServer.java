@@ -64,6 +64,12 @@ public final class JettyTestServer implements AutoCloseable {
     return this;
   }
 
+  /** Sets a servlet-context attribute before start (e.g. the security every REN binding looks for). */
+  public JettyTestServer attribute(String name, Object value) {
+    context.setAttribute(name, value);
+    return this;
+  }
+
   /** The servlet context handler, for anything else a test needs to register. */
   public ServletContextHandler context() {
     return context;

@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ren.AppliedButNotPublishedException;
 import dev.ren.internal.Printable;
+import dev.ren.servlet.security.InvalidCredentialsException;
+import dev.ren.servlet.security.RenSecurity;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
@@ -86,17 +88,36 @@ public abstract class JsonServlet extends HttpServlet {
 
   // explicit, or taken from the servlet context in init; written before the container sends any request
   private volatile @Nullable RequestBodyLimits bodyLimits;
+  private volatile @Nullable RenSecurity security;
 
-  /** Body limits from the servlet-context attribute {@link RequestBodyLimits#ATTRIBUTE}, else the defaults. */
+  /**
+   * Body limits from the servlet-context attribute {@link RequestBodyLimits#ATTRIBUTE}, else the defaults; security
+   * from the servlet-context attribute {@link RenSecurity#ATTRIBUTE}, else the servlet refuses to start.
+   */
   protected JsonServlet() {
     this.bodyLimits = null;
   }
 
-  /** Body limits given here, whatever the servlet context says. */
+  /** Body limits given here, whatever the servlet context says; security as for {@link #JsonServlet()}. */
   protected JsonServlet(RequestBodyLimits bodyLimits) {
     this.bodyLimits = Objects.requireNonNull(bodyLimits, "bodyLimits");
   }
 
+  /**
+   * Body limits (null: as for {@link #JsonServlet()}) and security (null: from the servlet context, else the servlet
+   * refuses to start) given here.
+   */
+  protected JsonServlet(@Nullable RequestBodyLimits bodyLimits, @Nullable RenSecurity security) {
+    this.bodyLimits = bodyLimits;
+    this.security = security;
+  }
+
+  /**
+   * Takes the body limits and the security from the servlet context where none were given.
+   *
+   * @throws ServletException when no {@link RenSecurity} was given or installed: REN's bindings do not run
+   *     unauthorized by accident ({@link RenSecurity#NOT_CONFIGURED} says how to configure one or run open)
+   */
   @Override
   public void init(ServletConfig config) throws ServletException {
     super.init(config);
@@ -104,6 +125,19 @@ public abstract class JsonServlet extends HttpServlet {
       Object fromContext = config.getServletContext().getAttribute(RequestBodyLimits.ATTRIBUTE);
       bodyLimits = fromContext instanceof RequestBodyLimits l ? l : RequestBodyLimits.defaults();
     }
+    if (security == null) {
+      security = RenSecurity.find(config.getServletContext()).orElseThrow(() -> new ServletException(
+          getClass().getSimpleName() + ": " + RenSecurity.NOT_CONFIGURED));
+    }
+  }
+
+  /** Who may do what: consult it before touching a store ({@link RenSecurity#authorize}). */
+  protected RenSecurity security() {
+    RenSecurity s = security;
+    if (s == null) {
+      throw new IllegalStateException(getClass().getSimpleName() + " used before init: " + RenSecurity.NOT_CONFIGURED);
+    }
+    return s;
   }
 
   /** The limits every body read by this servlet is held to. */
@@ -183,6 +217,9 @@ public abstract class JsonServlet extends HttpServlet {
   protected HttpError toHttpError(HttpServletRequest req, RuntimeException e) {
     if (e instanceof HttpError h) {
       return h;
+    }
+    if (e instanceof InvalidCredentialsException ice) {
+      return new HttpError(401, "invalid_credentials", String.valueOf(ice.getMessage()));
     }
     if (e instanceof AppliedButNotPublishedException a) {
       LOG.log(Level.WARNING, req.getMethod() + " " + req.getRequestURI() + " was applied, its event was not"

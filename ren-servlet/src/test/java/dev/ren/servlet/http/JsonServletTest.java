@@ -3,6 +3,7 @@ package dev.ren.servlet.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ren.servlet.Cors;
 import dev.ren.servlet.RenClientFilter;
+import dev.ren.servlet.security.RenSecurity;
 import dev.ren.testing.JettyTestServer;
 import dev.ren.testing.ManualClock;
 import dev.ren.testing.TestJson;
@@ -43,10 +44,17 @@ class JsonServletTest {
   static final class EchoServlet extends JsonServlet {
     final AtomicInteger handled = new AtomicInteger();
 
-    EchoServlet() {}
+    EchoServlet() {
+      super(null, RenSecurity.open());
+    }
 
     EchoServlet(RequestBodyLimits limits) {
-      super(limits);
+      super(limits, RenSecurity.open());
+    }
+
+    /** Security from the servlet context only. */
+    EchoServlet(boolean fromContext) {
+      super();
     }
 
     @Override
@@ -419,5 +427,32 @@ class JsonServletTest {
       assertEquals(408, slow.response().status());
     }
     assertEquals(Duration.ofSeconds(1), s.bodyLimits().timeout());
+  }
+
+  @Test
+  void init_noSecurityGivenOrInstalled_refusesToStartSayingHow() {
+    EchoServlet s = new EchoServlet(true);
+    jakarta.servlet.ServletException e = assertThrows(jakarta.servlet.ServletException.class,
+        () -> s.init(new FakeConfig(new org.eclipse.jetty.ee10.servlet.ServletContextHandler().getServletContext())));
+    assertTrue(e.getMessage().contains("no access policy is configured"), e.getMessage());
+    assertTrue(e.getMessage().contains("ren.access=open"), e.getMessage());
+    assertTrue(e.getMessage().contains("RenSecurity.builder"), e.getMessage());
+  }
+
+  @Test
+  void init_securityInstalledInContext_isUsed() throws Exception {
+    EchoServlet s = new EchoServlet(true);
+    RenSecurity open = RenSecurity.open();
+    server = new JettyTestServer().servlet("/echo/*", s).attribute(RenSecurity.ATTRIBUTE, open).start();
+    assertEquals(200, send("GET", "/echo/x", null, null).statusCode());
+    assertTrue(s.security() == open);
+  }
+
+  /** The least a servlet's init needs. */
+  record FakeConfig(jakarta.servlet.ServletContext ctx) implements jakarta.servlet.ServletConfig {
+    @Override public String getServletName() { return "echo"; }
+    @Override public jakarta.servlet.ServletContext getServletContext() { return ctx; }
+    @Override public String getInitParameter(String name) { return null; }
+    @Override public java.util.Enumeration<String> getInitParameterNames() { return java.util.Collections.emptyEnumeration(); }
   }
 }

@@ -1,0 +1,112 @@
+package dev.ren.servlet.security;
+
+import dev.ren.access.RenCaller;
+import jakarta.servlet.http.HttpServletRequest;
+import org.jspecify.annotations.Nullable;
+
+import java.security.Principal;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Turns a request into the {@link RenCaller} making it. Returns null when the request carries no credentials this
+ * authenticator understands (the next one in a {@link #chain} is asked; at the end the caller is anonymous), and
+ * throws {@link InvalidCredentialsException} when it carries credentials that are wrong or expired: those are a
+ * {@code 401}, never silently anonymous.
+ *
+ * <p>The default, {@link #container(String...)}, is the servlet request's own principal and roles
+ * ({@code getUserPrincipal}, {@code isUserInRole}), so container authentication, Jakarta Security and Spring
+ * Security work unchanged. The tenant is set afterwards by the {@link TenantResolver}.
+ *
+ * <pre>{@code
+ * RenAuthenticator auth = RenAuthenticator.chain(
+ *     RenAuthenticator.tokens(tokens),                     // Authorization: Bearer ..., or ?token= on the stream
+ *     RenAuthenticator.container("read", "write", "admin"));
+ * }</pre>
+ *
+ * <p>Thread-safety: implementations must be thread-safe.
+ */
+@FunctionalInterface
+public interface RenAuthenticator {
+
+  /** The roles {@link #container()} asks the container about. */
+  List<String> DEFAULT_ROLES = List.of("read", "write", "admin");
+
+  /**
+   * The caller, or null when the request carries no credentials for this authenticator.
+   *
+   * @throws InvalidCredentialsException if it carries credentials that do not hold
+   */
+  @Nullable RenCaller authenticate(HttpServletRequest request);
+
+  /** {@link #container(String...)} with the roles {@code read}, {@code write} and {@code admin}. */
+  static RenAuthenticator container() {
+    return container(DEFAULT_ROLES.toArray(String[]::new));
+  }
+
+  /**
+   * The container's principal, with those of {@code roles} for which {@code isUserInRole} is true (the servlet API
+   * cannot list a user's roles, so the ones the policy uses are named here).
+   */
+  static RenAuthenticator container(String... roles) {
+    List<String> candidates = List.of(roles);
+    return request -> {
+      Principal p = request.getUserPrincipal();
+      if (p == null || p.getName() == null || p.getName().isEmpty()) {
+        return null;
+      }
+      Set<String> held = new LinkedHashSet<>();
+      for (String r : candidates) {
+        if (request.isUserInRole(r)) {
+          held.add(r);
+        }
+      }
+      return RenCaller.user(p.getName(), held, null);
+    };
+  }
+
+  /**
+   * Tokens minted by {@code tokens}: {@code Authorization: Bearer <token>}, or, because a browser
+   * {@code EventSource} cannot set headers, the {@code token} query parameter. A token whose kind is
+   * {@link TokenClaims#KIND_CHANNEL} is not a credential.
+   */
+  static RenAuthenticator tokens(RenTokens tokens) {
+    Objects.requireNonNull(tokens, "tokens");
+    return request -> {
+      String token = null;
+      String header = request.getHeader("Authorization");
+      if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        token = header.substring(7).trim();
+      } else {
+        String q = request.getParameter("token");
+        if (q != null && !q.isEmpty()) {
+          token = q;
+        }
+      }
+      if (token == null) {
+        return null;
+      }
+      TokenClaims claims = tokens.verify(token);
+      if (!TokenClaims.KIND_ACCESS.equals(claims.kind())) {
+        throw new InvalidCredentialsException("a " + claims.kind() + " token is not a credential");
+      }
+      return claims.caller();
+    };
+  }
+
+  /** Asks each in turn; the first non-null caller wins; an {@link InvalidCredentialsException} ends the chain. */
+  static RenAuthenticator chain(RenAuthenticator... authenticators) {
+    List<RenAuthenticator> all = List.of(authenticators);
+    return request -> {
+      for (RenAuthenticator a : all) {
+        RenCaller c = a.authenticate(request);
+        if (c != null) {
+          return c;
+        }
+      }
+      return null;
+    };
+  }
+}
