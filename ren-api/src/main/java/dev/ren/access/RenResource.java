@@ -61,13 +61,13 @@ public record RenResource(String domain, @Nullable String namespace, @Nullable S
   /**
    * The resource an event is about: its domain; its namespace, or its channel for realtime and presence; its key;
    * and as owner its {@code uid} for the domains whose stores put the owner there ({@code db}, {@code storage},
-   * {@code presence}).
+   * {@code transform}, {@code presence}).
    */
   public static RenResource of(RenEvent e) {
     String domain = e.r();
     String ns = e.ch() != null ? e.ch() : e.ns();
     String owner = switch (domain) {
-      case EventTypes.DB, EventTypes.STORAGE, EventTypes.PRESENCE -> e.uid();
+      case EventTypes.DB, EventTypes.STORAGE, EventTypes.TRANSFORM, EventTypes.PRESENCE -> e.uid();
       default -> null;
     };
     return new RenResource(domain, ns, e.k(), owner);

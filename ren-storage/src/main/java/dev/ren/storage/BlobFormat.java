@@ -21,8 +21,11 @@ import java.util.regex.Pattern;
  * copied, backed up and restored together; nothing matches one to the other by inode, time or name.
  *
  * <pre>
- * [ content: size bytes ][ {"size":..,"contentType":..,"etag":..,"lastModified":..,"metadata":{..}} ][ len ][ REN-BLB1 ]
+ * [ content: size bytes ][ {"size":..,"contentType":..,"etag":..,"lastModified":..,"metadata":{..},"owner":..} ][ len ][ REN-BLB1 ]
  * </pre>
+ *
+ * <p>{@code owner} is present only for an owned object; files written before owners were recorded have none and
+ * read as objects without an owner.
  *
  * <p>The trailer follows the content because the etag is a hash of the content, known only once it has been
  * streamed; readers find it from the end of the file. A file whose footer or trailer does not check out (its
@@ -52,6 +55,10 @@ final class BlobFormat {
     node.put("lastModified", info.lastModified().toEpochMilli());
     ObjectNode m = node.putObject("metadata");
     info.metadata().forEach(m::put);
+    String owner = info.owner();
+    if (owner != null) {
+      node.put("owner", owner);
+    }
     byte[] json;
     try {
       json = JSON.writeValueAsBytes(node);
@@ -94,7 +101,10 @@ final class BlobFormat {
     JsonNode type = node.path("contentType");
     JsonNode modified = node.path("lastModified");
     JsonNode metadata = node.path("metadata");
-    if (node.path("size").asLong(-1) != contentSize || !etag.isTextual() || !ETAG.matcher(etag.asText()).matches()
+    JsonNode owner = node.path("owner");
+    boolean ownerOk = owner.isMissingNode() || (owner.isTextual() && validOwner(owner.asText()));
+    if (!ownerOk || node.path("size").asLong(-1) != contentSize || !etag.isTextual()
+        || !ETAG.matcher(etag.asText()).matches()
         || !type.isTextual() || !modified.canConvertToLong() || !metadata.isObject()) {
       throw new UnreadableBlobException(key, "trailer does not describe this content");
     }
@@ -106,7 +116,16 @@ final class BlobFormat {
       meta.put(e.getKey(), e.getValue().asText());
     }
     return new BlobInfo(key, contentSize, type.asText(), etag.asText(), Instant.ofEpochMilli(modified.asLong()),
-        meta);
+        meta, owner.isTextual() ? owner.asText() : null);
+  }
+
+  private static boolean validOwner(String owner) {
+    try {
+      BlobKeys.checkOwner(owner);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   private static ByteBuffer readFully(FileChannel ch, long position, int length) throws IOException {

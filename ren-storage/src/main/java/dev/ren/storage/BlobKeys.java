@@ -194,6 +194,22 @@ public final class BlobKeys {
     return metadata;
   }
 
+  /**
+   * Returns {@code owner} if it can be an object's owner: a user name of 1-256 characters without control
+   * characters (what {@code RenCaller} accepts), so it can be stored, signed and compared unambiguously.
+   */
+  static String checkOwner(String owner) {
+    if (owner.isEmpty() || owner.length() > 256) {
+      throw new IllegalArgumentException("owner must be 1-256 characters, was " + owner.length());
+    }
+    for (int i = 0; i < owner.length(); i++) {
+      if (Character.isISOControl(owner.charAt(i))) {
+        throw new IllegalArgumentException("owner '" + Printable.of(owner) + "' contains a control character");
+      }
+    }
+    return owner;
+  }
+
   private static IllegalArgumentException bad(String key, String rule) {
     return new IllegalArgumentException("object key '" + Printable.of(key) + "' " + rule);
   }

@@ -24,12 +24,17 @@ import java.util.TreeSet;
 
 /**
  * Where a key lives on disk: the object file ({@link BlobFormat}: content and info in one file) at
- * {@code <bucket>/blobs/<key>}. REN adds no suffix to a key's last segment, so a segment may use the whole of the
- * filesystem's name limit, which {@link #open} measures ({@link #maxNameBytes}).
+ * {@code <bucket>/blobs/<key>} for the default tenant, and at {@code <bucket>/tenants/<tenant folder>/blobs/<key>}
+ * for a named tenant ({@link #tenant}). The two trees never meet ({@code blobs} and {@code tenants} are siblings),
+ * and a tenant's folder name is an injective encoding of its id that also survives a case-insensitive filesystem
+ * ({@link #tenantFolder}), so one key in two tenants is two files. REN adds no suffix to a key's last segment, so a
+ * segment may use the whole of the filesystem's name limit, which {@link #open} measures ({@link #maxNameBytes}).
  *
  * <p>Invariant: every path handed out lies strictly inside the tree (proved after normalising, even though
  * {@link BlobKeys#check} already rules out every escape), and no path component is followed through a symbolic
- * link: parents are checked with {@code NOFOLLOW_LINKS} one by one before anything is opened or created.
+ * link: parents are checked with {@code NOFOLLOW_LINKS} one by one before anything is opened or created. For a
+ * tenant, the check starts at the bucket's folder, so the tenant's own folders are checked (and created on its
+ * first write, never by a read) the same way.
  *
  * <p>Thread-safety: immutable; the filesystem checks it makes are point-in-time, so callers that need them to
  * hold together use the store's per-key lock.
@@ -43,10 +48,16 @@ final class BlobPaths {
   /** The object file of one validated key. */
   record Location(String key, Path object) {}
 
+  private static final String TENANTS = "tenants";
+
+  /** The folder below which every component is checked without following links (a real path). */
+  private final Path walkRoot;
+  /** The folder keys are resolved in: {@code walkRoot} itself, or a tenant's tree below it. */
   private final Path objects;
   private final int maxNameBytes;
 
-  private BlobPaths(Path objects, int maxNameBytes) {
+  private BlobPaths(Path walkRoot, Path objects, int maxNameBytes) {
+    this.walkRoot = walkRoot;
     this.objects = objects;
     this.maxNameBytes = maxNameBytes;
   }
@@ -60,9 +71,44 @@ final class BlobPaths {
     Path base = Files.createDirectories(root).toRealPath().resolve(bucket);
     Path objects = Files.createDirectories(base.resolve("blobs")).toRealPath();
     StagedFile.sweep(objects);
-    BlobPaths paths = new BlobPaths(objects, probeNameLimit(objects));
+    Path tenants = base.resolve(TENANTS);
+    BasicFileAttributes t = attrs(tenants);
+    if (t != null && t.isDirectory()) {
+      StagedFile.sweep(tenants); // every tenant's leftovers; Files.walk follows no link
+    }
+    BlobPaths paths = new BlobPaths(objects, objects, probeNameLimit(objects));
     LegacyLayout.migrate(base, paths);
     return paths;
+  }
+
+  /**
+   * The tree of {@code tenant} in the same bucket (and on the same filesystem, so with the same name limit). Only
+   * computes paths: the folders are created by the tenant's first write.
+   */
+  BlobPaths tenant(String tenant) {
+    // objects of the default tree is <bucket>/blobs as a real path, so its parent is the bucket's real folder
+    Path bucketDir = Objects.requireNonNull(walkRoot.getParent(), "the blobs folder has a parent");
+    return new BlobPaths(bucketDir, bucketDir.resolve(TENANTS).resolve(tenantFolder(tenant)).resolve("blobs"),
+        maxNameBytes);
+  }
+
+  /**
+   * The folder name of a tenant id ({@code [A-Za-z0-9_-][A-Za-z0-9._-]{0,63}}): lowercase letters, digits and
+   * {@code -} stay, every other character becomes {@code _} and two hex digits. Injective (an {@code _} only ever
+   * starts an escape), and two ids that differ only in case get two names, so a case-insensitive filesystem keeps
+   * them apart; no name ends with a dot or is {@code .} or {@code ..}.
+   */
+  static String tenantFolder(String tenant) {
+    StringBuilder sb = new StringBuilder(tenant.length() + 8);
+    for (int i = 0; i < tenant.length(); i++) {
+      char c = tenant.charAt(i);
+      if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') {
+        sb.append(c);
+      } else {
+        sb.append('_').append(Character.forDigit((c >> 4) & 15, 16)).append(Character.forDigit(c & 15, 16));
+      }
+    }
+    return sb.toString();
   }
 
   /** The longest file name, in UTF-8 bytes, this store's filesystem accepts (at most 255). */
@@ -135,7 +181,7 @@ final class BlobPaths {
    * @throws IllegalArgumentException when a parent is a symbolic link
    */
   boolean objectParents(Location at, boolean create) throws IOException {
-    return checkParents(objects, at.object(), at.key(), create);
+    return checkParents(at.object(), at.key(), create);
   }
 
   /** The file's own attributes (a link is not followed), or null when nothing is there. */
@@ -154,15 +200,12 @@ final class BlobPaths {
   SortedSet<String> keys(String prefix, @Nullable String cursor, int max) throws IOException {
     TreeSet<String> keys = new TreeSet<>();
     int slash = prefix.lastIndexOf('/');
-    Path dir = objects;
-    if (slash >= 0) {
-      String folder = prefix.substring(0, slash);
-      dir = resolve(objects, folder);
-      if (!checkParents(objects, dir.resolve("x"), prefix, false)) {
-        return keys;
-      }
+    Path dir = slash >= 0 ? resolve(objects, prefix.substring(0, slash)) : objects;
+    if (!checkParents(dir.resolve("x"), prefix, false)) {
+      return keys;
     }
-    if (attrs(dir) == null) {
+    BasicFileAttributes d = attrs(dir);
+    if (d == null || !d.isDirectory()) {
       return keys;
     }
     Files.walkFileTree(dir, new SimpleFileVisitor<>() {
@@ -214,11 +257,12 @@ final class BlobPaths {
   }
 
   /**
-   * Walks the parents of {@code target} below {@code base} without following links. Returns false if one is
-   * missing (and {@code create} is false). Creates missing ones when asked.
+   * Walks the parents of {@code target} below {@link #walkRoot} (a tenant's own folders included) without following
+   * links. Returns false if one is missing (and {@code create} is false). Creates missing ones when asked.
    */
-  private static boolean checkParents(Path base, Path target, String key, boolean create) throws IOException {
-    // resolve() keeps every target strictly inside base, so it has a parent
+  private boolean checkParents(Path target, String key, boolean create) throws IOException {
+    Path base = walkRoot;
+    // resolve() keeps every target strictly inside objects, which lies inside base, so it has a parent
     Path parent = Objects.requireNonNull(target.getParent(), "a store path has a parent");
     Path rel = base.relativize(parent);
     if (rel.toString().isEmpty()) {
@@ -250,8 +294,10 @@ final class BlobPaths {
         if (!create) {
           return false;
         }
-        throw new BlobConflictException("object key '" + Printable.of(key) + "' needs '"
-            + base.relativize(p).toString().replace('\\', '/') + "' to be a folder, but it is an object");
+        String folder = p.startsWith(objects) ? objects.relativize(p).toString().replace('\\', '/')
+            : "the tenant's folder"; // a file where the tenant's tree should be: never shown as a path
+        throw new BlobConflictException("object key '" + Printable.of(key) + "' needs '" + folder
+            + "' to be a folder, but it is an object");
       }
     }
     return true;

@@ -9,10 +9,21 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
- * One bucket of objects that announces every change: {@code storage.put} (ns = bucket, k = key, v = etag) once
- * an object is complete and visible, {@code storage.delete} when an existing object was removed.
+ * One bucket of objects that announces every change: {@code storage.put} (ns = bucket, k = key, v = etag, uid =
+ * the object's owner, if it has one) once an object is complete and visible, {@code storage.delete} (uid = the
+ * owner it had) when an existing object was removed.
+ *
+ * <p>Tenants: a store works in the default tenant; {@link #tenant(String)} gives the same bucket as another tenant
+ * sees it. Each tenant has its own objects (one key in two tenants is two objects), its listings show only its
+ * own, and its events carry its tenant ({@link dev.ren.RenEvent#tenant()}), so only that tenant's streams receive
+ * them. The default tenant keeps the layout of a store without tenants, so existing data opens unchanged.
+ *
+ * <p>Owners: an object may record the user that owns it ({@link BlobInfo#owner()}); {@link PutOptions#owner()}
+ * says on whose behalf a write is made, and no write ever changes an object's owner. The store records owners;
+ * deciding who may do what with them is the access policy's business (the HTTP binding consults it).
  *
  * <p>Keys follow {@link BlobKeys}: a bad key fails with {@link IllegalArgumentException} and touches nothing.
  * Content is streamed in both directions; its etag is a hash computed while it is written. Readers never see
@@ -21,10 +32,11 @@ import java.util.Optional;
  *
  * <pre>{@code
  * BlobStore store = BlobStore.fileSystem(Path.of("data/blobs"), hub);
- * BlobInfo info = store.put("photos/cat.png", in, "image/png", Map.of("owner", "ana"));
+ * BlobInfo info = store.put("photos/cat.png", in, PutOptions.of("image/png").withOwner("ana"));
  * try (BlobRead read = store.get("photos/cat.png").orElseThrow()) {
  *   read.stream().transferTo(out);
  * }
+ * BlobStore acme = store.tenant("acme");            // the same bucket in tenant acme: other objects
  * }</pre>
  *
  * <p>Thread-safety: implementations are thread-safe.
@@ -51,6 +63,18 @@ public interface BlobStore {
 
   /** The bucket name: the {@code ns} of this store's events. */
   String bucket();
+
+  /** The tenant this store works in, or null for the default tenant. */
+  @Nullable String tenant();
+
+  /**
+   * This bucket in {@code tenant} (null: the default tenant): a view with its own objects, listings and events,
+   * sharing this store's publisher and locks. Cheap; nothing is created on disk until the tenant's first write.
+   *
+   * @throws IllegalArgumentException if {@code tenant} is not a valid tenant id
+   *                                  ({@link dev.ren.access.RenCaller#isValidTenant})
+   */
+  BlobStore tenant(@Nullable String tenant);
 
   /** Stores {@code data} under {@code key} and announces it; see {@link #put(String, InputStream, PutOptions)}. */
   default BlobInfo put(String key, InputStream data, @Nullable String contentType, Map<String, String> metadata)
@@ -87,11 +111,35 @@ public interface BlobStore {
   boolean delete(String key) throws IOException;
 
   /**
+   * Removes the object only if its owner is still {@code owner} (null: it has none), checked under the key's lock,
+   * so a delete authorized against one owner never removes an object that meanwhile became someone else's.
+   *
+   * @return true if something was removed (and {@code storage.delete} announced), false if there was no object
+   * @throws BlobConflictException when the object has another owner (nothing removed)
+   */
+  boolean deleteIfOwner(String key, @Nullable String owner) throws IOException;
+
+  /**
    * Lists objects whose key starts with {@code prefix}, in key order, after {@code cursor} (exclusive).
    *
    * @param limit 1–1000
    */
-  BlobPage list(String prefix, int limit, @Nullable String cursor) throws IOException;
+  default BlobPage list(String prefix, int limit, @Nullable String cursor) throws IOException {
+    return list(prefix, limit, cursor, info -> true);
+  }
+
+  /**
+   * Lists the objects {@code visible} accepts whose key starts with {@code prefix}, in key order, after
+   * {@code cursor} (exclusive): a listing for a caller who may see only some objects (an owner's own). Hidden
+   * objects are never named, not even by the cursor: a page that ends among hidden objects (a call looks at a
+   * bounded number of objects) carries an opaque cursor, so a page may hold fewer than {@code limit} items, or none,
+   * and still have a next one. Follow {@link BlobPage#nextCursor()} until it is null.
+   *
+   * @param limit   1–1000
+   * @param visible whether the caller may see an object; called without any lock held
+   * @throws IllegalArgumentException for a bad prefix or limit, or a cursor this store did not hand out
+   */
+  BlobPage list(String prefix, int limit, @Nullable String cursor, Predicate<BlobInfo> visible) throws IOException;
 
   /**
    * Announces {@code storage.put} for an object that already landed (a presigned upload stores silently), and

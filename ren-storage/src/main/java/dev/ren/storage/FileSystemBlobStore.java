@@ -2,6 +2,7 @@ package dev.ren.storage;
 
 import dev.ren.RenEvent;
 import dev.ren.RenPublisher;
+import dev.ren.access.RenCaller;
 import dev.ren.internal.Printable;
 import org.jspecify.annotations.Nullable;
 
@@ -28,6 +29,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedSet;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -51,6 +53,11 @@ import java.util.regex.Pattern;
  * <p>Limits of the filesystem: a key cannot be both an object and a "directory" ({@code a} and {@code a/b});
  * the second one fails with {@link BlobConflictException}.
  *
+ * <p>Tenants: {@link #tenant(String)} gives a view on the tenant's own tree ({@link BlobPaths#tenant}); the views
+ * share the publisher, the locks (a stripe may cover one key of several tenants, which only costs contention) and
+ * the listing cursors of the store they came from. Owners: the owner lives in the object's info; under the key's
+ * lock a write keeps it or checks it ({@link PutOptions}), so no write changes an object's owner.
+ *
  * <p>Thread-safety: thread-safe. The striped locks guard the object files of the keys that hash to them; large
  * copies run outside any lock.
  */
@@ -59,27 +66,69 @@ final class FileSystemBlobStore implements BlobStore {
   private static final System.Logger LOG = System.getLogger(FileSystemBlobStore.class.getName());
   private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
   private static final int MAX_LIST = 1000;
+  /** Objects a filtered listing looks at per call, at most; past it the page ends with a sealed cursor. */
+  static final int MAX_LIST_SCAN = 10_000;
+  /** Keys fetched per walk of the tree while filling a filtered page. */
+  private static final int LIST_BATCH = 1000;
 
+  /** What a store and its tenant views share; the lock stripes are never handed out. */
+  private static final class Shared {
+    final String bucket;
+    final RenPublisher publisher;
+    final Object[] locks = new Object[256];
+    final BlobPaths defaultPaths;
+    final ListCursors cursors = new ListCursors();
+    final int maxListScan;
+
+    Shared(String bucket, RenPublisher publisher, BlobPaths defaultPaths, int maxListScan) {
+      this.bucket = bucket;
+      this.publisher = publisher;
+      this.defaultPaths = defaultPaths;
+      this.maxListScan = maxListScan;
+      for (int i = 0; i < locks.length; i++) {
+        locks[i] = new Object();
+      }
+    }
+  }
+
+  private final Shared shared;
   private final String bucket;
+  private final @Nullable String tenant;
   private final BlobPaths paths;
   private final RenPublisher publisher;
-  private final Object[] locks = new Object[256];
 
   FileSystemBlobStore(Path root, String bucket, RenPublisher publisher) {
+    this(root, bucket, publisher, MAX_LIST_SCAN);
+  }
+
+  /** With another scan budget for filtered listings (tests reach it without writing ten thousand objects). */
+  FileSystemBlobStore(Path root, String bucket, RenPublisher publisher, int maxListScan) {
+    if (maxListScan < 1) {
+      throw new IllegalArgumentException("maxListScan must be >= 1, was " + maxListScan);
+    }
     if (!BUCKET.matcher(bucket).matches()) {
       throw new IllegalArgumentException("bucket '" + Printable.of(bucket)
           + "' must match [a-z0-9][a-z0-9._-]{0,62}");
     }
-    this.bucket = bucket;
-    this.publisher = Objects.requireNonNull(publisher, "publisher");
-    for (int i = 0; i < locks.length; i++) {
-      locks[i] = new Object();
-    }
+    BlobPaths opened;
     try {
-      this.paths = BlobPaths.open(root, bucket);
+      opened = BlobPaths.open(root, bucket);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open blob store at " + root + ": " + e.getMessage(), e);
     }
+    this.shared = new Shared(bucket, Objects.requireNonNull(publisher, "publisher"), opened, maxListScan);
+    this.bucket = bucket;
+    this.tenant = null;
+    this.paths = opened;
+    this.publisher = publisher;
+  }
+
+  private FileSystemBlobStore(Shared shared, @Nullable String tenant, BlobPaths paths) {
+    this.shared = shared;
+    this.bucket = shared.bucket;
+    this.tenant = tenant;
+    this.paths = paths;
+    this.publisher = shared.publisher;
   }
 
   @Override
@@ -87,7 +136,30 @@ final class FileSystemBlobStore implements BlobStore {
     return bucket;
   }
 
+  @Override
+  public @Nullable String tenant() {
+    return tenant;
+  }
+
+  @Override
+  public BlobStore tenant(@Nullable String newTenant) {
+    if (Objects.equals(newTenant, tenant)) {
+      return this;
+    }
+    if (newTenant == null) {
+      return new FileSystemBlobStore(shared, null, shared.defaultPaths);
+    }
+    RenCaller.checkTenant(newTenant);
+    return new FileSystemBlobStore(shared, newTenant, shared.defaultPaths.tenant(newTenant));
+  }
+
+  /** An event of this view: its tenant, and the object's owner as {@code uid}. */
+  private RenEvent scoped(RenEvent e, @Nullable String owner) {
+    return e.withUid(owner).withTenant(tenant);
+  }
+
   private Object lock(String key) {
+    Object[] locks = shared.locks;
     return locks[(key.hashCode() & 0x7fffffff) % locks.length];
   }
 
@@ -108,16 +180,37 @@ final class FileSystemBlobStore implements BlobStore {
     if (existing != null && existing.isDirectory()) {
       throw folderConflict(key);
     }
+    String writer = options.owner();
+    // the owner the new version gets: the writer's, or the one it keeps; made sure of under the lock
+    String guess = writer != null ? writer : ownerGuess(at);
     BlobInfo info;
     try (StagedFile staged = StagedFile.copy(at.object(), data, options.maxBytes(),
         (size, sha256) -> new BlobInfo(key, size, contentType, sha256,
-            Instant.ofEpochMilli(System.currentTimeMillis()), metadata))) {
-      info = staged.info();
+            Instant.ofEpochMilli(System.currentTimeMillis()), metadata, guess))) {
       synchronized (lock(key)) {
         String ifMatch = options.ifMatch();
-        if (ifMatch != null) {
-          checkMatch(at, ifMatch);
+        Optional<BlobInfo> current;
+        try {
+          current = headLocked(at);
+        } catch (UnreadableBlobException damaged) {
+          if (ifMatch != null) {
+            throw damaged; // a precondition cannot be checked against a damaged version
+          }
+          current = Optional.empty(); // a plain write replaces a damaged file (whose owner is unknown)
         }
+        if (ifMatch != null) {
+          checkMatch(at, current, ifMatch);
+        }
+        String currentOwner = current.map(BlobInfo::owner).orElse(null);
+        if (writer != null && currentOwner != null && !currentOwner.equals(writer)) {
+          throw new BlobConflictException("object '" + Printable.of(key) + "' belongs to another user; a write"
+              + " never takes an object from its owner");
+        }
+        String owner = writer != null ? writer : currentOwner;
+        if (!Objects.equals(owner, staged.info().owner())) {
+          staged.rewriteInfo(staged.info().withOwner(owner)); // the kept owner changed since the guess
+        }
+        info = staged.info();
         try {
           staged.commit();
         } catch (DirectoryNotEmptyException e) {
@@ -129,14 +222,22 @@ final class FileSystemBlobStore implements BlobStore {
       }
     }
     if (options.publish()) {
-      publisher.publishApplied(RenEvent.storagePut(bucket, key, info.etag()));
+      publisher.publishApplied(scoped(RenEvent.storagePut(bucket, key, info.etag()), info.owner()));
     }
     return info;
   }
 
-  private void checkMatch(BlobPaths.Location at, String ifMatch) throws IOException {
+  /** The current owner read without the lock (a guess that {@link #put} checks under it), or null. */
+  private @Nullable String ownerGuess(BlobPaths.Location at) {
+    try {
+      return headLocked(at).map(BlobInfo::owner).orElse(null);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static void checkMatch(BlobPaths.Location at, Optional<BlobInfo> current, String ifMatch) {
     String expected = unquote(ifMatch);
-    Optional<BlobInfo> current = headLocked(at);
     if (current.isEmpty() || (!expected.equals("*") && !current.get().etag().equals(expected))) {
       throw new BlobConflictException("object '" + Printable.of(at.key()) + "' "
           + (current.isEmpty() ? "does not exist" : "has etag " + current.get().etag())
@@ -164,8 +265,18 @@ final class FileSystemBlobStore implements BlobStore {
 
   @Override
   public boolean delete(String rawKey) throws IOException {
+    return delete(rawKey, false, null);
+  }
+
+  @Override
+  public boolean deleteIfOwner(String rawKey, @Nullable String owner) throws IOException {
+    return delete(rawKey, true, owner);
+  }
+
+  private boolean delete(String rawKey, boolean checkOwner, @Nullable String expectedOwner) throws IOException {
     String key = BlobKeys.canonical(rawKey);
     BlobPaths.Location at = paths.locate(key);
+    String owner;
     synchronized (lock(key)) {
       if (!paths.objectParents(at, false)) {
         return false;
@@ -175,12 +286,20 @@ final class FileSystemBlobStore implements BlobStore {
         return false;
       }
       try {
+        owner = headLocked(at).map(BlobInfo::owner).orElse(null);
+      } catch (UnreadableBlobException damaged) {
+        owner = null; // a damaged file can still be removed; its owner is unknown
+      }
+      if (checkOwner && !Objects.equals(owner, expectedOwner)) {
+        throw new BlobConflictException("object '" + Printable.of(key) + "' changed owner; nothing was deleted");
+      }
+      try {
         Files.delete(at.object());
       } catch (NoSuchFileException e) {
         return false;
       }
     }
-    publisher.publishApplied(RenEvent.storageDelete(bucket, key));
+    publisher.publishApplied(scoped(RenEvent.storageDelete(bucket, key), owner));
     return true;
   }
 
@@ -189,7 +308,7 @@ final class FileSystemBlobStore implements BlobStore {
     String key = BlobKeys.canonical(rawKey);
     Optional<BlobInfo> info = head(key);
     // the object landed earlier (a silent presigned upload): announcing it is the change confirm applies
-    info.ifPresent(i -> publisher.publishApplied(RenEvent.storagePut(bucket, key, i.etag())));
+    info.ifPresent(i -> publisher.publishApplied(scoped(RenEvent.storagePut(bucket, key, i.etag()), i.owner())));
     return info;
   }
 
@@ -264,32 +383,47 @@ final class FileSystemBlobStore implements BlobStore {
   }
 
   @Override
-  public BlobPage list(String rawPrefix, int limit, @Nullable String cursor) throws IOException {
+  public BlobPage list(String rawPrefix, int limit, @Nullable String cursor, Predicate<BlobInfo> visible)
+      throws IOException {
     String prefix = BlobKeys.checkPrefix(Normalizer.normalize(rawPrefix, Normalizer.Form.NFC));
     if (limit < 1 || limit > MAX_LIST) {
       throw new IllegalArgumentException("limit must be 1-" + MAX_LIST + ", was " + limit);
     }
-    SortedSet<String> keys = paths.keys(prefix, cursor, limit + 1);
-    List<BlobInfo> items = new ArrayList<>(Math.min(keys.size(), limit));
-    String last = null;
-    for (String key : keys) {
-      if (items.size() == limit) {
-        return new BlobPage(items, last);
+    Objects.requireNonNull(visible, "visible");
+    String after = shared.cursors.open(cursor);
+    List<BlobInfo> items = new ArrayList<>(Math.min(limit, 64));
+    int scanned = 0;
+    int batch = Math.max(limit + 1, LIST_BATCH);
+    while (true) {
+      SortedSet<String> keys = paths.keys(prefix, after, batch);
+      for (String key : keys) {
+        if (items.size() == limit) {
+          // another object follows; the cursor is the last one shown, so it names nothing hidden
+          return new BlobPage(items, items.get(items.size() - 1).key());
+        }
+        after = key;
+        scanned++;
+        Optional<BlobInfo> info;
+        try {
+          info = head(key);
+        } catch (IOException | RuntimeException e) {
+          // one damaged object never fails the listing for everyone
+          LOG.log(Level.WARNING, "skipping object '" + Printable.of(key) + "' in a listing: " + e.getMessage());
+          info = Optional.empty();
+        }
+        boolean shown = info.isPresent() && visible.test(info.get());
+        if (shown) {
+          items.add(info.get());
+        }
+        if (scanned >= shared.maxListScan && items.size() < limit) {
+          // out of budget among hidden objects: continue from here next time, without naming where that is
+          return new BlobPage(items, shown ? key : shared.cursors.seal(key));
+        }
       }
-      Optional<BlobInfo> info;
-      try {
-        info = head(key);
-      } catch (IOException | RuntimeException e) {
-        // one damaged object never fails the listing for everyone
-        LOG.log(Level.WARNING, "skipping object '" + Printable.of(key) + "' in a listing: " + e.getMessage());
-        continue;
-      }
-      if (info.isPresent()) {
-        items.add(info.get());
-        last = key;
+      if (keys.size() < batch) {
+        return new BlobPage(items, null);
       }
     }
-    return new BlobPage(items, null);
   }
 
   private static String unquote(String etag) {

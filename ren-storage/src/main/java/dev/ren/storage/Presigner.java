@@ -1,5 +1,6 @@
 package dev.ren.storage;
 
+import dev.ren.access.RenCaller;
 import dev.ren.internal.Printable;
 import dev.ren.internal.Settings;
 import org.jspecify.annotations.Nullable;
@@ -19,10 +20,14 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Signs and verifies expiring upload and download URLs. The signature is an HMAC-SHA256 over the method, the
- * key, the content type, the size limit and the expiry, so changing any of them (or the key in the path)
- * invalidates it. The secret is random per instance unless one is given, so by default URLs do not survive a
- * restart; give every node the same secret to share URLs across nodes.
+ * Signs and verifies expiring upload and download URLs. A signed URL is the whole authority for its one request:
+ * the HTTP binding serves it without any other credentials and without asking the access policy, so it grants
+ * exactly what was signed: one method ({@code PUT} for an upload URL, {@code GET} for a download URL) on one key of
+ * one tenant, until it expires. The signature is an HMAC-SHA256 over the method, the tenant, the owner an upload
+ * stores the object for, the key, the content type, the size limit and the expiry, each in a field of its own, so
+ * changing any of them (or the key in the path) invalidates it, and a URL for tenant A can never reach tenant B's
+ * object. The secret is random per instance unless one is given, so by default URLs do not survive a restart; give
+ * every node the same secret to share URLs across nodes.
  *
  * <p>An upload URL stores at most one object: the upload {@link #claimUpload claims} it once its checks pass, and
  * a later claim fails with {@link PresignException.Reason#ALREADY_USED}; an upload that then stores nothing
@@ -51,6 +56,10 @@ public final class Presigner {
   public static final String SIZE_LIMIT = "X-Ren-Size-Limit";
   /** Query parameter: the base64url HMAC. */
   public static final String SIGNATURE = "X-Ren-Signature";
+  /** Query parameter: the signed tenant (absent for the default tenant). */
+  public static final String TENANT = "X-Ren-Tenant";
+  /** Query parameter: the signed owner of the object an upload stores (absent when it has none). */
+  public static final String OWNER = "X-Ren-Owner";
   /** Longest accepted time to live. */
   public static final Duration MAX_TTL = Duration.ofDays(7);
   /** Default bound on upload signatures used and not yet expired. */
@@ -82,25 +91,60 @@ public final class Presigner {
    * bytes, valid for {@code ttl} (1 s – 7 days).
    */
   public PresignedUrl generateUploadUrl(String rawKey, String contentType, long sizeLimit, Duration ttl) {
+    return generateUploadUrl(rawKey, contentType, sizeLimit, ttl, null, null);
+  }
+
+  /**
+   * A URL for one {@code PUT} of {@code key} in {@code tenant} (null: the default tenant) with exactly
+   * {@code contentType} and at most {@code sizeLimit} bytes, valid for {@code ttl} (1 s – 7 days); the object it
+   * stores is written as {@code owner} ({@link PutOptions#withOwner}; null: it keeps the owner it has). The HTTP
+   * binding signs the caller's tenant and, as owner, the object's current owner or else the caller.
+   */
+  public PresignedUrl generateUploadUrl(String rawKey, String contentType, long sizeLimit, Duration ttl,
+      @Nullable String tenant, @Nullable String owner) {
     String key = BlobKeys.canonical(rawKey);
     String ct = BlobKeys.checkContentType(contentType);
+    if (hasControl(ct)) {
+      throw new IllegalArgumentException("content type '" + Printable.of(ct) + "' contains a control character");
+    }
     if (sizeLimit < 1) {
       throw new IllegalArgumentException("size limit must be >= 1 byte, was " + sizeLimit);
     }
+    checkScope(tenant, owner);
     long expires = expiry(ttl);
-    String sig = sign("PUT", key, ct, sizeLimit, expires);
+    String sig = sign("PUT", tenant, owner, key, ct, sizeLimit, expires);
     String url = path(key) + "?" + EXPIRES + "=" + expires + "&" + CONTENT_TYPE + "=" + encode(ct) + "&"
-        + SIZE_LIMIT + "=" + sizeLimit + "&" + SIGNATURE + "=" + sig;
+        + SIZE_LIMIT + "=" + sizeLimit + scope(tenant, owner) + "&" + SIGNATURE + "=" + sig;
     return new PresignedUrl(url, "PUT", Map.of("Content-Type", ct), ttl.toSeconds(), Instant.ofEpochSecond(expires));
   }
 
   /** A URL for {@code GET} of {@code key}, valid for {@code ttl} (1 s – 7 days). */
   public PresignedUrl generateDownloadUrl(String rawKey, Duration ttl) {
+    return generateDownloadUrl(rawKey, ttl, null);
+  }
+
+  /** A URL for {@code GET} of {@code key} in {@code tenant} (null: the default tenant), valid for {@code ttl}. */
+  public PresignedUrl generateDownloadUrl(String rawKey, Duration ttl, @Nullable String tenant) {
     String key = BlobKeys.canonical(rawKey);
+    checkScope(tenant, null);
     long expires = expiry(ttl);
-    String sig = sign("GET", key, "", -1, expires);
-    String url = path(key) + "?" + EXPIRES + "=" + expires + "&" + SIGNATURE + "=" + sig;
+    String sig = sign("GET", tenant, null, key, "", -1, expires);
+    String url = path(key) + "?" + EXPIRES + "=" + expires + scope(tenant, null) + "&" + SIGNATURE + "=" + sig;
     return new PresignedUrl(url, "GET", Map.of(), ttl.toSeconds(), Instant.ofEpochSecond(expires));
+  }
+
+  private static void checkScope(@Nullable String tenant, @Nullable String owner) {
+    if (tenant != null) {
+      RenCaller.checkTenant(tenant);
+    }
+    if (owner != null) {
+      BlobKeys.checkOwner(owner);
+    }
+  }
+
+  private static String scope(@Nullable String tenant, @Nullable String owner) {
+    return (tenant == null ? "" : "&" + TENANT + "=" + encode(tenant))
+        + (owner == null ? "" : "&" + OWNER + "=" + encode(owner));
   }
 
   /** Whether a request carries presign parameters at all (then it must verify, or be refused). */
@@ -109,14 +153,25 @@ public final class Presigner {
   }
 
   /**
-   * What a verified upload URL allows.
+   * What a verified upload URL allows: one {@code PUT} of its key in {@link #tenant}, stored as {@link #owner}.
    *
    * @param contentType the signed content type
    * @param sizeLimit   the signed size limit in bytes
    * @param signature   the URL's signature, which {@link #claimUpload} uses up
    * @param expires     when the URL expires, in unix seconds
+   * @param tenant      the signed tenant, or null for the default tenant
+   * @param owner       the signed owner of the object it stores ({@link PutOptions#withOwner}), or null
    */
-  public record UploadGrant(String contentType, long sizeLimit, String signature, long expires) {}
+  public record UploadGrant(String contentType, long sizeLimit, String signature, long expires,
+                            @Nullable String tenant, @Nullable String owner) {}
+
+  /**
+   * What a verified download URL allows: one {@code GET} of its key in {@link #tenant}.
+   *
+   * @param tenant  the signed tenant, or null for the default tenant
+   * @param expires when the URL expires, in unix seconds
+   */
+  public record DownloadGrant(@Nullable String tenant, long expires) {}
 
   /**
    * Checks a presigned {@code PUT} of {@code key}; {@code params} looks up query parameters. Does not use the
@@ -126,11 +181,16 @@ public final class Presigner {
    */
   public UploadGrant verifyUpload(String key, Function<String, @Nullable String> params) {
     String ct = require(params, CONTENT_TYPE);
+    if (hasControl(ct)) {
+      throw new PresignException(PresignException.Reason.MALFORMED, CONTENT_TYPE + " contains a control character");
+    }
     long limit = number(params, SIZE_LIMIT);
     long expires = number(params, EXPIRES);
+    String tenant = tenantOf(params);
+    String owner = ownerOf(params);
     String signature = require(params, SIGNATURE);
-    verify("PUT", key, ct, limit, expires, signature);
-    return new UploadGrant(ct, limit, signature, expires);
+    verify("PUT", tenant, owner, key, ct, limit, expires, signature);
+    return new UploadGrant(ct, limit, signature, expires, tenant, owner);
   }
 
   /**
@@ -160,14 +220,53 @@ public final class Presigner {
   }
 
   /** Checks a presigned {@code GET} of {@code key}; see {@link #verifyUpload}. */
-  public void verifyDownload(String key, Function<String, @Nullable String> params) {
+  public DownloadGrant verifyDownload(String key, Function<String, @Nullable String> params) {
     long expires = number(params, EXPIRES);
-    verify("GET", key, "", -1, expires, require(params, SIGNATURE));
+    String tenant = tenantOf(params);
+    if (params.apply(OWNER) != null) {
+      // a download URL never carries one; one that does was not made here
+      throw new PresignException(PresignException.Reason.MALFORMED, "a download URL has no " + OWNER);
+    }
+    verify("GET", tenant, null, key, "", -1, expires, require(params, SIGNATURE));
+    return new DownloadGrant(tenant, expires);
   }
 
-  private void verify(String method, String rawKey, String ct, long limit, long expires, String signature) {
+  private static boolean hasControl(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (Character.isISOControl(s.charAt(i))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static @Nullable String tenantOf(Function<String, @Nullable String> params) {
+    String t = params.apply(TENANT);
+    if (t == null) {
+      return null;
+    }
+    if (!RenCaller.isValidTenant(t)) {
+      throw new PresignException(PresignException.Reason.MALFORMED, TENANT + " is not a tenant id");
+    }
+    return t;
+  }
+
+  private static @Nullable String ownerOf(Function<String, @Nullable String> params) {
+    String o = params.apply(OWNER);
+    if (o == null) {
+      return null;
+    }
+    try {
+      return BlobKeys.checkOwner(o);
+    } catch (IllegalArgumentException e) {
+      throw new PresignException(PresignException.Reason.MALFORMED, OWNER + " is not a user name");
+    }
+  }
+
+  private void verify(String method, @Nullable String tenant, @Nullable String owner, String rawKey, String ct,
+      long limit, long expires, String signature) {
     String key = BlobKeys.canonical(rawKey);
-    byte[] expected = sign(method, key, ct, limit, expires).getBytes(StandardCharsets.US_ASCII);
+    byte[] expected = sign(method, tenant, owner, key, ct, limit, expires).getBytes(StandardCharsets.US_ASCII);
     // constant time: the comparison must not reveal how much of a guess was right
     if (!MessageDigest.isEqual(expected, signature.getBytes(StandardCharsets.US_ASCII))) {
       throw new PresignException(PresignException.Reason.BAD_SIGNATURE,
@@ -206,8 +305,15 @@ public final class Presigner {
     return clock.instant().getEpochSecond() + ttl.toSeconds();
   }
 
-  private String sign(String method, String key, String ct, long limit, long expires) {
-    String input = "ren-presign-v1\n" + method + "\n" + key + "\n" + ct + "\n" + limit + "\n" + expires;
+  /**
+   * One field per line. No field can hold a line break (keys, content types, tenants and owners refuse control
+   * characters), and tenants and owners are never empty, so "" stands for none: two different requests never sign
+   * the same text.
+   */
+  private String sign(String method, @Nullable String tenant, @Nullable String owner, String key, String ct,
+      long limit, long expires) {
+    String input = "ren-presign-v2\n" + method + "\n" + (tenant == null ? "" : tenant) + "\n"
+        + (owner == null ? "" : owner) + "\n" + key + "\n" + ct + "\n" + limit + "\n" + expires;
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(secret, "HmacSHA256"));

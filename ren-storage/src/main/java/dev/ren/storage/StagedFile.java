@@ -41,7 +41,7 @@ final class StagedFile implements Closeable {
 
   private final Path tmp;
   private final Path target;
-  private final BlobInfo info;
+  private BlobInfo info;
 
   /** Describes the content once it is streamed: its size and lowercase hex SHA-256 become the info's. */
   @FunctionalInterface
@@ -108,6 +108,27 @@ final class StagedFile implements Closeable {
   /** The info written into the file. */
   BlobInfo info() {
     return info;
+  }
+
+  /**
+   * Replaces the info trailer of the uncommitted file with {@code newInfo} (same content: only the info differs),
+   * and forces it to disk again. For a write whose info depends on what it replaces (the owner it keeps), when
+   * that changed between staging and committing.
+   */
+  void rewriteInfo(BlobInfo newInfo) throws IOException {
+    if (newInfo.size() != info.size() || !newInfo.etag().equals(info.etag())) {
+      throw new IllegalArgumentException("rewriteInfo keeps the content; only the info may change");
+    }
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+      ch.truncate(newInfo.size());
+      ByteBuffer trailer = ByteBuffer.wrap(BlobFormat.trailer(newInfo));
+      long at = newInfo.size();
+      while (trailer.hasRemaining()) {
+        at += ch.write(trailer, at);
+      }
+      ch.force(true);
+    }
+    this.info = newInfo;
   }
 
   /**

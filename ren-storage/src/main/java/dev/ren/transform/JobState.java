@@ -23,13 +23,22 @@ final class JobState {
   final Map<String, String> options;
   /** Whose share of the queue this job takes, or null for a caller outside any share. */
   final @Nullable String client;
+  /** The bucket it works in: the {@code ns} of its events. */
+  final String bucket;
+  /** The tenant it reads and writes in (null: the default tenant), carried by every event. */
+  final @Nullable String tenant;
+  /** Who owns the output (the {@code uid} of every event), or null. */
+  final @Nullable String owner;
   private final AtomicBoolean shareGiven = new AtomicBoolean();
   private JobStatus status = JobStatus.PENDING;
   private @Nullable String error;
 
   JobState(String id, Transformer transformer, String srcKey, String outputKey, Map<String, String> options,
-      @Nullable String client) {
+      @Nullable String client, String bucket, @Nullable String tenant, @Nullable String owner) {
     this.client = client;
+    this.bucket = bucket;
+    this.tenant = tenant;
+    this.owner = owner;
     this.id = id;
     this.transformer = transformer;
     this.srcKey = srcKey;
@@ -57,10 +66,13 @@ final class JobState {
   }
 
   synchronized TransformJob snapshot() {
-    return new TransformJob(id, transformer.name(), srcKey, outputKey, options, status, error);
+    return new TransformJob(id, transformer.name(), srcKey, outputKey, options, status, error, tenant, owner);
   }
 
-  /** A {@code transform.*} event of this job: k = output key, data = {jobId, srcKey, op, ...extra}. */
+  /**
+   * A {@code transform.*} event of this job: k = output key, ns = the bucket, uid = the output's owner, in the job's
+   * tenant; data = {jobId, srcKey, op, ...extra}.
+   */
   RenEvent event(String type, @Nullable ObjectNode extra) {
     ObjectNode data = JsonNodeFactory.instance.objectNode();
     data.put("jobId", id);
@@ -69,6 +81,7 @@ final class JobState {
     if (extra != null) {
       data.setAll(extra);
     }
-    return RenEvent.transform(type, outputKey, data);
+    return RenEvent.transform(type, outputKey, data).toBuilder().namespace(bucket).userId(owner).tenant(tenant)
+        .build();
   }
 }

@@ -41,7 +41,13 @@ import java.util.regex.Pattern;
  * output key, known at submit), {@code transform.started}, at least one {@code transform.progress}
  * ({@code data.percent}, {@code data.stage}), then {@code transform.complete} once the output is stored (which
  * also emits its {@code storage.put}), or {@code transform.failed} with {@code data.error} once retries are
- * exhausted. Every event's {@code data} carries {@code jobId}, {@code srcKey} and {@code op}.
+ * exhausted. Every event's {@code data} carries {@code jobId}, {@code srcKey} and {@code op}; its {@code ns} is the
+ * store's bucket.
+ *
+ * <p>Tenants and owners: a job submitted in a tenant ({@link #submit(TransformRequest)}) reads its source from and
+ * stores its output in that tenant's objects ({@link BlobStore#tenant}); its events carry the tenant, so only that
+ * tenant's streams receive them, and the output's owner as {@code uid}. Job ids are looked up per tenant
+ * ({@link #job(String, String)}). Bounds (the queue, client shares, the raster budget) are shared by all tenants.
  *
  * <p>Jobs run on a bounded pool with a bounded queue: a full queue rejects the submit with
  * {@link TransformRejectedException} and emits nothing. A job submitted for a client
@@ -70,7 +76,7 @@ import java.util.regex.Pattern;
  *
  * <p>Thread-safety: thread-safe.
  */
-// Just over 500 lines: the public Builder (a dozen documented settings) is nested so callers name it
+// About 540 lines: the public Builder (a dozen documented settings) is nested so callers name it
 // TransformService.Builder; job state, the worker pool, client shares and the raster budget are already apart.
 public final class TransformService implements Closeable {
 
@@ -125,16 +131,21 @@ public final class TransformService implements Closeable {
     return transformers.keySet();
   }
 
+  /** The store jobs read their sources from and write their outputs to (in each job's tenant). */
+  public BlobStore store() {
+    return store;
+  }
+
   /**
-   * Queues {@code op} on {@code srcKey}; the returned job (status {@code pending}) already names its output
-   * key.
+   * Queues {@code op} on {@code srcKey} in the default tenant; the returned job (status {@code pending}) already
+   * names its output key.
    *
    * @throws IllegalArgumentException    unknown operation, bad key or bad options
    * @throws NoSuchElementException      the source object does not exist
    * @throws TransformRejectedException  the queue is full or the service is closed
    */
   public TransformJob submit(String op, String srcKey, Map<String, String> options) throws IOException {
-    return submit(null, op, srcKey, options);
+    return submit(TransformRequest.of(op, srcKey, options));
   }
 
   /**
@@ -145,13 +156,26 @@ public final class TransformService implements Closeable {
    */
   public TransformJob submit(@Nullable String client, String op, String srcKey, Map<String, String> options)
       throws IOException {
+    return submit(TransformRequest.of(op, srcKey, options).forClient(client));
+  }
+
+  /**
+   * Queues {@code request} in its tenant: the source is read from, and the output written to, that tenant's
+   * objects, and every event of the job carries the tenant and the output's owner (see {@link TransformRequest}).
+   *
+   * @throws IllegalArgumentException    unknown operation, bad key or bad options
+   * @throws NoSuchElementException      the source object does not exist in the tenant
+   * @throws TransformRejectedException  the queue is full, the client has its share, or the service is closed
+   */
+  public TransformJob submit(TransformRequest request) throws IOException {
+    String op = request.op();
     Transformer t = transformers.get(op);
     if (t == null) {
       throw new IllegalArgumentException("unknown transform '" + Printable.of(op) + "'; known: "
           + transformers.keySet());
     }
-    srcKey = BlobKeys.canonical(srcKey);
-    Map<String, String> normalized = Map.copyOf(t.normalize(Map.copyOf(options)));
+    String srcKey = BlobKeys.canonical(request.srcKey());
+    Map<String, String> normalized = Map.copyOf(t.normalize(request.options()));
     String outputKey = t.outputKey(srcKey, normalized);
     try {
       BlobKeys.check(outputKey);
@@ -162,18 +186,22 @@ public final class TransformService implements Closeable {
     if (outputKey.equals(srcKey)) {
       throw new IllegalArgumentException("transform '" + op + "' would overwrite its source '" + srcKey + "'");
     }
-    if (store.head(srcKey).isEmpty()) {
+    Optional<BlobInfo> source = store.tenant(request.tenant()).head(srcKey);
+    if (source.isEmpty()) {
       throw new NoSuchElementException("source object '" + srcKey + "' does not exist");
     }
     if (closed.get()) {
       throw new TransformRejectedException(TransformRejectedException.Reason.CLOSED,
           "the transform service is closed");
     }
+    String client = request.client();
     if (client != null && !shares.tryTake(client)) {
       throw new TransformRejectedException(TransformRejectedException.Reason.CLIENT_SHARE, "this client already"
           + " has " + shares.share() + " transform jobs queued or running, its share of the queue; try again later");
     }
-    JobState job = new JobState(UUID.randomUUID().toString(), t, srcKey, outputKey, normalized, client);
+    String sourceOwner = source.get().owner();
+    JobState job = new JobState(UUID.randomUUID().toString(), t, srcKey, outputKey, normalized, client,
+        store.bucket(), request.tenant(), sourceOwner != null ? sourceOwner : request.user());
     jobs.put(job.id, job);
     // holding the job's monitor until queued is published keeps started from overtaking it
     synchronized (job) {
@@ -193,10 +221,18 @@ public final class TransformService implements Closeable {
     return job.snapshot();
   }
 
-  /** The job's current state, or empty for an unknown (or long-forgotten) id. */
+  /** The state of a job of the default tenant, or empty for an unknown (or long-forgotten) id. */
   public Optional<TransformJob> job(String id) {
+    return job(null, id);
+  }
+
+  /**
+   * The state of a job of {@code tenant} (null: the default tenant), or empty for an unknown (or long-forgotten)
+   * id or a job of another tenant.
+   */
+  public Optional<TransformJob> job(@Nullable String tenant, String id) {
     JobState job = jobs.get(id);
-    return job == null ? Optional.empty() : Optional.of(job.snapshot());
+    return job == null || !Objects.equals(job.tenant, tenant) ? Optional.empty() : Optional.of(job.snapshot());
   }
 
   private void run(JobState job) {
@@ -236,8 +272,9 @@ public final class TransformService implements Closeable {
   private record Stored(String etag, long size, @Nullable AppliedButNotPublishedException notPublished) {}
 
   private Stored attempt(JobState job) throws IOException {
+    BlobStore objects = store.tenant(job.tenant);
     TransformOutput output;
-    try (BlobRead read = store.get(job.srcKey).orElseThrow(
+    try (BlobRead read = objects.get(job.srcKey).orElseThrow(
         () -> new TransformException("source object '" + job.srcKey + "' no longer exists"))) {
       output = job.transformer.apply(read.info(), read.stream(), job.options,
           (percent, stage) -> progress(job, percent, stage));
@@ -247,8 +284,8 @@ public final class TransformService implements Closeable {
     }
     progress(job, 90, "store");
     try {
-      BlobInfo info = store.put(job.outputKey, new ByteArrayInputStream(output.content()),
-          PutOptions.of(output.contentType()));
+      BlobInfo info = objects.put(job.outputKey, new ByteArrayInputStream(output.content()),
+          PutOptions.of(output.contentType()).withOwner(job.owner));
       return new Stored(info.etag(), info.size(), null);
     } catch (AppliedButNotPublishedException e) {
       // stored, only its storage.put is missing: the job succeeded, and must not be retried (or failed)

@@ -2,17 +2,24 @@ package dev.ren.servlet.storage;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.ren.access.RenCaller;
+import dev.ren.access.RenOperation;
 import dev.ren.internal.Printable;
 import dev.ren.servlet.http.HttpError;
+import dev.ren.servlet.security.RenSecurity;
 import dev.ren.storage.BlobInfo;
+import dev.ren.storage.BlobKeys;
 import dev.ren.storage.BlobPage;
 import dev.ren.storage.BlobRead;
 import dev.ren.storage.BlobStore;
+import dev.ren.storage.UnreadableBlobException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.Objects;
 import java.util.Optional;
 
 import static dev.ren.servlet.http.JsonServlet.writeJson;
@@ -20,7 +27,9 @@ import static dev.ren.servlet.http.JsonServlet.writeJson;
 /**
  * The read routes: the listing ({@code GET /api/storage?prefix=&limit=&cursor=}), an object's info
  * ({@code GET {key}/metadata}) and its content ({@code GET|HEAD {key}}) with validators, conditionals and one
- * byte range ({@link Conditionals}).
+ * byte range ({@link Conditionals}). Each is authorized in the caller's tenant ({@link StorageAccess}): the listing
+ * with {@code BLOB_LIST}, showing only the objects the caller may read; an object with {@code BLOB_GET} and its
+ * owner. A signed download serves its one object with no other check ({@link #serveSigned}).
  *
  * <p>Thread-safety: immutable; safe for concurrent requests.
  */
@@ -30,14 +39,25 @@ final class ReadRoutes {
   /** How often serving retries when the object is replaced between reading its info and opening it. */
   private static final int MAX_SERVE_ATTEMPTS = 3;
 
-  private final BlobStore store;
-
-  ReadRoutes(BlobStore store) {
-    this.store = store;
+  /** Decides, for the version about to be served (null: absent), whether the request may read it. */
+  @FunctionalInterface
+  private interface ReadCheck {
+    void check(@Nullable BlobInfo current);
   }
 
-  /** {@code [{key,size,contentType,etag,lastModified,metadata}]}, the next cursor (if any) in {@code X-Next-Cursor}. */
+  private final StorageAccess access;
+
+  ReadRoutes(StorageAccess access) {
+    this.access = access;
+  }
+
+  /**
+   * {@code [{key,size,contentType,etag,lastModified,metadata}]} of the caller's tenant, only the objects the caller
+   * may read (an owned namespace lists the caller's own); the next cursor (if any) in {@code X-Next-Cursor}.
+   */
   void list(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    RenCaller caller = access.security().authorize(req, RenOperation.BLOB_LIST, access.resource(null, null));
+    BlobStore store = access.storeOf(caller);
     StorageQueryParams q = StorageQueryParams.of(req);
     String prefix = q.get("prefix");
     int limit = DEFAULT_LIST_LIMIT;
@@ -49,7 +69,8 @@ final class ReadRoutes {
         throw HttpError.badRequest("limit must be an integer 1-1000, was '" + Printable.of(l) + "'");
       }
     }
-    BlobPage page = store.list(prefix == null ? "" : prefix, limit, q.get("cursor"));
+    BlobPage page = store.list(prefix == null ? "" : prefix, limit, q.get("cursor"),
+        info -> access.visible(caller, info));
     ArrayNode out = JsonNodeFactory.instance.arrayNode();
     page.items().forEach(i -> out.add(StorageJson.info(i)));
     String next = page.nextCursor();
@@ -59,24 +80,54 @@ final class ReadRoutes {
     writeJson(resp, 200, out);
   }
 
-  void metadata(String key, HttpServletResponse resp) throws IOException {
-    writeJson(resp, 200, StorageJson.info(head(key)));
+  /** The object's info, to a caller allowed {@code BLOB_GET} on it. */
+  void metadata(String rawKey, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    String key = BlobKeys.canonical(rawKey);
+    BlobStore store = access.storeOf(access.caller(req));
+    BlobInfo info = access.authorize(req, store, RenOperation.BLOB_GET, key);
+    if (info == null) {
+      throw notFound(key);
+    }
+    writeJson(resp, 200, StorageJson.info(info));
+  }
+
+  /** {@link #serve serves} the object to a caller allowed {@code BLOB_GET} on the version served. */
+  void serveAuthorized(String rawKey, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    String key = BlobKeys.canonical(rawKey);
+    BlobStore store = access.storeOf(access.caller(req));
+    RenSecurity security = access.security();
+    serve(store, key, req, resp, current -> security.authorize(req, RenOperation.BLOB_GET,
+        access.resource(key, current == null ? null : current.owner())));
+  }
+
+  /** {@link #serve serves} the object of a verified download URL, in its tenant; the signature is the authority. */
+  void serveSigned(@Nullable String tenant, String key, HttpServletRequest req, HttpServletResponse resp)
+      throws IOException {
+    serve(access.storeOf(tenant), BlobKeys.canonical(key), req, resp, current -> { });
   }
 
   /**
    * Streams the object (or its requested range) with {@code ETag}, {@code Last-Modified}, {@code nosniff} and a
    * {@code sandbox} CSP; {@code 304} when the request's validators match. Headers and bytes always describe one
-   * version: if the object is replaced between reading its info and opening it, serving starts over.
+   * version, the one {@code check} allowed: if the object is replaced between reading its info and opening it,
+   * serving starts over (and checks again).
    */
-  void serve(String key, HttpServletRequest req, HttpServletResponse resp) throws IOException {
+  private void serve(BlobStore store, String key, HttpServletRequest req, HttpServletResponse resp,
+      ReadCheck check) throws IOException {
     for (int attempt = 0; attempt < MAX_SERVE_ATTEMPTS; attempt++) {
-      BlobInfo info = head(key);
-      resp.setHeader("ETag", Conditionals.quote(info.etag()));
-      resp.setHeader("Last-Modified", Conditionals.httpDate(info.lastModified()));
-      resp.setHeader("Accept-Ranges", "bytes");
-      resp.setHeader("Cache-Control", "no-cache");
-      resp.setHeader("X-Content-Type-Options", "nosniff");
+      BlobInfo info;
+      try {
+        info = store.head(key).orElse(null);
+      } catch (UnreadableBlobException damaged) {
+        check.check(null); // a refused caller learns nothing about the object, not even that it is damaged
+        throw damaged;
+      }
+      check.check(info);
+      if (info == null) {
+        throw notFound(key);
+      }
       if (Conditionals.notModified(req, info)) {
+        validators(resp, info);
         resp.setStatus(304);
         return;
       }
@@ -84,6 +135,7 @@ final class ReadRoutes {
       try {
         range = Conditionals.range(req, info);
       } catch (Conditionals.Unsatisfiable e) {
+        validators(resp, info);
         resp.setHeader("Content-Range", e.contentRange());
         throw new HttpError(416, "range_not_satisfiable", "range '" + Printable.of(req.getHeader("Range"))
             + "' is outside the object's " + info.size() + " bytes");
@@ -94,9 +146,11 @@ final class ReadRoutes {
         throw notFound(key);
       }
       try (BlobRead read = opened.get()) {
-        if (!read.info().etag().equals(info.etag())) {
-          continue; // replaced between head and open: answer for one version only
+        if (!read.info().etag().equals(info.etag()) || !Objects.equals(read.info().owner(), info.owner())) {
+          continue; // replaced between head and open: answer for one version only, the one checked
         }
+        // set only now: a version that was replaced (and may be refused on the next attempt) leaves no header
+        validators(resp, info);
         resp.setContentType(info.contentType());
         resp.setHeader("Content-Security-Policy", "sandbox");
         resp.setContentLengthLong(read.length());
@@ -117,8 +171,12 @@ final class ReadRoutes {
     throw new HttpError(409, "conflict", "object '" + Printable.of(key) + "' kept changing while being read; retry");
   }
 
-  private BlobInfo head(String key) throws IOException {
-    return store.head(key).orElseThrow(() -> notFound(key));
+  private static void validators(HttpServletResponse resp, BlobInfo info) {
+    resp.setHeader("ETag", Conditionals.quote(info.etag()));
+    resp.setHeader("Last-Modified", Conditionals.httpDate(info.lastModified()));
+    resp.setHeader("Accept-Ranges", "bytes");
+    resp.setHeader("Cache-Control", "no-cache");
+    resp.setHeader("X-Content-Type-Options", "nosniff");
   }
 
   private static HttpError notFound(String key) {

@@ -17,7 +17,7 @@ import java.util.Map;
 
 /**
  * The storage binding's JSON: the shapes it answers with ({@code {key, size, contentType, etag, lastModified,
- * metadata}}, signed URLs) and the fields and headers it reads, each refused with a {@code 400} that names it.
+ * metadata, owner?}}, signed URLs) and the fields and headers it reads, each refused with a {@code 400} that names it.
  *
  * <p>Thread-safety: stateless.
  */
@@ -37,6 +37,10 @@ final class StorageJson {
     n.put("lastModified", info.lastModified().toString());
     ObjectNode m = n.putObject("metadata");
     info.metadata().forEach(m::put);
+    String owner = info.owner();
+    if (owner != null) {
+      n.put("owner", owner);
+    }
     return n;
   }
 

@@ -2,11 +2,15 @@ package dev.ren.servlet.storage;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ren.access.RenCaller;
+import dev.ren.access.RenOperation;
 import dev.ren.internal.Printable;
 import dev.ren.servlet.http.HttpError;
 import dev.ren.servlet.http.JsonServlet;
+import dev.ren.servlet.security.RenSecurity;
 import dev.ren.storage.BlobConflictException;
 import dev.ren.storage.BlobInfo;
+import dev.ren.storage.BlobKeys;
 import dev.ren.storage.BlobStore;
 import dev.ren.storage.BlobTooLargeException;
 import dev.ren.storage.PresignException;
@@ -21,6 +25,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.util.Objects;
 
 /**
  * The HTTP binding of a {@link BlobStore} (Maravilla dev-server shapes), mapped at {@code /api/storage} and
@@ -40,14 +45,29 @@ import java.net.URI;
  *       {@code POST /api/storage/download-url} {@code {key, expires_in}} → a signed {@code GET} URL.</li>
  *   <li>{@code POST /api/storage/upload?path={key}} and {@code DELETE /api/storage/delete?path={key}}.</li>
  * </ul>
- * Stored content is served with {@code Content-Security-Policy: sandbox}, so an uploaded HTML page cannot run
+ *
+ * <p>Security ({@link RenSecurity}, given to the constructor or installed in the servlet context; without one the
+ * servlet refuses to start). Every route works in the caller's tenant ({@link BlobStore#tenant}) and is put to the
+ * access policy before it changes anything: {@code BLOB_GET} (an object, its metadata, {@code HEAD}),
+ * {@code BLOB_LIST}, {@code BLOB_PUT} ({@code PUT}, {@code POST upload}), {@code BLOB_DELETE},
+ * {@code BLOB_PRESIGN_UPLOAD}, {@code BLOB_PRESIGN_DOWNLOAD} and {@code BLOB_CONFIRM}, each on
+ * {@code RenResource.storage(bucket, key, owner)} with the object's current owner, so
+ * {@code AccessRules.owned("storage", ..)} keeps an object to its owner. A refusal is {@code 401} (anonymous) or
+ * {@code 403}, and nothing is changed. An object created here is owned by the authenticated caller (never by
+ * anything the request says); an overwrite keeps its owner; a listing shows only what the caller may read. A signed
+ * URL is its own authority: it does its one request ({@code PUT} or {@code GET}) on its one key in the tenant it was
+ * signed for, without credentials and without the policy, and a request that carries signature parameters is
+ * served by its signature or refused, never by other credentials.
+ *
+ * <p>Stored content is served with {@code Content-Security-Policy: sandbox}, so an uploaded HTML page cannot run
  * script with this origin's privileges. A change that was stored but whose event could not be published is
  * answered {@code 503 {"error":"not_published","applied":true}}. A damaged object is a JSON
  * {@code 500 unreadable_object} naming its key, never a filesystem path. Upload bodies are read under the
  * servlet's body limits ({@link #bodyStream}).
  *
  * <pre>{@code
- * StorageServlet storage = new StorageServlet(BlobStore.fileSystem(dataDir.resolve("blobs"), hub), Presigner.create());
+ * StorageServlet storage = new StorageServlet(BlobStore.fileSystem(dataDir.resolve("blobs"), hub), Presigner.create(),
+ *     security);
  * context.addServlet(new ServletHolder(storage), "/api/storage");
  * context.addServlet(new ServletHolder(storage), "/api/storage/*");
  * }</pre>
@@ -61,13 +81,19 @@ public final class StorageServlet extends JsonServlet {
   public static final long DEFAULT_MAX_UPLOAD = 5L << 30;
   private static final String METADATA = "/metadata";
 
-  private final BlobStore store;
+  private final StorageAccess access;
   private final long maxUploadBytes;
   private final ReadRoutes reads;
   private final PresignRoutes presigned;
 
+  /** Security from the servlet context ({@link RenSecurity#ATTRIBUTE}). */
   public StorageServlet(BlobStore store, Presigner presigner) {
     this(store, presigner, DEFAULT_MAX_UPLOAD);
+  }
+
+  /** With {@code security}, whatever the servlet context holds. */
+  public StorageServlet(BlobStore store, Presigner presigner, RenSecurity security) {
+    this(store, presigner, DEFAULT_MAX_UPLOAD, null, Objects.requireNonNull(security, "security"));
   }
 
   /** @param maxUploadBytes the largest object a plain {@code PUT} or {@code POST upload} may store */
@@ -81,6 +107,18 @@ public final class StorageServlet extends JsonServlet {
    *                       making signed URLs absolute; null for URLs relative to the server
    */
   public StorageServlet(BlobStore store, Presigner presigner, long maxUploadBytes, @Nullable URI publicBaseUrl) {
+    this(store, presigner, maxUploadBytes, publicBaseUrl, null);
+  }
+
+  /**
+   * @param maxUploadBytes the largest object a plain {@code PUT} or {@code POST upload} may store
+   * @param publicBaseUrl  where clients reach this server's context ({@code https://files.example.com/app}),
+   *                       making signed URLs absolute; null for URLs relative to the server
+   * @param security       who may do what; null: the one installed in the servlet context
+   */
+  public StorageServlet(BlobStore store, Presigner presigner, long maxUploadBytes, @Nullable URI publicBaseUrl,
+      @Nullable RenSecurity security) {
+    super(null, security);
     if (maxUploadBytes < 1) {
       throw new IllegalArgumentException("max upload must be >= 1 byte, was " + maxUploadBytes);
     }
@@ -95,10 +133,10 @@ public final class StorageServlet extends JsonServlet {
       String b = publicBaseUrl.toString();
       base = b.endsWith("/") ? b.substring(0, b.length() - 1) : b;
     }
-    this.store = store;
+    this.access = new StorageAccess(Objects.requireNonNull(store, "store"), this::security);
     this.maxUploadBytes = maxUploadBytes;
-    this.reads = new ReadRoutes(store);
-    this.presigned = new PresignRoutes(store, presigner, maxUploadBytes, base);
+    this.reads = new ReadRoutes(access);
+    this.presigned = new PresignRoutes(access, presigner, maxUploadBytes, base);
   }
 
   /**
@@ -139,14 +177,17 @@ public final class StorageServlet extends JsonServlet {
   @Override
   protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     String rest = rawRest(req);
-    if (rest.isEmpty()) {
+    StorageQueryParams q = StorageQueryParams.of(req);
+    if (Presigner.isPresigned(q::get)) {
+      // a signed URL names one object: the whole path is its key (never the listing, never a metadata route)
+      String key = decode(rest);
+      reads.serveSigned(presigned.verifyDownload(key, q), key, req, resp);
+    } else if (rest.isEmpty()) {
       reads.list(req, resp);
     } else if (rest.endsWith(METADATA) && rest.length() > METADATA.length()) {
-      reads.metadata(decode(rest.substring(0, rest.length() - METADATA.length())), resp);
+      reads.metadata(decode(rest.substring(0, rest.length() - METADATA.length())), req, resp);
     } else {
-      String key = decode(rest);
-      presigned.checkDownload(key, StorageQueryParams.of(req));
-      reads.serve(key, req, resp);
+      reads.serveAuthorized(decode(rest), req, resp);
     }
   }
 
@@ -186,7 +227,12 @@ public final class StorageServlet extends JsonServlet {
     }
     String path = StorageQueryParams.of(req).get("path");
     String key = rest.equals("delete") && path != null ? path : decode(rest);
-    boolean deleted = store.delete(key);
+    String canonical = BlobKeys.canonical(key);
+    RenCaller caller = access.caller(req);
+    BlobStore store = access.storeOf(caller);
+    BlobInfo current = access.authorize(req, store, RenOperation.BLOB_DELETE, canonical);
+    // only the version the policy was asked about: one that meanwhile became another's is a 409
+    boolean deleted = store.deleteIfOwner(canonical, current == null ? null : current.owner());
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("key", key);
     body.put("deleted", deleted);
@@ -195,9 +241,13 @@ public final class StorageServlet extends JsonServlet {
 
   // ------------------------------------------------------------------------------------------------ writes
 
-  /** A plain {@code PUT} (which honours {@code If-Match}) or an older client's {@code POST upload?path=}. */
-  private void put(String key, HttpServletRequest req, HttpServletResponse resp, boolean plainPut)
+  /**
+   * A plain {@code PUT} (which honours {@code If-Match}) or an older client's {@code POST upload?path=}:
+   * {@code BLOB_PUT} with the object's current owner, stored as that owner (or the caller, for a new object).
+   */
+  private void put(String rawKey, HttpServletRequest req, HttpServletResponse resp, boolean plainPut)
       throws IOException {
+    String key = BlobKeys.canonical(rawKey);
     long declared = req.getContentLengthLong();
     if (declared > maxUploadBytes) {
       throw HttpError.tooLarge("object is " + declared + " bytes; the limit is " + maxUploadBytes);
@@ -209,12 +259,17 @@ public final class StorageServlet extends JsonServlet {
     if (plainPut && ifMatch != null) {
       options = options.withIfMatch(ifMatch);
     }
+    RenCaller caller = access.caller(req);
+    BlobStore store = access.storeOf(caller);
+    BlobInfo current = access.authorize(req, store, RenOperation.BLOB_PUT, key);
+    // the store refuses (409) if, when the write lands, the object belongs to someone else than this owner
+    options = options.withOwner(StorageAccess.ownerFor(caller, current));
     BlobInfo info;
     try (InputStream in = bodyStream(req)) {
       info = store.put(key, in, options);
     } catch (BlobConflictException e) {
       // not a plain mapping: the same conflict is a failed precondition when the request stated one
-      if (ifMatch != null) {
+      if (plainPut && ifMatch != null) {
         throw new HttpError(412, "precondition_failed", String.valueOf(e.getMessage()));
       }
       throw e;

@@ -2,6 +2,7 @@ package dev.ren.servlet.storage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ren.servlet.RenClientFilter;
+import dev.ren.servlet.security.RenSecurity;
 import dev.ren.storage.BlobInfo;
 import dev.ren.storage.BlobStore;
 import dev.ren.storage.Presigner;
@@ -78,7 +79,8 @@ class Issue15StorageHttpTest {
     transforms = TransformService.builder(store, events).threads(1).queueCapacity(8).queueSharePerClient(1)
         .register(new Held(release)).build();
     StorageServlet storage = new StorageServlet(store, Presigner.create(), 1 << 20);
-    server = new JettyTestServer().filter("/*", new RenClientFilter())
+    server = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open())
+        .filter("/*", new RenClientFilter())
         .servlet("/api/storage", storage)
         .servlet("/api/storage/*", storage)
         .servlet("/api/media/transforms/*", new TransformServlet(transforms))

@@ -5,6 +5,7 @@ import dev.ren.EventLogUnavailableException;
 import dev.ren.EventTypes;
 import dev.ren.RenEvent;
 import dev.ren.servlet.RenClientFilter;
+import dev.ren.servlet.security.RenSecurity;
 import dev.ren.storage.BlobStore;
 import dev.ren.storage.Presigner;
 import dev.ren.testing.JettyTestServer;
@@ -39,7 +40,8 @@ class StorageServletNotPublishedTest {
   void start() {
     BlobStore store = BlobStore.fileSystem(dir.resolve("blobs"), events);
     StorageServlet storage = new StorageServlet(store, Presigner.create(), 1 << 20);
-    server = new JettyTestServer().filter("/*", new RenClientFilter())
+    server = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open())
+        .filter("/*", new RenClientFilter())
         .servlet("/api/storage", storage)
         .servlet("/api/storage/*", storage)
         .start();

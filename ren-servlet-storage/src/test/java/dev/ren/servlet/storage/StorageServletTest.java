@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ren.hub.RenHub;
 import dev.ren.servlet.RenClientFilter;
 import dev.ren.servlet.RenServlet;
+import dev.ren.servlet.security.RenSecurity;
 import dev.ren.storage.BlobStore;
 import dev.ren.storage.Presigner;
 import dev.ren.testing.JettyTestServer;
@@ -50,7 +51,8 @@ class StorageServletTest {
     hub = RenHub.create();
     store = BlobStore.fileSystem(dir.resolve("blobs"), hub);
     StorageServlet storage = new StorageServlet(store, Presigner.builder().clock(clock).build(), 1 << 20);
-    server = new JettyTestServer().filter("/*", new RenClientFilter())
+    server = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open())
+        .filter("/*", new RenClientFilter())
         .servlet("/api/maravilla/ren/*", new RenServlet(hub))
         .servlet("/api/storage", storage)
         .servlet("/api/storage/*", storage)

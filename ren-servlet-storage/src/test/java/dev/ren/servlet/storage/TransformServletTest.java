@@ -5,6 +5,7 @@ import dev.ren.EventLogUnavailableException;
 import dev.ren.hub.RenHub;
 import dev.ren.servlet.RenClientFilter;
 import dev.ren.servlet.RenServlet;
+import dev.ren.servlet.security.RenSecurity;
 import dev.ren.storage.BlobInfo;
 import dev.ren.storage.BlobStore;
 import dev.ren.storage.Presigner;
@@ -53,7 +54,8 @@ class TransformServletTest {
   void start(TransformService.Builder builder) throws Exception {
     transforms = builder.build();
     StorageServlet storage = new StorageServlet(store, Presigner.create());
-    server = new JettyTestServer().filter("/*", new RenClientFilter())
+    server = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open())
+        .filter("/*", new RenClientFilter())
         .servlet("/api/maravilla/ren/*", new RenServlet(hub))
         .servlet("/api/storage/*", storage)
         .servlet("/api/media/transforms/*", new TransformServlet(transforms))
