@@ -21,8 +21,9 @@ import java.util.function.LongSupplier;
  * and the gate that makes callers fail fast while Redis is unreachable: after a failed connect there is no new
  * attempt until {@link #RECONNECT}'s delay for the number of consecutive failures has passed on the nano source.
  *
- * <p>An append runs {@code XADD <prefix>:stream MAXLEN ~ <retention> * e <epoch> j <json>} in a script that also
- * reads the epoch key, creating it if absent, so an entry is always written under the epoch current in Redis.
+ * <p>An append runs {@code XADD <prefix>:stream MAXLEN ~ <retention> * e <epoch> j <json> [tn <tenant>]} in a
+ * script that also reads the epoch key, creating it if absent, so an entry is always written under the epoch current
+ * in Redis. The tenant travels beside the JSON, not in it: the JSON is what clients see.
  *
  * <p>Thread-safety: thread-safe. (Re)connecting, the failure count and {@code closed} are guarded by {@code lock};
  * the current connection is published through a volatile field for the lock-free fast path.
@@ -32,11 +33,16 @@ final class PublishConnection {
   /** Callers retry quickly: 100 ms after the first failure, doubling, at most 1 s. */
   static final Backoff RECONNECT = Backoff.exponential(Duration.ofMillis(100), Duration.ofSeconds(1));
 
-  /** KEYS: stream, epoch. ARGV: json, candidate epoch, retention. Returns {epoch, id}. */
+  /** KEYS: stream, epoch. ARGV: json, candidate epoch, retention[, tenant]. Returns {epoch, id}. */
   private static final String APPEND_SCRIPT = ""
       + "local e = redis.call('GET', KEYS[2])\n"
       + "if not e then redis.call('SET', KEYS[2], ARGV[2]); e = ARGV[2] end\n"
-      + "local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'e', e, 'j', ARGV[1])\n"
+      + "local id\n"
+      + "if ARGV[4] then\n"
+      + "  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'e', e, 'j', ARGV[1], 'tn', ARGV[4])\n"
+      + "else\n"
+      + "  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'e', e, 'j', ARGV[1])\n"
+      + "end\n"
       + "return {e, id}\n";
   private static final String APPEND_SHA = sha1(APPEND_SCRIPT);
 
@@ -105,12 +111,15 @@ final class PublishConnection {
   }
 
   /**
-   * Appends one event's JSON on {@code cmd} (from {@link #commands}).
+   * Appends one event's JSON on {@code cmd} (from {@link #commands}), with its tenant (null: the default tenant,
+   * written as no field at all, as before tenants existed).
    *
    * @throws RedisException if Redis failed or timed out (the entry may still have been written)
    */
-  Appended append(RedisCommands<String, byte[]> cmd, byte[] json) {
-    byte[][] args = {json, RedisIds.newEpoch().getBytes(StandardCharsets.US_ASCII), retention};
+  Appended append(RedisCommands<String, byte[]> cmd, byte[] json, @Nullable String tenant) {
+    byte[] candidate = RedisIds.newEpoch().getBytes(StandardCharsets.US_ASCII);
+    byte[][] args = tenant == null ? new byte[][] {json, candidate, retention}
+        : new byte[][] {json, candidate, retention, tenant.getBytes(StandardCharsets.UTF_8)};
     List<Object> r;
     try {
       r = cmd.evalsha(APPEND_SHA, ScriptOutputType.MULTI, keys, args);

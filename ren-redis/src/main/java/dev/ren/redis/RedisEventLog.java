@@ -28,7 +28,9 @@ import java.util.regex.Pattern;
  *
  * <ul>
  *   <li>{@link #append} runs {@code XADD <prefix>:stream MAXLEN ~ <retention> * ...} in a script that also reads
- *       the epoch key ({@code <prefix>:epoch}), creating it if absent; it fails fast with
+ *       the epoch key ({@code <prefix>:epoch}), creating it if absent. The entry holds the event's JSON as clients
+ *       see it and, beside it, the event's tenant, so every node's hub keeps each tenant's events to that tenant's
+ *       streams, live and on resume. It fails fast with
  *       {@link EventLogUnavailableException} when Redis is unreachable or slower than the command timeout (the
  *       event may then still have been recorded; the caller decides).</li>
  *   <li>One tail thread per log runs {@code XREAD BLOCK} from the last id it delivered (never {@code $} in a loop)
@@ -131,7 +133,7 @@ public final class RedisEventLog implements EventLog {
     RedisCommands<String, byte[]> cmd = publish.commands();
     PublishConnection.Appended a;
     try {
-      a = epochs.appending(() -> publish.append(cmd, event.json()));
+      a = epochs.appending(() -> publish.append(cmd, event.json(), event.event().tenant()));
     } catch (RedisException ex) {
       throw new EventLogUnavailableException("could not append " + event.event().t() + " to Redis stream "
           + streamKey + " at " + where + ": " + ex.getMessage(), ex);

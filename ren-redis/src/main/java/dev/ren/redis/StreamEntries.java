@@ -1,6 +1,7 @@
 package dev.ren.redis;
 
 import dev.ren.RenEvent;
+import dev.ren.access.RenCaller;
 import dev.ren.internal.Printable;
 import dev.ren.json.EventJson;
 import dev.ren.log.EncodedEvent;
@@ -18,8 +19,11 @@ import java.util.List;
 
 /**
  * How REN's entries look in the stream, read by the tail and by resumes alike: fields {@code e} (the epoch the entry
- * was written under) and {@code j} (the event as {@link EventJson}). An entry that is not one of REN's, or whose
- * JSON {@link EventJson#decode} rejects, is logged as a warning and skipped, never delivered and never fatal.
+ * was written under), {@code j} (the event as {@link EventJson}, exactly as clients see it, so without its tenant
+ * unless the hub shows tenants) and {@code tn} (the event's tenant; absent for the default tenant). An entry that is
+ * not one of REN's, whose JSON {@link EventJson#decode} rejects, whose {@code tn} is not a valid tenant id or
+ * contradicts a tenant in its JSON, is logged as a warning and skipped: never delivered (least of all into another
+ * tenant) and never fatal.
  *
  * <p>Thread-safety: stateless.
  */
@@ -27,6 +31,7 @@ final class StreamEntries {
 
   static final String FIELD_EPOCH = "e";
   static final String FIELD_JSON = "j";
+  static final String FIELD_TENANT = "tn";
 
   private StreamEntries() {}
 
@@ -46,6 +51,20 @@ final class StreamEntries {
       RedisEventLog.LOG.log(Level.WARNING, "skipping stream entry " + Printable.of(m.getId()) + " of " + streamKey
           + ": " + Printable.of(ex.getMessage()));
       return null;
+    }
+    String tenant = str(m.getBody().get(FIELD_TENANT));
+    if (tenant != null) {
+      if (!RenCaller.isValidTenant(tenant)) {
+        RedisEventLog.LOG.log(Level.WARNING, "skipping stream entry " + Printable.of(m.getId()) + " of "
+            + streamKey + ": tenant '" + Printable.of(tenant) + "' is not a valid tenant id");
+        return null;
+      }
+      if (event.tenant() != null && !tenant.equals(event.tenant())) {
+        RedisEventLog.LOG.log(Level.WARNING, "skipping stream entry " + Printable.of(m.getId()) + " of "
+            + streamKey + ": its tenant field and its JSON name different tenants");
+        return null;
+      }
+      event = event.withTenant(tenant);
     }
     return new LogEntry(p, RedisIds.format(epoch, p), new EncodedEvent(event, json));
   }

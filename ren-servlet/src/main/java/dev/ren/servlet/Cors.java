@@ -19,7 +19,8 @@ import java.util.Set;
 public final class Cors {
 
   static final String ALLOWED_HEADERS =
-      "X-Ren-Client, X-Tenant-Id, X-TTL, X-Metadata, Content-Type, Last-Event-ID, If-Match, If-None-Match, Range";
+      "Authorization, X-Ren-Client, X-Tenant-Id, X-TTL, X-Metadata, Content-Type, Last-Event-ID, If-Match, If-None-Match,"
+      + " Range";
   static final String ALLOWED_METHODS = "GET, PUT, POST, DELETE, OPTIONS";
   static final String EXPOSED_HEADERS = "ETag, Last-Modified, Content-Length, Content-Range";
 

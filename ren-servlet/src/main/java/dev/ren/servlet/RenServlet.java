@@ -11,6 +11,7 @@ import dev.ren.hub.Subscription;
 import dev.ren.internal.Printable;
 import dev.ren.servlet.http.HttpError;
 import dev.ren.servlet.http.JsonServlet;
+import dev.ren.servlet.security.RenAuthenticator;
 import dev.ren.servlet.security.RenSecurity;
 import dev.ren.sse.SseFrames;
 import jakarta.servlet.AsyncContext;
@@ -93,7 +94,7 @@ public class RenServlet extends HttpServlet {
   private @Nullable RenSecurity security;
   private @Nullable Registration revocations;
   // streams per principal (per remote address when anonymous); entries leave when their count reaches zero
-  private final ConcurrentHashMap<String, AtomicInteger> perCaller = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<StreamHolder, AtomicInteger> perCaller = new ConcurrentHashMap<>();
   private volatile byte @Nullable [] clientJs;
   private volatile @Nullable String clientJsEtag;
 
@@ -147,8 +148,15 @@ public class RenServlet extends HttpServlet {
 
   /** Ends every stream {@code user} holds, with {@code retry:} so its client may come back with new credentials. */
   private void revoke(String user) {
+    RenSecurity sec = security;
     for (SseConnection c : connections) {
-      if (user.equals(c.user())) {
+      RenCaller holder = c.caller();
+      if (user.equals(holder.user())) {
+        String token = c.token();
+        Instant expiresAt = holder.expiresAt();
+        if (sec != null && token != null && expiresAt != null) {
+          sec.revokeToken(token, expiresAt); // an EventSource reconnects with the same URL, token and all
+        }
         c.endWith(SseFrames.retry(AUTHORITY_ENDED_RETRY_MILLIS));
       }
     }
@@ -319,7 +327,7 @@ public class RenServlet extends HttpServlet {
       access = authority.check();
       endsAt = authority.endsAt();
     }
-    String streamHolder = caller.user() != null ? "u:" + caller.tenant() + "/" + caller.user() : "a:" + req.getRemoteAddr();
+    StreamHolder streamHolder = StreamHolder.of(caller, req.getRemoteAddr());
     int maxPerCaller = sec != null ? sec.maxStreamsPerCaller() : Integer.MAX_VALUE;
 
     resp.setStatus(200);
@@ -376,8 +384,9 @@ public class RenServlet extends HttpServlet {
       throw new IllegalStateException("RenServlet used before init or after destroy");
     }
     SseConnection conn = new SseConnection(async, out, writers, config.maxUnsentBytes, config.maxBatchBytes,
-        initial, this::closed, caller.user(), streamHolder);
-    connections.add(conn);
+        initial, this::closed, caller, caller.expiresAt() != null ? RenAuthenticator.presentedToken(req) : null,
+        streamHolder);
+    connections.add(conn); // heartbeats and revocations may signal it from now on; it drains once armed
     ScheduledExecutorService timer = scheduler;
     if (endsAt != null && timer != null && sec != null) {
       long delay = Math.max(0, Duration.between(sec.clock().instant(), endsAt).toMillis());
@@ -387,7 +396,9 @@ public class RenServlet extends HttpServlet {
     async.addListener(conn);
     conn.attach(sub);
     out.setWriteListener(conn); // the container calls onWritePossible, which writes ren.meta first
-    holder[0] = conn; // only now may hub callbacks reach the connection (isReady needs the write listener)
+    holder[0] = conn;
+    // only now may signals drain (isReady needs the write listener); catches up on any that came before
+    conn.arm();
   }
 
   private void closed(SseConnection c) {
@@ -397,7 +408,7 @@ public class RenServlet extends HttpServlet {
     }
   }
 
-  private void releaseHolder(String holder) {
+  private void releaseHolder(StreamHolder holder) {
     perCaller.computeIfPresent(holder, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
   }
 

@@ -1,6 +1,7 @@
 package dev.ren.servlet;
 
 import dev.ren.RenEvent;
+import dev.ren.access.RenCaller;
 import dev.ren.hub.Subscription;
 import dev.ren.sse.SseFrames;
 import jakarta.servlet.AsyncContext;
@@ -48,13 +49,18 @@ final class SseConnection implements WriteListener, AsyncListener {
   private final long maxUnsentBytes;
   private final int maxBatchBytes;
   private final Consumer<SseConnection> onClosed;
-  private final @Nullable String user;
-  private final String holder;
+  private final RenCaller caller;
+  // the token the stream was opened with, when a token authenticated it: refused once the user is revoked
+  private final @Nullable String token;
+  private final StreamHolder holder;
   private volatile @Nullable Future<?> endTimer;
   private final AtomicInteger wip = new AtomicInteger();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Runnable drainTask = this::drain;
   private volatile @Nullable Subscription subscription;
+  // false until the servlet has set the write listener: no drain may touch the output stream before (isReady and
+  // write are illegal then); what a signal asked for meanwhile is in the fields, and arm() signals once
+  private volatile boolean armed;
   private volatile boolean heartbeatDue;
   // the last frames before the stream ends (retry: when a token expired or was revoked); set once, any thread
   private volatile byte @Nullable [] farewell;
@@ -65,8 +71,10 @@ final class SseConnection implements WriteListener, AsyncListener {
   private boolean closeAfterWrite;
 
   SseConnection(AsyncContext async, ServletOutputStream out, Executor executor, long maxUnsentBytes,
-      int maxBatchBytes, byte[] initial, Consumer<SseConnection> onClosed, @Nullable String user, String holder) {
-    this.user = user;
+      int maxBatchBytes, byte[] initial, Consumer<SseConnection> onClosed, RenCaller caller,
+      @Nullable String token, StreamHolder holder) {
+    this.caller = caller;
+    this.token = token;
     this.holder = holder;
     this.async = async;
     this.out = out;
@@ -84,8 +92,21 @@ final class SseConnection implements WriteListener, AsyncListener {
     }
   }
 
-  /** Asks for a drain; cheap, never blocks, callable from any thread. */
+  /**
+   * The write listener is set: from now on signals drain. Signals before this one (a heartbeat, a revocation, the
+   * end timer of a token that expires as the stream opens) are not lost: their state is in the fields, and this
+   * signals once.
+   */
+  void arm() {
+    armed = true;
+    signal();
+  }
+
+  /** Asks for a drain; cheap, never blocks, callable from any thread. Does nothing before {@link #arm()}. */
   void signal() {
+    if (!armed) {
+      return; // arm() will signal
+    }
     if (wip.getAndIncrement() == 0 && !closed.get()) {
       try {
         executor.execute(drainTask);
@@ -255,13 +276,18 @@ final class SseConnection implements WriteListener, AsyncListener {
     }
   }
 
-  /** The user that opened the stream, or null when anonymous. */
-  @Nullable String user() {
-    return user;
+  /** The caller that opened the stream. */
+  RenCaller caller() {
+    return caller;
+  }
+
+  /** The token that authenticated the stream, or null when none did. */
+  @Nullable String token() {
+    return token;
   }
 
   /** Who the stream counts against in the per-caller bound. */
-  String holder() {
+  StreamHolder holder() {
     return holder;
   }
 

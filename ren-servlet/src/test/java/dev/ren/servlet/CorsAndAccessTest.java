@@ -50,7 +50,8 @@ class CorsAndAccessTest {
     assertEquals("http://localhost:5173", pre.headers().firstValue("Access-Control-Allow-Origin").orElseThrow());
     assertEquals("true", pre.headers().firstValue("Access-Control-Allow-Credentials").orElseThrow());
     String allowed = pre.headers().firstValue("Access-Control-Allow-Headers").orElseThrow();
-    for (String h : List.of("X-Ren-Client", "X-Tenant-Id", "X-TTL", "X-Metadata", "Content-Type", "Last-Event-ID")) {
+    for (String h : List.of("Authorization", "X-Ren-Client", "X-Tenant-Id", "X-TTL", "X-Metadata", "Content-Type",
+        "Last-Event-ID")) {
       assertTrue(allowed.contains(h), h);
     }
     assertTrue(pre.headers().allValues("Vary").contains("Origin"));

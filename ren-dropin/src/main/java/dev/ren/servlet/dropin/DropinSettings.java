@@ -26,7 +26,7 @@ import java.util.TreeSet;
  */
 record DropinSettings(String path, Duration heartbeat, int history, int maxStreams, Cors cors,
                       @Nullable Path dataDir, int realtimeHistory, Set<Binding> bindings,
-                      @Nullable String errorPage) {
+                      @Nullable String errorPage, DropinAccess access) {
 
   static final String ENABLED = "ren.enabled";
   static final String BINDINGS = "ren.bindings";
@@ -40,7 +40,7 @@ record DropinSettings(String path, Duration heartbeat, int history, int maxStrea
   static final String ERROR_PAGE = "ren.errorPage";
 
   private static final List<String> KNOWN = List.of(ENABLED, BINDINGS, PATH, HEARTBEAT, HISTORY, MAX_STREAMS, CORS,
-      DATA_DIR, REALTIME_HISTORY, ERROR_PAGE);
+      DATA_DIR, REALTIME_HISTORY, ERROR_PAGE, DropinAccess.ACCESS, DropinAccess.RULES, DropinAccess.TENANT_HEADER);
 
   DropinSettings {
     bindings = Collections.unmodifiableSet(bindings.isEmpty() ? EnumSet.noneOf(Binding.class)
@@ -85,7 +85,7 @@ record DropinSettings(String path, Duration heartbeat, int history, int maxStrea
     }
     int realtimeHistory = intParam(ctx, REALTIME_HISTORY, 100, 0, 100_000);
     return new DropinSettings(path, Duration.ofSeconds(heartbeat), history, maxStreams, cors, dataDir(ctx),
-        realtimeHistory, bindings(ctx), errorPath);
+        realtimeHistory, bindings(ctx), errorPath, DropinAccess.parse(ctx));
   }
 
   private static String checkPath(String name, String path, String example) throws ServletException {

@@ -42,6 +42,17 @@ import java.util.Set;
  *   <tr><td>{@code ren.errorPage}</td><td>a path (e.g. {@code /ren-error}) where {@link JsonErrorServlet} is
  *       mapped, for the application's {@code <error-page><location>}: the container's own errors (404, 400, 500)
  *       then answer REN's JSON error instead of an HTML page; default none</td></tr>
+ *   <tr><td>{@code ren.access}</td><td>{@code open}: everyone may read and write everything (logged as a
+ *       warning); {@code container}: the container's principal and roles, checked against
+ *       {@code ren.access.rules}. Not set: the {@code RenSecurity} the application put in the context attribute
+ *       {@code dev.ren.servlet.security.RenSecurity} before this initializer runs; with neither, a deployment that
+ *       names bindings fails (secure by default), and the stream alone runs without access control</td></tr>
+ *   <tr><td>{@code ren.access.rules}</td><td>with {@code ren.access=container}: one rule per line or separated by
+ *       {@code ;}: {@code read|write|readwrite <domain> <namespace> <roles>}, {@code owned <domain> <namespace>},
+ *       {@code admin <roles>}; roles comma-separated, {@code *authenticated} and {@code *anyone} as placeholders;
+ *       {@code #} comments (see {@code AccessRulesText})</td></tr>
+ *   <tr><td>{@code ren.tenantHeader}</td><td>a request header that names the caller's tenant, trusted as is: only
+ *       behind a gateway that sets it and strips any the client sent; default none (the default tenant)</td></tr>
  *   <tr><td>{@code ren.enabled}</td><td>{@code false} is an off switch for a deployer who cannot take the jar out
  *       of the WAR (the container can override a context parameter); default {@code true}</td></tr>
  * </table>
@@ -49,7 +60,11 @@ import java.util.Set;
  * <p>The deployment fails (this method throws, naming the problem) rather than starting without what was asked
  * for: an unknown {@code ren.*} parameter or binding name, a bad value, a named binding whose module is missing
  * (the message names the artifact), a servlet or filter name or URL pattern already taken in the context, or a
- * store that needs {@code ren.dataDir} when it is not set.
+ * store that needs {@code ren.dataDir} when it is not set; with bindings named and no access configured
+ * ({@code RenSecurity.NOT_CONFIGURED} says how); on {@code ren.access} other than {@code open} or
+ * {@code container}, {@code container} without rules, rules without {@code container}, a rule that does not parse
+ * (the message names it), a {@code ren.tenantHeader} that is no header name, and REN access parameters beside an
+ * application {@code RenSecurity} (they would be ignored).
  *
  * <p>An application that builds its own hub or stores puts them in context attributes named after their type
  * ({@link RenServlet#HUB_ATTRIBUTE}, {@code dev.ren.kv.KvStore}, {@code dev.ren.db.DocumentStore},
@@ -57,13 +72,27 @@ import java.util.Set;
  * {@code dev.ren.transform.TransformService}, {@code dev.ren.realtime.Realtime}) before the context starts; they
  * are used as given and left to the application to close. What this initializer creates it also closes, in reverse
  * order, when the context is destroyed, so no REN thread outlives an undeployed application.
+
  *
  * <pre>{@code
  * <context-param><param-name>ren.bindings</param-name><param-value>kv,realtime</param-value></context-param>
  * }</pre>
  *
- * <p>The endpoints it registers are open: put authentication in front of them (a filter, or the container's
- * security constraints) and a {@code RenAccess} policy where users must see different data.
+ * <p>Access: with bindings named, the deployment needs a policy ({@code ren.access}, or an application
+ * {@code RenSecurity}); the stream and every binding then authenticate each request and ask the policy about every
+ * operation and every event delivered. With {@code ren.access=container} the container authenticates: give the
+ * application a {@code <login-config>} and {@code <security-constraint>}s (or Jakarta Security). A
+ * {@code RenSecurity} installed by a {@code ServletContextListener} comes too late for this check; set it from an
+ * initializer that runs first, or on the embedded context before it starts.
+ *
+ * <pre>{@code
+ * <context-param><param-name>ren.access</param-name><param-value>container</param-value></context-param>
+ * <context-param><param-name>ren.access.rules</param-name><param-value>
+ *   read  kv todos reader,writer
+ *   write kv todos writer
+ *   admin admin
+ * </param-value></context-param>
+ * }</pre>
  *
  * <p>Thread-safety: called once per context by the container.
  */
@@ -98,6 +127,8 @@ public final class RenInitializer implements ServletContainerInitializer {
     Owned owned = new Owned(ctx);
     RenHub hub;
     try {
+      // before any servlet exists: every binding and the stream find it in the context when they start
+      settings.access().resolve(ctx, !settings.bindings().isEmpty(), owned);
       hub = register(settings, ctx, owned);
       ctx.addListener(owned);
     } catch (ServletException | RuntimeException e) {

@@ -1,5 +1,6 @@
 package dev.ren.servlet.dropin;
 
+import dev.ren.servlet.security.RenSecurity;
 import dev.ren.testing.JettyTestServer;
 import dev.ren.testing.RenThreads;
 import jakarta.servlet.Servlet;
@@ -83,7 +84,17 @@ class RenInitializerFailureTest {
     };
   }
 
+  /** In open mode ({@code ren.access=open}) unless {@code params} set {@code ren.access}. */
   JettyTestServer server(RenInitializer initializer, String... params) {
+    JettyTestServer s = bare(initializer, params);
+    if (s.context().getInitParameter("ren.access") == null) {
+      s.context().setInitParameter("ren.access", "open");
+    }
+    return s;
+  }
+
+  /** Exactly these context parameters. */
+  static JettyTestServer bare(RenInitializer initializer, String... params) {
     JettyTestServer s = new JettyTestServer();
     for (int i = 0; i < params.length; i += 2) {
       s.context().setInitParameter(params[i], params[i + 1]);
@@ -201,6 +212,79 @@ class RenInitializerFailureTest {
       "ren.datadir         | /x    | unknown REN context parameter(s) [ren.datadir]"})
   void onStartup_badParameter_failsNamingItAndItsValue(String name, String value, String expected) {
     assertMentions(startupFailure(server(name, value)), expected);
+  }
+
+  // ------------------------------------------------------------------------------------------------ access
+
+  @ParameterizedTest
+  @ValueSource(strings = {"kv", "db", "storage", "transforms", "realtime", "kv,realtime"})
+  void onStartup_bindingsWithoutAnyAccessConfigured_failsWithNotConfiguredAndStartsNothing(String bindings) {
+    RenThreads threads = RenThreads.snapshot();
+    ServletException e = startupFailure(bare(new RenInitializer(), "ren.bindings", bindings,
+        "ren.dataDir", data.toString()));
+    assertEquals(RenSecurity.NOT_CONFIGURED, e.getMessage());
+    assertMentions(e, "ren.access=open", "ren.access=container with ren.access.rules");
+    threads.awaitNoneLeft(RenInitializerTest.WAIT);
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+      "ren.access | maybe | ren.access must be open or container, was 'maybe'",
+      "ren.access | rules | ren.access must be open or container, was 'rules'",
+      "ren.access | container | ren.access=container needs ren.access.rules",
+      "ren.access.rules | read kv todos reader | ren.access.rules is set but ren.access is not set",
+      "ren.tenantHeader | X Tenant | ren.tenantHeader 'X Tenant' is not a header name"})
+  void onStartup_badAccessParameter_failsNamingIt(String name, String value, String expected) {
+    assertMentions(startupFailure(bare(new RenInitializer(), "ren.bindings", "kv", name, value)), expected);
+  }
+
+  @Test
+  void onStartup_rulesWithOpen_failsSayingTheyWouldBeIgnored() {
+    assertMentions(startupFailure(server("ren.access", "open", "ren.access.rules", "read kv todos reader")),
+        "ren.access.rules is set but ren.access is 'open'");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+      "reed kv todos reader            | rule 1 'reed kv todos reader': unknown rule 'reed'; rules are read, write",
+      "read kv todos                   | rule 1 'read kv todos': expected read <domain> <namespace> <role>",
+      "read kv                         | expected read <domain> <namespace>",
+      "read KV todos reader            | rule 1 'read KV todos reader': domain 'KV' must be * or [a-z0-9_-]{1,32}",
+      "write kv to*do writer           | namespace pattern 'to*do' must be a name, a prefix ending in *, or *",
+      "owned db                        | expected owned <domain> <namespace>",
+      "owned db notes writer           | expected owned <domain> <namespace>",
+      "admin                           | expected admin <role>",
+      "admin *anyone                   | admin takes role names, not *anyone",
+      "read kv todos bad!role          | role 'bad!role' must match",
+      "read kv todos reader,           | role '' must match",
+      "read kv todos reader;; wrte kv todos w | rule 3 'wrte kv todos w': unknown rule 'wrte'",
+      "# nothing but a comment         | ren.access.rules holds no rule: everything would be refused"})
+  void onStartup_ruleThatDoesNotParse_failsNamingTheRuleAndTheProblem(String rules, String expected) {
+    assertMentions(startupFailure(server("ren.bindings", "kv", "ren.access", "container",
+        "ren.access.rules", rules)), expected);
+  }
+
+  @Test
+  void onStartup_appSecurityAndAccessParameter_failsSayingConfigureOnce() {
+    JettyTestServer s = server("ren.bindings", "kv", "ren.access", "open");
+    s.context().setAttribute(RenSecurity.ATTRIBUTE, RenSecurity.open());
+    assertMentions(startupFailure(s), "the application installed its own RenSecurity", "ren.access is set");
+    JettyTestServer t = bare(new RenInitializer(), "ren.bindings", "kv", "ren.tenantHeader", "X-Tenant-Id");
+    t.context().setAttribute(RenSecurity.ATTRIBUTE, RenSecurity.open());
+    assertMentions(startupFailure(t), "the application installed its own RenSecurity", "ren.tenantHeader");
+  }
+
+  @Test
+  void onStartup_securityAttributeOfAnotherType_fails() {
+    JettyTestServer s = bare(new RenInitializer(), "ren.bindings", "kv");
+    s.context().setAttribute(RenSecurity.ATTRIBUTE, "open please");
+    assertMentions(startupFailure(s), RenSecurity.ATTRIBUTE + " holds a java.lang.String");
+  }
+
+  @Test
+  void onStartup_streamOnlyWithTenantHeaderButNoAccess_fails() {
+    assertMentions(startupFailure(bare(new RenInitializer(), "ren.tenantHeader", "X-Tenant-Id")),
+        "ren.tenantHeader is set but no access is configured");
   }
 
   @Test

@@ -46,8 +46,21 @@ class RenInitializerTest {
   Path data;
   final HttpClient http = HttpClient.newHttpClient();
 
-  /** A server whose context runs the initializer with these context parameters (name, value, ...). */
+  /**
+   * A server whose context runs the initializer with these context parameters (name, value, ...), in open mode
+   * ({@code ren.access=open}) unless they set {@code ren.access}: these tests are about which endpoints exist;
+   * {@link RenInitializerAccessTest} is about who may use them.
+   */
   static JettyTestServer server(String... params) {
+    JettyTestServer s = bare(params);
+    if (s.context().getInitParameter("ren.access") == null) {
+      s.context().setInitParameter("ren.access", "open");
+    }
+    return s;
+  }
+
+  /** A server whose context runs the initializer with exactly these context parameters. */
+  static JettyTestServer bare(String... params) {
     JettyTestServer s = new JettyTestServer();
     ServletContextHandler ctx = s.context();
     for (int i = 0; i < params.length; i += 2) {

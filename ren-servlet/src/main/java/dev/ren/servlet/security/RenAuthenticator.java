@@ -4,6 +4,8 @@ import dev.ren.access.RenCaller;
 import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.security.Principal;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -75,16 +77,7 @@ public interface RenAuthenticator {
   static RenAuthenticator tokens(RenTokens tokens) {
     Objects.requireNonNull(tokens, "tokens");
     return request -> {
-      String token = null;
-      String header = request.getHeader("Authorization");
-      if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-        token = header.substring(7).trim();
-      } else {
-        String q = request.getParameter("token");
-        if (q != null && !q.isEmpty()) {
-          token = q;
-        }
-      }
+      String token = presentedToken(request);
       if (token == null) {
         return null;
       }
@@ -94,6 +87,33 @@ public interface RenAuthenticator {
       }
       return claims.caller();
     };
+  }
+
+  /**
+   * The token {@code request} presents, where {@link #tokens} looks: {@code Authorization: Bearer <token>}, else
+   * the first {@code token} parameter of the query string; null when neither is there. Only the query is read,
+   * never a form body: {@code getParameter} would make the container read and parse a form-encoded body before the
+   * binding's own body limits and timeouts apply.
+   */
+  static @Nullable String presentedToken(HttpServletRequest request) {
+    String header = request.getHeader("Authorization");
+    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return header.substring(7).trim();
+    }
+    String query = request.getQueryString();
+    if (query == null) {
+      return null;
+    }
+    for (String pair : query.split("&", -1)) {
+      if (pair.startsWith("token=") && pair.length() > 6) {
+        try {
+          return URLDecoder.decode(pair.substring(6), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+          throw new InvalidCredentialsException("the token parameter is not URL-encoded");
+        }
+      }
+    }
+    return null;
   }
 
   /** Asks each in turn; the first non-null caller wins; an {@link InvalidCredentialsException} ends the chain. */

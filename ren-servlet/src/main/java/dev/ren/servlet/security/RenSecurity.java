@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -59,7 +60,7 @@ public final class RenSecurity {
   /** What a binding that finds no security says; names both ways out. */
   public static final String NOT_CONFIGURED = "REN bindings are installed but no access policy is configured. "
       + "Configure one: RenSecurity.builder(AccessRules.builder()...build()).build().install(servletContext) "
-      + "(or pass it to the binding's constructor; in the drop-in, ren.access=rules with ren.access.rules), "
+      + "(or pass it to the binding's constructor; in the drop-in, ren.access=container with ren.access.rules), "
       + "or run open on purpose with RenSecurity.open() / ren.access=open, which lets anyone read and write "
       + "everything";
 
@@ -71,6 +72,8 @@ public final class RenSecurity {
   private final int maxStreamsPerCaller;
   private final Clock clock;
   private final List<Consumer<String>> revocationListeners = new CopyOnWriteArrayList<>();
+  // tokens refused until they expire (revokeToken); expired entries are dropped whenever one is added
+  private final ConcurrentHashMap<String, Instant> revokedTokens = new ConcurrentHashMap<>();
 
   private RenSecurity(Builder b) {
     this.authenticator = b.authenticator;
@@ -134,6 +137,12 @@ public final class RenSecurity {
     }
     RenCaller c;
     try {
+      if (!revokedTokens.isEmpty()) {
+        String presented = RenAuthenticator.presentedToken(request);
+        if (presented != null && revokedTokens.containsKey(presented)) {
+          throw new InvalidCredentialsException("the token was revoked");
+        }
+      }
       RenCaller authenticated = authenticator.authenticate(request);
       c = authenticated != null ? authenticated : RenCaller.anonymous();
     } catch (InvalidCredentialsException e) {
@@ -257,7 +266,13 @@ public final class RenSecurity {
     return t;
   }
 
-  /** Ends every stream held by {@code user} (a revoked session, a removed account); they may reconnect if allowed. */
+  /**
+   * Ends every stream held by {@code user} (a revoked session, a removed account), with {@code retry:}; the tokens
+   * those streams were opened with are refused from now on until they expire ({@link #revokeToken}), since an
+   * {@code EventSource} reconnects with the same URL. The host must end the user's session itself (REN cannot), and
+   * a token it minted for the user that no stream was using stays valid until it expires unless passed to
+   * {@link #revokeToken}.
+   */
   public void revoke(String user) {
     for (Consumer<String> l : revocationListeners) {
       try {
@@ -265,6 +280,22 @@ public final class RenSecurity {
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "revocation listener failed for " + Printable.of(user), e);
       }
+    }
+  }
+
+  /**
+   * Refuses {@code token} (a stream or bearer token, presented as {@code Authorization: Bearer} or {@code ?token=})
+   * with {@code 401 invalid_credentials} on every binding and the stream until {@code expiresAt}, after which it is
+   * refused as expired anyway and forgotten. For a logout: the page's token stops working at once. Kept in memory
+   * on this node only.
+   */
+  public void revokeToken(String token, Instant expiresAt) {
+    Objects.requireNonNull(token, "token");
+    Objects.requireNonNull(expiresAt, "expiresAt");
+    Instant now = clock.instant();
+    revokedTokens.values().removeIf(until -> !now.isBefore(until));
+    if (now.isBefore(expiresAt)) {
+      revokedTokens.merge(token, expiresAt, (a, b) -> a.isAfter(b) ? a : b);
     }
   }
 

@@ -29,7 +29,9 @@ public interface TenantResolver {
 
   /**
    * The value of {@code header}, else the caller's own tenant; an invalid value is a {@code 400 invalid_tenant}.
-   * Trust it only where a gateway sets it.
+   * Trust it only where a gateway sets it. A caller whose credentials already name a tenant (a token minted in
+   * tenant {@code a}) cannot be moved into another by the header: that is a {@code 403 tenant_mismatch}, or a
+   * writer of one tenant would become a writer of every tenant the header can name.
    */
   static TenantResolver trustedHeader(String header) {
     Objects.requireNonNull(header, "header");
@@ -40,6 +42,10 @@ public interface TenantResolver {
       }
       if (!RenCaller.isValidTenant(t)) {
         throw new HttpError(400, "invalid_tenant", header + " must match [A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
+      }
+      String own = caller.tenant();
+      if (own != null && !own.equals(t)) {
+        throw new HttpError(403, "tenant_mismatch", header + " names another tenant than the credentials do");
       }
       return t;
     };
