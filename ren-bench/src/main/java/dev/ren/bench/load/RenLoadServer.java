@@ -11,6 +11,7 @@ import dev.ren.servlet.RenServlet;
 import dev.ren.servlet.RenServletConfig;
 import dev.ren.servlet.http.JsonServlet;
 import dev.ren.servlet.kv.KvServlet;
+import dev.ren.servlet.security.RenSecurity;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.http.HttpServlet;
@@ -130,6 +131,8 @@ public final class RenLoadServer {
     connector.setAcceptQueueSize(1000);
     server.addConnector(connector);
     ServletContextHandler ctx = new ServletContextHandler();
+    // the bench measures REN as deployed: the stream and the KV binding consult a policy (open: allows everything)
+    RenSecurity.open().install(ctx.getServletContext());
     ctx.addServlet(new ServletHolder(ren), RenServlet.DEFAULT_PATH + "/*");
     ctx.addServlet(new ServletHolder(new HttpServlet() {
       @Override
