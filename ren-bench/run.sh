@@ -9,7 +9,10 @@
 #            --jvm-flag -XX:...  (added to every server JVM alike; repeat for several)
 #            --baseline-jar OLD/benchmarks.jar  (adds system ren-before: REN built from an earlier commit, for a
 #                            before/after run of a hot-path change: --systems ren-before,ren fanout,latency)
-# Results: ren-bench/results/<date>.{md,csv,png} and results/latest.md. Not part of `mvn verify`.
+#   ren-bench/run.sh durability [--runs 50] [--max-ms 3000] [--seed S] [--no-build]
+#                           not a load scenario: the document store's kill -9 check (DurabilityRuns), 50 runs
+# Results: ren-bench/results/<date>.{md,csv,png} and results/latest.md (durability: results/durability-<date>.md).
+# Not part of `mvn verify`.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -20,6 +23,16 @@ for a in "$@"; do
   if [[ "$a" == "--no-build" ]]; then build=0; else args+=("$a"); fi
 done
 [[ ${#args[@]} -eq 0 ]] && args=(all)
+
+# durability runs one store in child JVMs it kills: no servers, no peers, no socket limits
+if [[ "${args[0]}" == "durability" ]]; then
+  if [[ $build -eq 1 ]]; then
+    echo "building ren-bench..."
+    (cd "$root" && mvn -q -pl ren-bench -am package -DskipTests)
+  fi
+  exec java -Xmx256m -cp "$here/target/benchmarks.jar" dev.ren.bench.db.DurabilityRuns --out "$here/results" \
+    "${args[@]:1}"
+fi
 
 # thousands of sockets per process: raise the descriptor limit as far as this shell may
 hard=$(ulimit -Hn)
