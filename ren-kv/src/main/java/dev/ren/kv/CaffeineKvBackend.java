@@ -21,6 +21,7 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
@@ -43,11 +44,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * value is present, and because the check holds the key's lock, a concurrent put is applied (and published by the
  * store) only after the report.
  *
- * <p>Bounds: values are kept as their compact JSON text, and a {@link StoreBudget} counts entries and bytes as
- * stored. A put reserves its share (the difference, when it replaces a value) inside the key's {@code compute},
- * so a put the budget refuses ({@link KvStoreFullException}) changes nothing; before refusing, the put runs due
- * expiry once ({@link Cache#cleanUp()}), so an entry past its deadline by more than Caffeine's timer granularity
- * (about a second) does not keep room even if the expiry thread has not run yet. An entry's share returns
+ * <p>Bounds: values are kept as their compact JSON text (in 64 KiB chunks, {@link KvText}, so that the heap holds
+ * what is counted), and a {@link StoreBudget} counts entries and bytes as stored. A put reserves its share (the
+ * difference, when it replaces a value) inside the key's {@code compute}, so a put the budget refuses
+ * ({@link KvStoreFullException}) changes nothing; before refusing, the put runs due expiry once
+ * ({@link Cache#cleanUp()}), so an entry past its deadline by more than Caffeine's timer granularity (about a
+ * second) does not keep room even if the expiry thread has not run yet. An entry's share returns
  * when it is removed, replaced, expires or is evicted: Caffeine's eviction listener runs inside the removal, and
  * an explicit remove releases what it removed. Each {@link Stored} is released at most once (its
  * {@code charged} flag), whichever path sees it first.
@@ -122,17 +124,18 @@ final class CaffeineKvBackend implements KvBackend {
     long deadline = ttl == null ? 0 : ticker.read() + ttl.toNanos();
     Instant expiration = ttl == null ? null : clock.instant().plus(ttl);
     long weight = StoreBudget.weight(key, json.length);
+    KvText text = KvText.of(json); // split before taking the key's lock
     Stored s;
     try {
-      s = charged(key, json, weight, ttl != null, deadline, expiration);
+      s = charged(key, text, weight, ttl != null, deadline, expiration);
     } catch (KvStoreFullException full) {
       cache.cleanUp(); // entries past their deadline give their room back first; then refuse for real
-      s = charged(key, json, weight, ttl != null, deadline, expiration);
+      s = charged(key, text, weight, ttl != null, deadline, expiration);
     }
     return s.entry(key);
   }
 
-  private Stored charged(KvKey key, byte[] json, long weight, boolean hasDeadline, long deadline,
+  private Stored charged(KvKey key, KvText json, long weight, boolean hasDeadline, long deadline,
       @Nullable Instant expiration) {
     return map.compute(key, (k, old) -> {
       // under the key's lock: nothing else can release old meanwhile
@@ -181,7 +184,8 @@ final class CaffeineKvBackend implements KvBackend {
   }
 
   @Override
-  public KvPage list(String namespace, String prefix, int limit, @Nullable String cursor) {
+  public KvPage list(@Nullable String tenant, String namespace, String prefix, int limit,
+      @Nullable String cursor) {
     checkOpen();
     String after = cursor == null ? null : decodeCursor(cursor);
     long now = ticker.read();
@@ -190,7 +194,7 @@ final class CaffeineKvBackend implements KvBackend {
     PriorityQueue<Map.Entry<KvKey, Stored>> top = new PriorityQueue<>(limit + 2, byKey.reversed());
     for (Map.Entry<KvKey, Stored> e : map.entrySet()) {
       KvKey k = e.getKey();
-      if (!k.namespace().equals(namespace) || !k.key().startsWith(prefix)
+      if (!Objects.equals(k.tenant(), tenant) || !k.namespace().equals(namespace) || !k.key().startsWith(prefix)
           || (after != null && k.key().compareTo(after) <= 0) || e.getValue().expired(now)) {
         continue;
       }
@@ -253,8 +257,8 @@ final class CaffeineKvBackend implements KvBackend {
         return null;
       });
     } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "removal notification failed for " + key.namespace() + "/" + Printable.of(key.key())
-          + " (" + cause + ")", e);
+      LOG.log(Level.WARNING, "removal notification failed for " + (key.tenant() == null ? "" : key.tenant() + " ")
+          + key.namespace() + "/" + Printable.of(key.key()) + " (" + cause + ")", e);
     }
   }
 
@@ -292,8 +296,8 @@ final class CaffeineKvBackend implements KvBackend {
       }
     }
 
-    /** Compact UTF-8 JSON, never changed. */
-    final byte[] json;
+    /** Compact UTF-8 JSON in chunks (no array of half a G1 region or more), never changed. */
+    final KvText json;
     /** What this entry is charged in the budget ({@link StoreBudget#weight}). */
     final long weight;
     final long version;
@@ -305,7 +309,7 @@ final class CaffeineKvBackend implements KvBackend {
     @SuppressWarnings("unused") // accessed through CHARGED
     private volatile boolean charged = true;
 
-    Stored(byte[] json, long weight, long version, boolean hasDeadline, long deadline,
+    Stored(KvText json, long weight, long version, boolean hasDeadline, long deadline,
         @Nullable Instant expiration) {
       this.json = json;
       this.weight = weight;

@@ -6,6 +6,7 @@ import dev.ren.AppliedButNotPublishedException;
 import dev.ren.RenEvent;
 import dev.ren.RenOrigin;
 import dev.ren.RenPublisher;
+import dev.ren.access.RenCaller;
 import dev.ren.internal.Printable;
 import org.jspecify.annotations.Nullable;
 
@@ -26,7 +27,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * has no caller, so the same exception is logged at {@code WARNING} (see {@link KvStore}).
  *
  * <p>Values reach the backend as compact JSON text ({@link KvJson}), checked against the value limit before the
- * backend sees them; entries come back holding that text, which is immutable, so a get hands the entry out as is.
+ * backend sees them: a tree is written out, a value given as text is compacted by a streaming copy, so no tree is
+ * built for it. Entries come back holding that text, which is immutable, so a get hands the entry out as is.
+ *
+ * <p>Tenants: this object is the default tenant; {@link #tenant(String)} returns a {@link View} sharing the backend,
+ * the publisher and the closed flag. Every key a tenant's namespace builds carries the tenant
+ * ({@link KvKey#tenant()}), every event it publishes carries it ({@link RenEvent#withTenant}), and expiry and
+ * eviction are announced in the tenant of the key that was removed.
  *
  * <p>Thread-safety: thread-safe.
  */
@@ -51,12 +58,14 @@ final class EventingKvStore implements KvStore {
     backend.start(new KvBackend.Listener() {
       @Override
       public void expired(KvKey key, long version) {
-        publishSystem(RenEvent.kvExpired(key.namespace(), key.key(), Long.toString(version)));
+        publishSystem(RenEvent.kvExpired(key.namespace(), key.key(), Long.toString(version))
+            .withTenant(key.tenant()));
       }
 
       @Override
       public void evicted(KvKey key, long version) {
-        publishSystem(RenEvent.kvEvicted(key.namespace(), key.key(), Long.toString(version)));
+        publishSystem(RenEvent.kvEvicted(key.namespace(), key.key(), Long.toString(version))
+            .withTenant(key.tenant()));
       }
     });
   }
@@ -72,14 +81,25 @@ final class EventingKvStore implements KvStore {
       publisher.publishApplied(event);
     } catch (AppliedButNotPublishedException e) {
       // the entry is gone either way and nobody called us: there is no one to throw to, so say it loudly
-      LOG.log(Level.WARNING, event.t() + " of " + event.ns() + "/" + Printable.of(event.k()) + " v" + event.v()
+      LOG.log(Level.WARNING, event.t() + " of " + (event.tenant() == null ? "" : "tenant " + event.tenant() + " ")
+          + event.ns() + "/" + Printable.of(event.k()) + " v" + event.v()
           + " was applied but not published; subscribers will not see it until they refetch", e.getCause());
     }
   }
 
   @Override
   public KvNamespace namespace(String name) {
-    return new Namespace(KvKey.checkNamespace(name));
+    return new Namespace(null, KvKey.checkNamespace(name));
+  }
+
+  @Override
+  public @Nullable String tenant() {
+    return null;
+  }
+
+  @Override
+  public KvStore tenant(@Nullable String tenant) {
+    return tenant == null ? this : new View(RenCaller.checkTenant(tenant));
   }
 
   @Override
@@ -121,10 +141,46 @@ final class EventingKvStore implements KvStore {
     return ttl;
   }
 
+  /** The store in one tenant other than the default; see {@link KvStore#tenant(String)}. */
+  private final class View implements KvStore {
+    private final String tenant;
+
+    View(String tenant) {
+      this.tenant = tenant;
+    }
+
+    @Override
+    public KvNamespace namespace(String name) {
+      return new Namespace(tenant, KvKey.checkNamespace(name));
+    }
+
+    @Override
+    public String tenant() {
+      return tenant;
+    }
+
+    @Override
+    public KvStore tenant(@Nullable String other) {
+      return EventingKvStore.this.tenant(other);
+    }
+
+    @Override
+    public void close() {
+      EventingKvStore.this.close();
+    }
+
+    @Override
+    public String toString() {
+      return "KvStore[" + backend + ", tenant " + tenant + (closed.get() ? ", closed]" : "]");
+    }
+  }
+
   private final class Namespace implements KvNamespace {
+    private final @Nullable String tenant;
     private final String name;
 
-    Namespace(String name) {
+    Namespace(@Nullable String tenant, String name) {
+      this.tenant = tenant;
       this.name = name;
     }
 
@@ -135,7 +191,7 @@ final class EventingKvStore implements KvStore {
 
     @Override
     public Optional<KvEntry> get(String key) {
-      KvKey k = new KvKey(name, key);
+      KvKey k = new KvKey(tenant, name, key);
       checkOpen();
       return Optional.ofNullable(backend.get(k));
     }
@@ -160,8 +216,18 @@ final class EventingKvStore implements KvStore {
       return doPut(key, TextNode.valueOf(Objects.requireNonNull(value, "value")), checkTtl(ttl));
     }
 
+    @Override
+    public long putJson(String key, byte[] json) {
+      return doPutJson(key, json, null);
+    }
+
+    @Override
+    public long putJson(String key, byte[] json, Duration ttl) {
+      return doPutJson(key, json, checkTtl(ttl));
+    }
+
     private long doPut(String key, JsonNode value, @Nullable Duration ttl) {
-      KvKey k = new KvKey(name, key);
+      KvKey k = new KvKey(tenant, name, key);
       Objects.requireNonNull(value, "value");
       if (value.isMissingNode()) {
         throw new IllegalArgumentException("value must be a JSON value (use NullNode for JSON null), was missing");
@@ -171,20 +237,31 @@ final class EventingKvStore implements KvStore {
       if (json.length > maxValueBytes) {
         throw new KvValueTooLargeException(json.length, maxValueBytes);
       }
+      return store(k, json, ttl);
+    }
+
+    private long doPutJson(String key, byte[] text, @Nullable Duration ttl) {
+      KvKey k = new KvKey(tenant, name, key);
+      Objects.requireNonNull(text, "json");
+      checkOpen();
+      return store(k, KvJson.compact(text, maxValueBytes), ttl); // checked and measured as stored, no tree
+    }
+
+    private long store(KvKey k, byte[] json, @Nullable Duration ttl) {
       KvEntry stored = backend.put(k, json, ttl);
-      publisher.publishApplied(RenEvent.kvPut(name, key, Long.toString(stored.version())));
+      publisher.publishApplied(RenEvent.kvPut(name, k.key(), Long.toString(stored.version())).withTenant(tenant));
       return stored.version();
     }
 
     @Override
     public boolean delete(String key) {
-      KvKey k = new KvKey(name, key);
+      KvKey k = new KvKey(tenant, name, key);
       checkOpen();
       KvEntry removed = backend.remove(k);
       if (removed == null) {
         return false;
       }
-      publisher.publishApplied(RenEvent.kvDelete(name, key));
+      publisher.publishApplied(RenEvent.kvDelete(name, key).withTenant(tenant));
       return true;
     }
 
@@ -199,12 +276,12 @@ final class EventingKvStore implements KvStore {
             + KvKey.MAX_KEY_LENGTH);
       }
       checkOpen();
-      return backend.list(name, prefix, limit, cursor);
+      return backend.list(tenant, name, prefix, limit, cursor);
     }
 
     @Override
     public String toString() {
-      return "KvNamespace[" + name + "]";
+      return tenant == null ? "KvNamespace[" + name + "]" : "KvNamespace[" + name + ", tenant " + tenant + "]";
     }
   }
 }

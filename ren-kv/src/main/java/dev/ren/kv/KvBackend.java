@@ -12,6 +12,8 @@ import java.time.Duration;
  *
  * <p>Contract:
  * <ul>
+ *   <li>Keys are {@link KvKey}s whose tenant is part of the key: one namespace and key in two tenants are two
+ *       entries, and a listing is of one tenant only.</li>
  *   <li>Arguments were validated by the store ({@link KvKey} validates itself; TTLs are positive and at most
  *       {@link KvNamespace#MAX_TTL}; limits are 1 to {@link KvNamespace#MAX_LIST_LIMIT}).</li>
  *   <li>Versions of one key strictly increase across puts, also across a delete and a later put.</li>
@@ -47,8 +49,12 @@ public interface KvBackend extends AutoCloseable {
   /** Removes the key; returns the removed live entry, or null if there was none. */
   @Nullable KvEntry remove(KvKey key);
 
-  /** One page of live keys of {@code namespace} starting with {@code prefix}, ascending. */
-  KvPage list(String namespace, String prefix, int limit, @Nullable String cursor);
+  /**
+   * One page of live keys of {@code namespace} in {@code tenant} (null: the default tenant) starting with
+   * {@code prefix}, ascending. Keys of any other tenant ({@link KvKey#tenant()} not equal to {@code tenant}) must
+   * never appear, also not for the default tenant.
+   */
+  KvPage list(@Nullable String tenant, String namespace, String prefix, int limit, @Nullable String cursor);
 
   /** Releases what the backend created; idempotent. */
   @Override

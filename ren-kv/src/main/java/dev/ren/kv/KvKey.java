@@ -1,37 +1,51 @@
 package dev.ren.kv;
 
+import dev.ren.access.RenCaller;
 import dev.ren.internal.Printable;
+import org.jspecify.annotations.Nullable;
 
 import java.util.Objects;
 
 /**
- * A namespace and a key, kept apart: two keys are equal only when both parts are, so {@code ("a:b", "c")} never
- * collides with {@code ("a", "b:c")} (RELIABILITY 15). Constructing one validates both parts.
+ * A tenant, a namespace and a key, kept apart: two keys are equal only when all three parts are, so
+ * {@code ("a:b", "c")} never collides with {@code ("a", "b:c")} (RELIABILITY 15), and one namespace and key in two
+ * tenants are two keys. Constructing one validates every part.
  *
  * <ul>
+ *   <li>tenant: null for the default tenant, else a valid tenant id ({@link RenCaller#isValidTenant})</li>
  *   <li>namespace: {@code [A-Za-z0-9_.-]{1,64}}</li>
  *   <li>key: 1 to {@value #MAX_KEY_LENGTH} characters, no NUL, no unpaired surrogate; {@code /}, {@code :} and non-ASCII are fine</li>
  * </ul>
  *
  * <pre>{@code
- * KvKey k = new KvKey("demo", "todo:1");
+ * KvKey k = new KvKey("demo", "todo:1");                 // the default tenant
+ * KvKey a = new KvKey("acme", "demo", "todo:1");         // the same name in tenant acme: another key
  * }</pre>
  *
  * <p>Thread-safety: immutable.
  *
+ * @param tenant    the tenant, or null for the default tenant
  * @param namespace the namespace
  * @param key       the key inside the namespace
  */
-public record KvKey(String namespace, String key) implements Comparable<KvKey> {
+public record KvKey(@Nullable String tenant, String namespace, String key) implements Comparable<KvKey> {
 
   /** Longest accepted key, in UTF-16 characters. */
   public static final int MAX_KEY_LENGTH = 512;
 
 
-  /** Validates both parts; see the class comment for the rules. */
+  /** Validates every part; see the class comment for the rules. */
   public KvKey {
+    if (tenant != null) {
+      RenCaller.checkTenant(tenant);
+    }
     checkNamespace(namespace);
     checkKey(key);
+  }
+
+  /** A key of the default tenant; validates both parts. */
+  public KvKey(String namespace, String key) {
+    this(null, namespace, key);
   }
 
   /**
@@ -99,7 +113,19 @@ public record KvKey(String namespace, String key) implements Comparable<KvKey> {
 
   @Override
   public int compareTo(KvKey o) {
-    int c = namespace.compareTo(o.namespace);
+    int c = compareTenants(tenant, o.tenant);
+    if (c != 0) {
+      return c;
+    }
+    c = namespace.compareTo(o.namespace);
     return c != 0 ? c : key.compareTo(o.key);
+  }
+
+  /** The default tenant (null) first, then tenants by name. */
+  private static int compareTenants(@Nullable String a, @Nullable String b) {
+    if (a == null || b == null) {
+      return a == null ? (b == null ? 0 : -1) : 1;
+    }
+    return a.compareTo(b);
   }
 }

@@ -73,6 +73,35 @@ public interface KvNamespace {
    */
   long put(String key, JsonNode value, Duration ttl);
 
+  /**
+   * Stores the JSON value written as {@code json} (UTF-8 text, any whitespace) without TTL, as {@link #put(String,
+   * JsonNode)} stores the same value, and publishes {@code kv.put}. The text is checked and compacted as it is
+   * read, without building a tree, so a value costs its text while it is stored: what an HTTP binding hands in a
+   * request body. It must be exactly one JSON value nested at most 100 levels deep, with finite numbers; numbers
+   * are kept as a tree would hold them ({@code 1E2} is stored as {@code 100.0}) and a name repeated in an object is
+   * kept as sent (readers take its last value, as a tree would). The array is not kept and not changed.
+   *
+   * @return the new version
+   * @throws KvInvalidJsonException if {@code json} is not one valid JSON value under those rules
+   * @throws KvValueTooLargeException if the value is over the store's value limit as stored (compact); it is
+   *     measured without being kept past the limit
+   * @throws KvStoreFullException if the store is full
+   * @throws AppliedButNotPublishedException if the value was stored but {@code kv.put} could not be published
+   */
+  long putJson(String key, byte[] json);
+
+  /**
+   * Stores the JSON value written as {@code json} for {@code ttl} (positive, at most {@link #MAX_TTL}); see
+   * {@link #putJson(String, byte[])}.
+   *
+   * @return the new version
+   * @throws KvInvalidJsonException if {@code json} is not one valid JSON value
+   * @throws KvValueTooLargeException if the value is over the store's value limit as stored
+   * @throws KvStoreFullException if the store is full
+   * @throws AppliedButNotPublishedException if the value was stored but {@code kv.put} could not be published
+   */
+  long putJson(String key, byte[] json, Duration ttl);
+
   /** Stores a JSON string; see {@link #put(String, JsonNode)}. */
   long put(String key, String value);
 

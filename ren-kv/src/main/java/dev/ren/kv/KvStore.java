@@ -15,7 +15,8 @@ import java.util.concurrent.Executor;
 /**
  * A key-value store whose every change is announced on a {@link RenPublisher}: {@code kv.put}, {@code kv.delete},
  * {@code kv.expired} (system-caused, no {@code src}) and, when a size bound is set, {@code kv.evicted}. No removal
- * is silent. Values are JSON; keys live in namespaces ({@link #namespace}).
+ * is silent. Values are JSON; keys live in namespaces ({@link #namespace}), and namespaces in tenants
+ * ({@link #tenant(String)}; the store itself is the default tenant).
  *
  * <pre>{@code
  * RenHub hub = RenHub.create();
@@ -75,6 +76,31 @@ public interface KvStore extends AutoCloseable {
    * @throws IllegalArgumentException unless the name matches {@code [A-Za-z0-9_.-]{1,64}}
    */
   KvNamespace namespace(String name);
+
+  /** The tenant this store works in, or null for the default tenant (what {@link #inMemory} and builders give). */
+  @Nullable String tenant();
+
+  /**
+   * This store in {@code tenant} (null: the default tenant): a view with its own keys, listings and events, sharing
+   * this store's backend, bounds, publisher and expiry thread. Cheap; call it per request.
+   * <ul>
+   *   <li>one namespace and key in two tenants are two values ({@link KvKey#tenant()} is part of the key);</li>
+   *   <li>{@link KvNamespace#list} shows only this tenant's keys;</li>
+   *   <li>every event of a tenant's entry carries the tenant ({@link dev.ren.RenEvent#tenant()}), also the
+   *       system-caused {@code kv.expired} and {@code kv.evicted}, so only that tenant's streams receive it; the
+   *       default tenant's events carry none, as before tenants existed;</li>
+   *   <li>the bounds stay store-wide: all tenants share one {@linkplain Builder#maxEntries entry} and
+   *       {@linkplain Builder#maxTotalBytes byte} budget (and {@link Builder#maximumSize} evicts across tenants),
+   *       so one tenant can fill the store for all; a host that needs a budget per tenant uses a store per
+   *       tenant.</li>
+   * </ul>
+   * {@code tenant(..)} of a view is the same store in that tenant; {@link #close()} of a view closes the shared
+   * store.
+   *
+   * @throws IllegalArgumentException if {@code tenant} is not a valid tenant id
+   *                                  ({@link dev.ren.access.RenCaller#isValidTenant})
+   */
+  KvStore tenant(@Nullable String tenant);
 
   /**
    * Stops expiry announcements, releases the backend and stops the thread the store started (waiting until it has

@@ -54,11 +54,13 @@ class KvBackendSpiTest {
     }
 
     @Override
-    public KvPage list(String namespace, String prefix, int limit, @Nullable String cursor) {
+    public KvPage list(@Nullable String tenant, String namespace, String prefix, int limit,
+        @Nullable String cursor) {
       List<KvPage.Item> items = new ArrayList<>();
-      KvKey from = new KvKey(namespace, cursor == null ? "\u0001" : cursor);
+      KvKey from = new KvKey(tenant, namespace, cursor == null ? "\u0001" : cursor);
       for (Map.Entry<KvKey, KvEntry> e : map.tailMap(from, cursor == null).entrySet()) {
-        if (!e.getKey().namespace().equals(namespace) || items.size() == limit) {
+        if (!Objects.equals(e.getKey().tenant(), tenant) || !e.getKey().namespace().equals(namespace)
+            || items.size() == limit) {
           break;
         }
         if (e.getKey().key().startsWith(prefix)) {

@@ -3,6 +3,7 @@ package dev.ren.servlet.kv;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import dev.ren.kv.KvStore;
+import dev.ren.servlet.security.RenSecurity;
 import dev.ren.testing.JettyTestServer;
 import dev.ren.testing.RecordingPublisher;
 import dev.ren.testing.TestJson;
@@ -35,7 +36,8 @@ class KvServletBoundsTest {
 
   private void start(KvStore.Builder builder, long maxBody) {
     store = builder.scheduler(Scheduler.disabledScheduler()).executor(Runnable::run).build();
-    server = new JettyTestServer().servlet("/api/kv/*", new KvServlet(store, maxBody)).start();
+    server = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open())
+        .servlet("/api/kv/*", new KvServlet(store, maxBody)).start();
   }
 
   @AfterEach
@@ -101,6 +103,21 @@ class KvServletBoundsTest {
     String airy = "{" + " ".repeat(5000) + "\"a\"  :  [ 1 ,  2 ]" + " ".repeat(5000) + "}";
     assertEquals(200, send("PUT", "/api/kv/demo/k", airy).statusCode());
     assertEquals("{\"a\":[1,2]}", send("GET", "/api/kv/demo/k", null).body());
+  }
+
+  @Test
+  void list_queryOverSixteenKiB_413BeforeItBecomesATree() throws Exception {
+    start(KvStore.builder(rec), MIB);
+    assertEquals(200, send("PUT", "/api/kv/demo/a", "1").statusCode());
+    String bulky = "{\"prefix\":\"a\",\"junk\":" + emptyObjects(MIB - 64) + "}"; // ~30 MB as a tree
+
+    assertError(send("POST", "/api/kv/demo", bulky), 413, "payload_too_large");
+
+    String prefix = "é".repeat(512); // the longest prefix, escaped as \\u00e9: still far below the bound
+    String query = "{\"prefix\":\"" + prefix.replace("é", "\\u00e9") + "\",\"limit\":10}";
+    assertEquals(200, send("POST", "/api/kv/demo", query).statusCode());
+    assertEquals("a", TestJson.parse(send("POST", "/api/kv/demo", "{\"prefix\":\"a\"}").body()).path("result")
+        .path(0).path("name").asText());
   }
 
   @Test

@@ -11,6 +11,7 @@ import dev.ren.hub.RenHub;
 import dev.ren.kv.KvNamespace;
 import dev.ren.kv.KvStore;
 import dev.ren.servlet.RenClientFilter;
+import dev.ren.servlet.security.RenSecurity;
 import dev.ren.testing.JettyTestServer;
 import dev.ren.testing.RecordingPublisher;
 import dev.ren.testing.TestJson;
@@ -39,6 +40,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static dev.ren.servlet.http.JsonServlet.MAX_JSON_DEPTH;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -63,7 +65,8 @@ class KvServletTest {
     store = KvStore.builder(hub).ticker(nanos::get).scheduler(Scheduler.disabledScheduler())
         .executor(Runnable::run).clock(Clock.fixed(WALL, ZoneOffset.UTC)).build();
     listener = hub.listen(RenFilter.parse("kv"), (id, e) -> events.add(e));
-    server = new JettyTestServer().filter("/*", new RenClientFilter())
+    server = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open())
+        .filter("/*", new RenClientFilter())
         .servlet("/api/kv/*", new KvServlet(store, 1_000)).start();
   }
 
@@ -238,7 +241,8 @@ class KvServletTest {
   void putAndDelete_publishFails_503NotPublishedAppliedTrue_changeStands() throws Exception {
     RecordingPublisher failing = new RecordingPublisher();
     try (KvStore s = KvStore.builder(failing).scheduler(Scheduler.disabledScheduler()).build();
-        JettyTestServer srv = new JettyTestServer().filter("/*", new RenClientFilter())
+        JettyTestServer srv = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open())
+            .filter("/*", new RenClientFilter())
             .servlet("/api/kv/*", new KvServlet(s)).start()) {
       failing.failWith(new EventLogUnavailableException("event log unreachable"));
 
@@ -268,11 +272,25 @@ class KvServletTest {
   void put_invalidJson_400AndStoreUnchanged() throws Exception {
     store.namespace("demo").put("k", "original");
     nextEvent();
-    for (String bad : List.of("{\"a\":", "not json", "{'a':1}", "")) {
+    for (String bad : List.of("{\"a\":", "not json", "{'a':1}", "", "  \n", "{\"a\":1} xyz", "{} {}", "1 2",
+        "[1e400]", "NaN", "[".repeat(101) + "]".repeat(101))) {
       assertError(send("PUT", "/api/kv/demo/k", bad), 400, "invalid_json");
     }
+    assertError(send("PUT", "/api/kv/demo/k", null), 400, "invalid_json"); // no body, no Content-Type
     assertEquals("original", store.namespace("demo").getString("k").orElseThrow());
     assertNoEventsThenSentinel();
+  }
+
+  @Test
+  void put_nestedAsDeepAsJsonServletAllows_storedCompact() throws Exception {
+    // the store checks the body's text itself now (no tree): its depth rule must be the binding's
+    String spaced = " [ ".repeat(MAX_JSON_DEPTH) + " ] ".repeat(MAX_JSON_DEPTH);
+
+    assertEquals(200, send("PUT", "/api/kv/demo/deep", spaced).statusCode());
+
+    assertEquals("[".repeat(MAX_JSON_DEPTH) + "]".repeat(MAX_JSON_DEPTH), send("GET", "/api/kv/demo/deep", null)
+        .body());
+    assertEquals("deep", nextEvent().k());
   }
 
   @Test

@@ -6,6 +6,7 @@ import dev.ren.hub.RenHub;
 import dev.ren.kv.KvStore;
 import dev.ren.servlet.RenClientFilter;
 import dev.ren.servlet.RenServlet;
+import dev.ren.servlet.security.RenSecurity;
 import dev.ren.testing.JettyTestServer;
 import dev.ren.testing.ManualClock;
 import dev.ren.testing.SseTestClient;
@@ -49,7 +50,8 @@ class KvSseTest {
     store = KvStore.builder(hub).ticker(clock.nanoSource()::getAsLong).clock(clock)
         .scheduler(Scheduler.disabledScheduler()).build();
     bounded = KvStore.builder(hub).maximumSize(3).build();
-    server = new JettyTestServer().filter("/*", new RenClientFilter())
+    server = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open())
+        .filter("/*", new RenClientFilter())
         .servlet("/api/maravilla/ren/*", new RenServlet(hub))
         .servlet("/api/kv/*", new KvServlet(store, 1_000))
         .servlet("/bounded/kv/*", new KvServlet(bounded))
