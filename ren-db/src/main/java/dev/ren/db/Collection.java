@@ -11,8 +11,14 @@ import java.util.Optional;
  * {@code $eq $ne $gt $gte $lt $lte $in $nin $exists}, {@code $and $or}, dotted paths into nested objects,
  * comparing values of the same JSON type ({@code 1 == 1.0}; a string is never greater than a number); a null
  * or empty filter matches everything. Updates are {@code $set $unset $inc} or a whole document. An unknown
- * operator, a filter nested deeper than 32 levels or any other malformed input throws
- * {@link IllegalArgumentException} naming the problem, and nothing is written.
+ * operator, a filter over one of the store's bounds (by default 256 {@code $and}/{@code $or} branches, 1,000
+ * {@code $in} values, 4,096 values, 32 levels; see {@link DocumentStore.Builder}) or any other malformed input
+ * throws {@link IllegalArgumentException} naming the problem, before any document is read, and nothing is written.
+ *
+ * <p>A collection exists while it holds a document or an index: the first insert or index creates it (and fails
+ * with {@link DocumentStoreFullException} when the store holds its maximum of collections), and it is gone when
+ * the last one is removed. Reads, updates, deletes and index calls on a collection that does not exist answer as
+ * an empty collection does and create nothing.
  *
  * <p>Each write runs in one transaction; its events are published after it commits, one per changed document,
  * none for a no-op update. Concurrent writers to one document never lose an update: a write whose read went
@@ -36,6 +42,7 @@ public interface Collection {
    * Inserts a document and returns its {@code _id} (a generated, time-ordered id when absent).
    *
    * @throws DuplicateIdException if a document with that {@code _id} exists
+   * @throws DocumentStoreFullException if the insert would create a collection beyond the store's bound
    */
   String insertOne(ObjectNode document);
 
@@ -44,6 +51,7 @@ public interface Collection {
    * {@code db.document.created} per document after the commit.
    *
    * @throws DuplicateIdException if any {@code _id} is taken (then nothing is inserted)
+   * @throws DocumentStoreFullException if the insert would create a collection beyond the store's bound
    */
   List<String> insertMany(List<ObjectNode> documents);
 
@@ -92,6 +100,8 @@ public interface Collection {
   /**
    * Declares an index on dotted field paths (the first field narrows {@code find} through a SQL index; the rest
    * are checked on the candidates) and returns its name ({@code field1_1_field2_1}); idempotent.
+   *
+   * @throws DocumentStoreFullException if the index would create a collection beyond the store's bound
    */
   String createIndex(List<String> fields);
 

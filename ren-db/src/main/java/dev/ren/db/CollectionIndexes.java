@@ -3,6 +3,7 @@ package dev.ren.db;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.jspecify.annotations.Nullable;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -44,12 +45,12 @@ final class CollectionIndexes {
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private volatile List<IndexInfo> declared; // replaced under lock.writeLock()
 
-  /** Loads the collection's declarations from {@code ren_indexes}. */
-  CollectionIndexes(JdbcDocumentStore store, String collection, DocumentSql sql) {
+  /** The indexes of {@code collection}, whose declarations {@link #load} read from {@code ren_indexes}. */
+  CollectionIndexes(JdbcDocumentStore store, String collection, DocumentSql sql, List<IndexInfo> declared) {
     this.store = store;
     this.collection = collection;
     this.sql = sql;
-    this.declared = store.read(this::load);
+    this.declared = List.copyOf(declared);
   }
 
   /** The declared indexes, sorted by name (an immutable snapshot). */
@@ -69,14 +70,19 @@ final class CollectionIndexes {
 
   // ---------------------------------------------------------------- declarations
 
-  /** Declares an index on {@code fields} (idempotent) and returns its name; see {@link Collection#createIndex}. */
-  String create(List<String> fields) {
+  /**
+   * The name of an index on {@code fields} ({@code field1_1_field2_1}), checking the fields; called before any state
+   * of the collection is touched, so a bad request leaves nothing behind.
+   *
+   * @throws IllegalArgumentException naming the bad field or count
+   */
+  static String nameOf(@Nullable List<String> fields) {
     if (fields == null || fields.isEmpty() || fields.size() > MAX_INDEX_FIELDS) {
       throw new IllegalArgumentException("an index needs 1 to " + MAX_INDEX_FIELDS + " field paths");
     }
     StringBuilder n = new StringBuilder();
     for (String f : fields) {
-      Filter.parsePath(f, "index field");
+      Filter.parsePath(Objects.requireNonNull(f, "index field"), "index field");
       if (n.length() > 0) {
         n.append('_');
       }
@@ -86,7 +92,16 @@ final class CollectionIndexes {
     if (indexName.length() > MAX_NAME_LENGTH) {
       throw new IllegalArgumentException("index name '" + Filter.shorten(indexName) + "' is too long");
     }
-    IndexInfo info = new IndexInfo(indexName, fields);
+    return indexName;
+  }
+
+  /**
+   * Declares an index on {@code fields} (idempotent) and returns its name; see {@link Collection#createIndex}.
+   * {@code owner} is this collection's pinned state; declaring the first index of an empty collection creates it.
+   */
+  String create(OpenCollection owner, List<String> fields) {
+    String indexName = nameOf(fields);
+    IndexInfo info = new IndexInfo(indexName, List.copyOf(fields));
     lock.writeLock().lock();
     try {
       for (IndexInfo existing : declared) {
@@ -98,7 +113,7 @@ final class CollectionIndexes {
         throw new IllegalArgumentException("collection '" + collection + "' already has " + MAX_INDEXES
             + " indexes");
       }
-      store.write(collection, (c, events) -> {
+      store.write(owner, true, (c, events) -> {
         try (PreparedStatement ps = c.prepareStatement(
             "INSERT INTO ren_indexes (collection, name, fields) VALUES (?, ?, ?)")) {
           ps.setString(1, collection);
@@ -115,21 +130,26 @@ final class CollectionIndexes {
       next.add(info);
       next.sort(Comparator.comparing(IndexInfo::name));
       declared = List.copyOf(next);
+      owner.exists = true;
+      store.collections().declarationsChanged();
       return indexName;
     } finally {
       lock.writeLock().unlock();
     }
   }
 
-  /** Drops the index and its entries; false if there was none of that name. */
-  boolean drop(String indexName) {
+  /**
+   * Drops the index and its entries; false if there was none of that name. Dropping the last index of a collection
+   * without documents ends the collection, and {@code owner} (its pinned state) records that.
+   */
+  boolean drop(OpenCollection owner, String indexName) {
     Objects.requireNonNull(indexName, "name");
     lock.writeLock().lock();
     try {
       if (declared.stream().noneMatch(ix -> ix.name().equals(indexName))) {
         return false;
       }
-      store.write(collection, (c, events) -> {
+      boolean remains = store.write(owner, false, (c, events) -> {
         for (String statement : List.of("DELETE FROM ren_indexes WHERE collection = ? AND name = ?",
             "DELETE FROM ren_index_entries WHERE collection = ? AND index_name = ?")) {
           try (PreparedStatement ps = c.prepareStatement(statement)) {
@@ -138,16 +158,19 @@ final class CollectionIndexes {
             ps.executeUpdate();
           }
         }
-        return Boolean.TRUE;
+        return declared.size() > 1 || CollectionRegistry.hasDocuments(c, collection);
       });
       declared = declared.stream().filter(ix -> !ix.name().equals(indexName)).toList();
+      owner.exists = remains;
+      store.collections().declarationsChanged();
       return true;
     } finally {
       lock.writeLock().unlock();
     }
   }
 
-  private List<IndexInfo> load(Connection c) throws SQLException {
+  /** The declarations of {@code collection} in {@code ren_indexes}, sorted by name (empty when it has none). */
+  static List<IndexInfo> load(Connection c, String collection) throws SQLException {
     List<IndexInfo> out = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement(
         "SELECT name, fields FROM ren_indexes WHERE collection = ? ORDER BY name")) {

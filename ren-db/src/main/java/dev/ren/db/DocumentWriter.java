@@ -18,7 +18,9 @@ import java.util.Set;
  * its candidates, compare-and-sets each on its revision ({@code UPDATE ... WHERE rev = ?}; a lost race throws
  * {@link JdbcDocumentStore.StaleRead} and the store retries the whole transaction), maintains the index entries
  * in the same transaction and collects one event per changed document, published after the commit. Writes run
- * under {@link CollectionIndexes#whileStable}.
+ * under {@link CollectionIndexes#whileStable} with the collection's {@link OpenCollection} pinned, which an insert
+ * opens (it may create the collection) and an update or delete only finds: on a collection that does not exist
+ * they match nothing and open nothing.
  *
  * <p>Thread-safety: thread-safe (stateless apart from its collaborators, which are).
  */
@@ -27,13 +29,11 @@ final class DocumentWriter {
   private final JdbcDocumentStore store;
   private final String collection;
   private final DocumentSql sql;
-  private final CollectionIndexes indexes;
 
-  DocumentWriter(JdbcDocumentStore store, String collection, DocumentSql sql, CollectionIndexes indexes) {
+  DocumentWriter(JdbcDocumentStore store, String collection, DocumentSql sql) {
     this.store = store;
     this.collection = collection;
     this.sql = sql;
-    this.indexes = indexes;
   }
 
   /** See {@link Collection#insertMany}. */
@@ -56,7 +56,19 @@ final class DocumentWriter {
     if (docs.isEmpty()) {
       return List.of();
     }
-    return indexes.whileStable(() -> store.write(collection, (c, events) -> {
+    OpenCollection open = store.collections().pin(collection);
+    try {
+      List<String> out = insert(open, ids, docs);
+      open.exists = true;
+      return out;
+    } finally {
+      store.collections().unpin(open);
+    }
+  }
+
+  private List<String> insert(OpenCollection open, List<String> ids, List<ObjectNode> docs) {
+    CollectionIndexes indexes = open.indexes;
+    return indexes.whileStable(() -> store.write(open, true, (c, events) -> {
       try (PreparedStatement ps = sql.prepareInsert(c)) {
         for (int i = 0; i < docs.size(); i++) {
           sql.insert(ps, ids.get(i), docs.get(i));
@@ -96,10 +108,23 @@ final class DocumentWriter {
    * {@code expected > 0}, a matching document at another revision fails the whole write.
    */
   UpdateResult update(Filter filter, Update update, boolean many, long expected) {
-    return indexes.whileStable(() -> store.write(collection, (c, events) -> {
+    OpenCollection open = store.collections().pinExisting(collection);
+    if (open == null) {
+      return new UpdateResult(0, 0);
+    }
+    try {
+      return update(open, filter, update, many, expected);
+    } finally {
+      store.collections().unpin(open);
+    }
+  }
+
+  private UpdateResult update(OpenCollection open, Filter filter, Update update, boolean many, long expected) {
+    CollectionIndexes indexes = open.indexes;
+    return indexes.whileStable(() -> store.write(open, false, (c, events) -> {
       long matched = 0;
       long modified = 0;
-      for (Row r : candidates(c, filter, many)) {
+      for (Row r : candidates(c, indexes, filter, many)) {
         matched++;
         checkExpected(r, expected);
         ObjectNode next = update.apply(r.doc());
@@ -119,9 +144,23 @@ final class DocumentWriter {
 
   /** Deletes the first or every document matching {@code filter}; {@code expected} as for {@link #update}. */
   DeleteResult delete(Filter filter, boolean many, long expected) {
-    return indexes.whileStable(() -> store.write(collection, (c, events) -> {
+    OpenCollection open = store.collections().pinExisting(collection);
+    if (open == null) {
+      return new DeleteResult(0);
+    }
+    try {
+      return delete(open, filter, many, expected);
+    } finally {
+      store.collections().unpin(open);
+    }
+  }
+
+  private DeleteResult delete(OpenCollection open, Filter filter, boolean many, long expected) {
+    CollectionIndexes indexes = open.indexes;
+    boolean[] remains = {true};
+    DeleteResult result = indexes.whileStable(() -> store.write(open, false, (c, events) -> {
       long deleted = 0;
-      for (Row r : candidates(c, filter, many)) {
+      for (Row r : candidates(c, indexes, filter, many)) {
         checkExpected(r, expected);
         if (!sql.deleteIfRevision(c, r.id(), r.rev())) {
           throw new JdbcDocumentStore.StaleRead();
@@ -131,11 +170,16 @@ final class DocumentWriter {
         events.add(RenEvent.dbDeleted(collection, r.id(), Long.toString(r.rev() + 1)));
         deleted++;
       }
+      // a collection emptied of documents and indexes is gone: its state is dropped once no writer holds it
+      remains[0] = deleted == 0 || !indexes.declared().isEmpty() || CollectionRegistry.hasDocuments(c, collection);
       return new DeleteResult(deleted);
     }));
+    open.exists = remains[0];
+    return result;
   }
 
-  private List<Row> candidates(Connection c, Filter filter, boolean many) throws SQLException {
+  private List<Row> candidates(Connection c, CollectionIndexes indexes, Filter filter, boolean many)
+      throws SQLException {
     return sql.select(c, QueryPlanner.plan(filter, indexes.declared()), filter, many ? 0 : 1);
   }
 

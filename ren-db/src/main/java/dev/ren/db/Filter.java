@@ -21,14 +21,30 @@ import java.util.Map;
  */
 final class Filter {
 
-  /** Filters nested deeper than this are rejected. */
-  static final int MAX_DEPTH = 32;
-  /** Branches of all {@code $and}/{@code $or} arrays of one filter together (a filter's cost grows with them). */
-  static final int MAX_BRANCHES = 256;
-  /** Values of one {@code $in}/{@code $nin} list. */
-  static final int MAX_IN = 1_000;
-  /** JSON values in one filter, all together: bounds the work of matching it against each document. */
-  static final int MAX_NODES = 4_096;
+  /** Default {@link Limits#maxDepth}: filters nested deeper than this are rejected. */
+  static final int DEFAULT_MAX_DEPTH = 32;
+  /** Default {@link Limits#maxBranches}. */
+  static final int DEFAULT_MAX_BRANCHES = 256;
+  /** Default {@link Limits#maxIn}. */
+  static final int DEFAULT_MAX_IN = 1_000;
+  /** Default {@link Limits#maxNodes}. */
+  static final int DEFAULT_MAX_NODES = 4_096;
+
+  /**
+   * The bounds on one filter, checked before any of it is parsed or matched; each is a setting of
+   * {@link DocumentStore.Builder}, whose name the refusal gives.
+   *
+   * @param maxDepth    JSON levels of nesting ({@code maxFilterDepth})
+   * @param maxBranches branches of all {@code $and}/{@code $or} arrays together; a filter's cost grows with them
+   *                    ({@code maxFilterBranches})
+   * @param maxIn       values of one {@code $in}/{@code $nin} list ({@code maxFilterInValues})
+   * @param maxNodes    JSON values in the whole filter: bounds the work of matching it against each document
+   *                    ({@code maxFilterValues})
+   */
+  record Limits(int maxDepth, int maxBranches, int maxIn, int maxNodes) {
+    static final Limits DEFAULT = new Limits(DEFAULT_MAX_DEPTH, DEFAULT_MAX_BRANCHES, DEFAULT_MAX_IN,
+        DEFAULT_MAX_NODES);
+  }
 
   enum Op { EQ, NE, GT, GTE, LT, LTE, IN, NIN, EXISTS }
 
@@ -89,19 +105,25 @@ final class Filter {
     return ALL;
   }
 
+  /** {@link #parse(JsonNode, Limits)} with the default limits. */
+  static Filter parse(@Nullable JsonNode json) {
+    return parse(json, Limits.DEFAULT);
+  }
+
   /**
    * Parses a filter; null, JSON null or {@code {}} match everything.
    *
-   * @throws IllegalArgumentException naming the offending operator, path or value
+   * @throws IllegalArgumentException naming the offending operator, path or value, or the bound of {@code limits}
+   *     the filter exceeds
    */
-  static Filter parse(@Nullable JsonNode json) {
+  static Filter parse(@Nullable JsonNode json, Limits limits) {
     if (json == null || json.isNull() || json.isMissingNode()) {
       return ALL;
     }
     if (!json.isObject()) {
       throw new IllegalArgumentException("filter must be a JSON object, was " + json.getNodeType());
     }
-    checkSize(json);
+    checkSize(json, limits);
     return new Filter(parseObject(json));
   }
 
@@ -136,17 +158,18 @@ final class Filter {
    * Bounds a filter before any of it is parsed or evaluated, so a client cannot make matching expensive (a 60,000
    * branch {@code $or} took seconds of CPU, and as an update it held the collection's write lock meanwhile).
    */
-  private static void checkSize(JsonNode json) {
+  private static void checkSize(JsonNode json, Limits limits) {
     int[] count = new int[2]; // nodes, branches
-    checkSize(json, 0, count);
+    checkSize(json, 0, count, limits);
   }
 
-  private static void checkSize(JsonNode n, int depth, int[] count) {
-    if (depth > MAX_DEPTH) {
-      throw new IllegalArgumentException("filter is nested deeper than " + MAX_DEPTH + " levels");
+  private static void checkSize(JsonNode n, int depth, int[] count, Limits limits) {
+    if (depth > limits.maxDepth()) {
+      throw new IllegalArgumentException("filter is nested deeper than " + limits.maxDepth()
+          + " levels (maxFilterDepth)");
     }
-    if (++count[0] > MAX_NODES) {
-      throw new IllegalArgumentException("filter has more than " + MAX_NODES + " values");
+    if (++count[0] > limits.maxNodes()) {
+      throw new IllegalArgumentException("filter has more than " + limits.maxNodes() + " values (maxFilterValues)");
     }
     if (n.isObject()) {
       for (Map.Entry<String, JsonNode> f : n.properties()) {
@@ -154,17 +177,19 @@ final class Filter {
         String key = f.getKey();
         if ((key.equals("$and") || key.equals("$or")) && v.isArray()) {
           count[1] += v.size();
-          if (count[1] > MAX_BRANCHES) {
-            throw new IllegalArgumentException("filter has more than " + MAX_BRANCHES + " $and/$or branches");
+          if (count[1] > limits.maxBranches()) {
+            throw new IllegalArgumentException("filter has more than " + limits.maxBranches()
+                + " $and/$or branches (maxFilterBranches)");
           }
-        } else if ((key.equals("$in") || key.equals("$nin")) && v.isArray() && v.size() > MAX_IN) {
-          throw new IllegalArgumentException(key + " has " + v.size() + " values; at most " + MAX_IN);
+        } else if ((key.equals("$in") || key.equals("$nin")) && v.isArray() && v.size() > limits.maxIn()) {
+          throw new IllegalArgumentException(key + " has " + v.size() + " values; at most " + limits.maxIn()
+              + " (maxFilterInValues)");
         }
-        checkSize(v, depth + 1, count);
+        checkSize(v, depth + 1, count, limits);
       }
     } else if (n.isArray()) {
       for (JsonNode c : n) {
-        checkSize(c, depth + 1, count);
+        checkSize(c, depth + 1, count, limits);
       }
     }
   }

@@ -2,6 +2,7 @@ package dev.ren.db;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -10,11 +11,14 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A collection of a {@link JdbcDocumentStore}. It parses and checks the caller's input and hands the work to its
- * parts: {@link QueryPlanner} picks which rows a filter reads (primary key, index entries or a scan),
- * {@link DocumentSql} runs the plan and checks the filter exactly in Java, {@link DocumentWriter} is the write
- * path (revision compare-and-set, events after commit) and {@link CollectionIndexes} owns the declared indexes
- * and their entries.
+ * A handle on a collection of a {@link JdbcDocumentStore}; it holds no state of the collection, so handles are
+ * made freely and a name costs nothing until a write creates the collection. It parses and checks the caller's
+ * input (before anything is read or any state opened) and hands the work to its parts: {@link QueryPlanner} picks
+ * which rows a filter reads (primary key, index entries or a scan), {@link DocumentSql} runs the plan and checks
+ * the filter exactly in Java, {@link DocumentWriter} is the write path (revision compare-and-set, events after
+ * commit) and {@link CollectionIndexes}, in the collection's {@link OpenCollection}, owns the declared indexes and
+ * their entries. A read, update, delete or index drop on a collection that does not exist answers as an empty
+ * collection does and opens no state.
  *
  * <p>Thread-safety: thread-safe. Writes share a read lock that index creation and dropping take exclusively, so
  * a new index never misses a document written while it was being filled (see {@link CollectionIndexes}).
@@ -24,15 +28,17 @@ final class JdbcCollection implements Collection {
   private final JdbcDocumentStore store;
   private final String name;
   private final DocumentSql sql;
-  private final CollectionIndexes indexes;
   private final DocumentWriter writer;
 
   JdbcCollection(JdbcDocumentStore store, String name) {
     this.store = store;
     this.name = name;
     this.sql = new DocumentSql(name, store.dialect);
-    this.indexes = new CollectionIndexes(store, name, sql);
-    this.writer = new DocumentWriter(store, name, sql, indexes);
+    this.writer = new DocumentWriter(store, name, sql);
+  }
+
+  private Filter filter(@Nullable JsonNode json) {
+    return Filter.parse(json, store.config.filterLimits());
   }
 
   @Override
@@ -53,12 +59,12 @@ final class JdbcCollection implements Collection {
 
   @Override
   public List<Document> find(JsonNode filterJson, FindOptions options) {
-    Filter filter = Filter.parse(filterJson);
+    Filter filter = filter(filterJson);
     Objects.requireNonNull(options, "options");
     boolean sorted = !options.sort().isEmpty();
     // unsorted, the rows come in _id order, so reading skip + limit of them is enough
     int max = sorted ? 0 : saturatedAdd(options.skip(), options.limit());
-    List<Row> rows = store.read(c -> sql.select(c, QueryPlanner.plan(filter, indexes.declared()), filter, max));
+    List<Row> rows = store.read(c -> sql.select(c, QueryPlanner.plan(filter, store.declared(c, name)), filter, max));
     if (sorted) {
       rows = new ArrayList<>(rows);
       rows.sort(comparator(options.sort()));
@@ -101,8 +107,8 @@ final class JdbcCollection implements Collection {
 
   /** The SQL plan H2 (or the database) chooses for this filter's candidate query; for tests and diagnostics. */
   String explain(JsonNode filterJson) {
-    QueryPlanner.Plan plan = QueryPlanner.plan(Filter.parse(filterJson), indexes.declared());
-    return store.read(c -> sql.explain(c, plan));
+    Filter filter = filter(filterJson);
+    return store.read(c -> sql.explain(c, QueryPlanner.plan(filter, store.declared(c, name))));
   }
 
   // ---------------------------------------------------------------- writes
@@ -120,43 +126,43 @@ final class JdbcCollection implements Collection {
 
   @Override
   public UpdateResult updateOne(JsonNode filter, JsonNode update) {
-    return writer.update(Filter.parse(filter), Update.parse(update), false, -1);
+    return writer.update(filter(filter), Update.parse(update), false, -1);
   }
 
   @Override
   public UpdateResult updateOne(JsonNode filter, JsonNode update, long expectedRevision) {
-    return writer.update(Filter.parse(filter), Update.parse(update), false, checkRevision(expectedRevision));
+    return writer.update(filter(filter), Update.parse(update), false, checkRevision(expectedRevision));
   }
 
   @Override
   public UpdateResult updateMany(JsonNode filter, JsonNode update) {
-    return writer.update(Filter.parse(filter), Update.parse(update), true, -1);
+    return writer.update(filter(filter), Update.parse(update), true, -1);
   }
 
   @Override
   public UpdateResult replaceOne(JsonNode filter, ObjectNode replacement) {
-    return writer.update(Filter.parse(filter), Update.replacement(replacement), false, -1);
+    return writer.update(filter(filter), Update.replacement(replacement), false, -1);
   }
 
   @Override
   public UpdateResult replaceOne(JsonNode filter, ObjectNode replacement, long expectedRevision) {
-    return writer.update(Filter.parse(filter), Update.replacement(replacement), false,
+    return writer.update(filter(filter), Update.replacement(replacement), false,
         checkRevision(expectedRevision));
   }
 
   @Override
   public DeleteResult deleteOne(JsonNode filter) {
-    return writer.delete(Filter.parse(filter), false, -1);
+    return writer.delete(filter(filter), false, -1);
   }
 
   @Override
   public DeleteResult deleteOne(JsonNode filter, long expectedRevision) {
-    return writer.delete(Filter.parse(filter), false, checkRevision(expectedRevision));
+    return writer.delete(filter(filter), false, checkRevision(expectedRevision));
   }
 
   @Override
   public DeleteResult deleteMany(JsonNode filter) {
-    return writer.delete(Filter.parse(filter), true, -1);
+    return writer.delete(filter(filter), true, -1);
   }
 
   private static long checkRevision(long rev) {
@@ -170,16 +176,31 @@ final class JdbcCollection implements Collection {
 
   @Override
   public String createIndex(List<String> fields) {
-    return indexes.create(fields);
+    CollectionIndexes.nameOf(fields); // a bad request opens nothing
+    OpenCollection open = store.collections().pin(name);
+    try {
+      return open.indexes.create(open, fields);
+    } finally {
+      store.collections().unpin(open);
+    }
   }
 
   @Override
   public List<IndexInfo> listIndexes() {
-    return indexes.declared();
+    return store.read(c -> store.declared(c, name));
   }
 
   @Override
   public boolean dropIndex(String indexName) {
-    return indexes.drop(indexName);
+    Objects.requireNonNull(indexName, "name");
+    OpenCollection open = store.collections().pinExisting(name);
+    if (open == null) {
+      return false;
+    }
+    try {
+      return open.indexes.drop(open, indexName);
+    } finally {
+      store.collections().unpin(open);
+    }
   }
 }

@@ -117,7 +117,7 @@ class FilterTest {
   @Test
   void parse_inListTooLong_refused() {
     StringBuilder f = new StringBuilder("{\"a\":{\"$in\":[");
-    for (int i = 0; i <= Filter.MAX_IN; i++) {
+    for (int i = 0; i <= Filter.DEFAULT_MAX_IN; i++) {
       f.append(i == 0 ? "" : ",").append(i);
     }
     f.append("]}}");
@@ -139,7 +139,7 @@ class FilterTest {
   @Test
   void parse_withinBounds_accepted() {
     StringBuilder f = new StringBuilder("{\"$or\":[");
-    for (int i = 0; i < Filter.MAX_BRANCHES; i++) {
+    for (int i = 0; i < Filter.DEFAULT_MAX_BRANCHES; i++) {
       f.append(i == 0 ? "" : ",").append("{\"a\":").append(i).append('}');
     }
     f.append("]}");

@@ -8,6 +8,7 @@ import dev.ren.db.Collection;
 import dev.ren.db.DeleteResult;
 import dev.ren.db.Document;
 import dev.ren.db.DocumentStore;
+import dev.ren.db.DocumentStoreFullException;
 import dev.ren.db.DuplicateIdException;
 import dev.ren.db.FindOptions;
 import dev.ren.db.IndexInfo;
@@ -15,6 +16,8 @@ import dev.ren.db.RevisionConflictException;
 import dev.ren.db.UpdateResult;
 import dev.ren.servlet.http.HttpError;
 import dev.ren.servlet.http.JsonServlet;
+import jakarta.servlet.ServletConfig;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -44,9 +47,14 @@ import java.util.Set;
  *       {@code 404}</li>
  * </ul>
  * A filter or document body may also be wrapped as {@code {"filter": {...}}}. Malformed JSON, a non-object
- * document, an unknown operator, a filter nested deeper than 32 levels or a bad collection name
- * ({@code [A-Za-z0-9_.-]{1,64}}) is a {@code 400}, a body over the limit {@code 413}, a duplicate {@code _id} or a
- * stale {@code expectedRevision} {@code 409}; nothing is written in any of these cases. A write that was applied
+ * document, an unknown operator, a filter over one of the store's filter bounds (by default nested deeper than 32
+ * levels, over 256 {@code $and}/{@code $or} branches, 1,000 {@code $in} values or 4,096 values; the message names
+ * the setting) or a bad collection name ({@code [A-Za-z0-9_.-]{1,64}}) is a {@code 400}, a body over the limit
+ * {@code 413}, a duplicate {@code _id} or a stale {@code expectedRevision} {@code 409}, and an insert or index that
+ * would create a collection beyond the store's {@code maxCollections}
+ * {@code 507 {"error":"insufficient_storage","message","setting":"maxCollections","limit"}}; nothing is written in
+ * any of these cases. A read, update, delete or index call on a collection that does not exist answers as on an
+ * empty one ({@code []}, {@code 404} for findOne and an index drop, zero counts) and creates nothing. A write that was applied
  * but whose event could not be published answers {@code 503} {@code {"error":"not_published",...,"applied":true}}
  * (see {@link dev.ren.AppliedButNotPublishedException}): the change is stored, so the client must not repeat it.
  *
@@ -67,6 +75,17 @@ public final class DbServlet extends JsonServlet {
   private final DocumentStore store;
   private final long maxBody;
 
+  /**
+   * Largest body of a find, findOne, delete or index request: 64 KiB (or the document limit, if smaller). A filter is
+   * parsed into a tree before its bounds are checked, and a tree costs about 30 times its JSON: a 1 MiB filter of
+   * empty branches would cost ~30 MB per request, a few of them a small heap.
+   */
+  public static final long MAX_QUERY_BODY = 64 << 10;
+
+  private long queryBody() {
+    return Math.min(maxBody, MAX_QUERY_BODY);
+  }
+
   public DbServlet(DocumentStore store) {
     this(store, DEFAULT_MAX_BODY);
   }
@@ -80,7 +99,23 @@ public final class DbServlet extends JsonServlet {
   }
 
   /**
-   * Maps the store's conflicts ({@link DuplicateIdException}, {@link RevisionConflictException}) to {@code 409};
+   * Starts only in open mode ({@code RenSecurity.open()}, {@code ren.access=open}): this binding does not yet ask
+   * the access policy about each operation nor partition by tenant, so an application that installed a real policy
+   * must not have it silently ignored here. It refuses to start instead, saying so.
+   */
+  @Override
+  public void init(ServletConfig config) throws ServletException {
+    super.init(config);
+    if (!security().isOpen()) {
+      throw new ServletException("DbServlet does not yet enforce access policies or tenants per operation: it runs"
+          + " only with RenSecurity.open() (ren.access=open); do not mount it where callers must be authorized");
+    }
+  }
+
+  /**
+   * Maps the store's conflicts ({@link DuplicateIdException}, {@link RevisionConflictException}) to {@code 409} and
+   * a full store ({@link DocumentStoreFullException}) to {@code 507 insufficient_storage} naming the setting and its
+   * value (507, not 429: the store is full for everyone, whoever filled it; it frees up as collections are emptied);
    * everything else as {@link JsonServlet} does (bad input {@code 400}, an applied change whose event could not be
    * published {@code 503 not_published} with {@code "applied":true}).
    */
@@ -88,6 +123,10 @@ public final class DbServlet extends JsonServlet {
   protected HttpError toHttpError(HttpServletRequest req, RuntimeException e) {
     if (e instanceof DuplicateIdException || e instanceof RevisionConflictException) {
       return HttpError.conflict(String.valueOf(e.getMessage()));
+    }
+    if (e instanceof DocumentStoreFullException full) {
+      return new HttpError(507, "insufficient_storage", String.valueOf(full.getMessage()),
+          Map.of("setting", full.setting(), "limit", full.limit()));
     }
     return super.toHttpError(req, e);
   }
@@ -113,7 +152,7 @@ public final class DbServlet extends JsonServlet {
       find(req, resp, store.collection(p[0]));
     } else if (p.length == 2 && p[1].equals("findOne")) {
       Collection c = store.collection(p[0]);
-      Optional<Document> doc = c.findOne(unwrapFilter(readJsonObject(req, maxBody, true)));
+      Optional<Document> doc = c.findOne(unwrapFilter(readJsonObject(req, queryBody(), true)));
       if (doc.isEmpty()) {
         throw HttpError.notFound("no document in '" + c.name() + "' matches the filter");
       }
@@ -150,7 +189,7 @@ public final class DbServlet extends JsonServlet {
     String[] p = path(req);
     if (p.length == 2 && p[1].equals("delete")) {
       Collection c = store.collection(p[0]);
-      JsonNode filter = unwrapFilter(readJsonObject(req, maxBody, true));
+      JsonNode filter = unwrapFilter(readJsonObject(req, queryBody(), true));
       DeleteResult r = "true".equals(req.getParameter("many")) ? c.deleteMany(filter) : c.deleteOne(filter);
       ObjectNode body = JsonNodeFactory.instance.objectNode();
       body.put("deleted", r.deleted());
@@ -169,7 +208,7 @@ public final class DbServlet extends JsonServlet {
   }
 
   private void find(HttpServletRequest req, HttpServletResponse resp, Collection c) throws IOException {
-    ObjectNode body = readJsonObject(req, maxBody, true);
+    ObjectNode body = readJsonObject(req, queryBody(), true);
     checkKeys(body, FIND_KEYS);
     FindOptions options = FindOptions.fromJson(body.get("options"));
     List<Document> docs = c.find(body.get("filter"), options);
@@ -211,7 +250,7 @@ public final class DbServlet extends JsonServlet {
   }
 
   private void createIndex(HttpServletRequest req, HttpServletResponse resp, Collection c) throws IOException {
-    ObjectNode body = readJsonObject(req, maxBody, false);
+    ObjectNode body = readJsonObject(req, queryBody(), false);
     checkKeys(body, Set.of("fields", "keys"));
     List<String> fields = new ArrayList<>();
     JsonNode list = body.get("fields");

@@ -6,6 +6,7 @@ import dev.ren.db.DocumentStore;
 import dev.ren.hub.RenHub;
 import dev.ren.servlet.RenClientFilter;
 import dev.ren.servlet.RenServlet;
+import dev.ren.servlet.security.RenSecurity;
 import dev.ren.testing.JettyTestServer;
 import dev.ren.testing.RecordingPublisher;
 import dev.ren.testing.SseTestClient;
@@ -44,7 +45,7 @@ class DbServletTest {
   void start() throws Exception {
     hub = RenHub.create();
     store = DocumentStore.h2InMemory(hub);
-    server = new JettyTestServer().filter("/*", new RenClientFilter())
+    server = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open()).filter("/*", new RenClientFilter())
         .servlet("/api/maravilla/ren/*", new RenServlet(hub))
         .servlet(DbServlet.PATH, new DbServlet(store, MAX_BODY))
         .start();
@@ -248,7 +249,7 @@ class DbServletTest {
   void writes_publisherFails_are503NotPublishedAndApplied() throws Exception {
     RecordingPublisher events = new RecordingPublisher();
     try (DocumentStore failing = DocumentStore.h2InMemory(events);
-         JettyTestServer other = new JettyTestServer().filter("/*", new RenClientFilter())
+         JettyTestServer other = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open()).filter("/*", new RenClientFilter())
              .servlet(DbServlet.PATH, new DbServlet(failing, MAX_BODY)).start()) {
       events.failWith(new EventLogUnavailableException("log down"));
       notPublished(send(other, "PUT", "todos", "{'_id':'a','n':1}"));
@@ -262,6 +263,75 @@ class DbServletTest {
       assertEquals("2", a.headers().firstValue("X-Ren-Revision").orElseThrow());
       error(send(other, "POST", "todos/findOne", "{'_id':'b'}"), 404, "todos");
       assertTrue(events.events().isEmpty(), events.events().toString());
+    }
+  }
+
+  @Test
+  void putAndCreateIndex_beyondMaxCollections_are507NamingTheSettingAndStoreNothing() throws Exception {
+    RecordingPublisher events = new RecordingPublisher();
+    try (DocumentStore small = DocumentStore.builder(events).h2InMemory().maxCollections(2).build();
+         JettyTestServer other = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open()).filter("/*", new RenClientFilter())
+             .servlet(DbServlet.PATH, new DbServlet(small, MAX_BODY)).start()) {
+      ok(send(other, "PUT", "a", "{'_id':'x'}"));
+      ok(send(other, "POST", "b/indexes", "{'fields':['n']}"));
+      for (HttpResponse<String> r : List.of(send(other, "PUT", "c", "{'_id':'x'}"),
+          send(other, "POST", "c/indexes", "{'fields':['n']}"))) {
+        error(r, 507, "maxCollections");
+        JsonNode body = TestJson.parse(r.body());
+        assertEquals("insufficient_storage", body.get("error").asText(), r.body());
+        assertEquals("maxCollections", body.get("setting").asText(), r.body());
+        assertEquals(2, body.get("limit").asInt(), r.body());
+      }
+      // existing collections still take writes; nothing of c was stored or announced
+      ok(send(other, "PUT", "a", "{'_id':'y'}"));
+      ok(send(other, "PUT", "b", "{'_id':'y'}"));
+      assertEquals(List.of("a", "b"), small.collectionNames());
+      assertEquals(3, events.events().size(), events.events().toString());
+      // emptying a collection makes room
+      assertEquals(1, ok(send(other, "DELETE", "b/indexes/n_1", null)).size());
+      assertEquals(1, ok(send(other, "DELETE", "b/delete", "{}")).get("deletedCount").asInt());
+      ok(send(other, "PUT", "c", "{'_id':'x'}"));
+      assertEquals(List.of("a", "c"), small.collectionNames());
+    }
+  }
+
+  @Test
+  void readsUpdatesDeletesAndIndexCalls_unknownCollection_answerAsEmptyAndCreateNothing() throws Exception {
+    RecordingPublisher events = new RecordingPublisher();
+    try (DocumentStore small = DocumentStore.builder(events).h2InMemory().maxCollections(1).build();
+         JettyTestServer other = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open()).filter("/*", new RenClientFilter())
+             .servlet(DbServlet.PATH, new DbServlet(small, MAX_BODY)).start()) {
+      for (int i = 0; i < 50; i++) {
+        String c = "ghost" + i;
+        assertEquals(0, ok(send(other, "POST", c, "{'filter':{'n':1}}")).size());
+        error(send(other, "POST", c + "/findOne", "{}"), 404, c);
+        JsonNode u = ok(send(other, "POST", c + "/update", "{'filter':{},'update':{'$set':{'n':2}},'many':true}"));
+        assertEquals(0, u.get("matchedCount").asInt());
+        assertEquals(0, u.get("modifiedCount").asInt());
+        assertEquals(0, ok(send(other, "DELETE", c + "/delete?many=true", "{}")).get("deletedCount").asInt());
+        assertEquals(0, ok(send(other, "GET", c + "/indexes", null)).size());
+        error(send(other, "DELETE", c + "/indexes/n_1", null), 404, "n_1");
+      }
+      assertEquals(List.of(), small.collectionNames());
+      assertTrue(events.events().isEmpty(), events.events().toString());
+      // none of them took the one collection there is room for
+      ok(send(other, "PUT", "real", "{'_id':'x'}"));
+      error(send(other, "PUT", "ghost0", "{'_id':'x'}"), 507, "maxCollections");
+    }
+  }
+
+  @Test
+  void find_filterOverTheStoresBound_is400NamingTheSetting() throws Exception {
+    try (DocumentStore strict = DocumentStore.builder(new RecordingPublisher()).h2InMemory().maxFilterBranches(2)
+        .maxFilterInValues(2).build();
+         JettyTestServer other = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open()).filter("/*", new RenClientFilter())
+             .servlet(DbServlet.PATH, new DbServlet(strict, MAX_BODY)).start()) {
+      ok(send(other, "PUT", "t", "{'_id':'x','n':1}"));
+      assertEquals(1, ok(send(other, "POST", "t", "{'filter':{'$or':[{'n':1},{'n':2}]}}")).size());
+      error(send(other, "POST", "t", "{'filter':{'$or':[{'n':1},{'n':2},{'n':3}]}}"), 400, "maxFilterBranches");
+      error(send(other, "POST", "t/update", "{'filter':{'n':{'$in':[1,2,3]}},'update':{'$set':{'n':5}}}"), 400,
+          "maxFilterInValues");
+      assertEquals(1, ok(send(other, "POST", "t/findOne", "{'_id':'x'}")).get("n").asInt());
     }
   }
 
