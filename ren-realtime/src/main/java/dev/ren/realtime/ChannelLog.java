@@ -107,7 +107,7 @@ final class ChannelLog {
   }
 
   /** Messages above {@code after} (arguments already checked, history enabled for the channel). */
-  ChannelHistory history(String channel, long after, int limit) {
+  StoredHistory history(String channel, long after, int limit) {
     ChannelState state = states.get(channel);
     HistoryStore.Buffer history;
     long handedOut;
@@ -121,7 +121,7 @@ final class ChannelLog {
       }
     }
     // nothing held: a client that saw messages on this channel missed its drop, and must start over
-    return new ChannelHistory(List.of(), 0, after > 0);
+    return new StoredHistory(List.of(), 0, after > 0);
   }
   /** Adds the channels with a message in the last channel retention period to {@code names}. */
   void addActive(Collection<String> names, long now) {

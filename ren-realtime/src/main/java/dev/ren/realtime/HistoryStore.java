@@ -19,7 +19,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Thread-safety: thread-safe. All buffers and the list are guarded by one lock, a leaf (taken under a channel's
  * monitor and on the outbox's draining thread, never the other way round); it is held for a few pointer moves per
- * message, and payloads are decoded after it was released.
+ * message. A read hands out the stored payload bytes (never decoded here: a page of {@code [{},...]} payloads
+ * would cost thirty times its bytes as trees).
  */
 final class HistoryStore {
 
@@ -102,7 +103,7 @@ final class HistoryStore {
    * @param handedOut the channel's last sequence number handed out; an {@code after} above it means the channel
    *                  started over (it was dropped while idle), so the page says {@code truncated}
    */
-  ChannelHistory read(Buffer b, long after, int limit, long handedOut) {
+  StoredHistory read(Buffer b, long after, int limit, long handedOut) {
     List<Node> page = new ArrayList<>();
     long lastSeq;
     boolean truncated;
@@ -125,14 +126,12 @@ final class HistoryStore {
     } finally {
       lock.unlock();
     }
-    // a node's message fields are final: decoding outside the lock is safe, and keeps other channels' appends quick
-    List<ChannelMessage> messages = new ArrayList<>(page.size());
+    // a node's message fields are final: reading them outside the lock is safe; the payloads stay stored bytes
+    List<StoredMessage> messages = new ArrayList<>(page.size());
     for (Node n : page) {
-      byte[] data = n.data;
-      messages.add(new ChannelMessage(b.channel, n.seq, n.id, n.ts, data == null ? null : StoredJson.decode(data),
-          n.userId, n.src));
+      messages.add(new StoredMessage(b.channel, n.seq, n.id, n.ts, n.data, n.userId, n.src));
     }
-    return new ChannelHistory(messages, lastSeq, truncated);
+    return new StoredHistory(messages, lastSeq, truncated);
   }
 
   /** Bytes stored over all channels, as counted against the bound. */

@@ -9,6 +9,7 @@ import org.jspecify.annotations.Nullable;
 import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * Publishes events after the lock that ordered them was released, in that order, per key (a channel). Realtime
@@ -43,7 +44,7 @@ final class OrderedOutbox {
   /** Told, by the draining thread and in queue order, how an event's publish ended. Must not throw. */
   @FunctionalInterface
   interface Settled {
-    /** @param id the event id, or null when publishing failed */
+    /** Receives the outcome: {@code id} is the event id, or null when publishing failed. */
     void settled(@Nullable String id);
   }
 
@@ -54,7 +55,19 @@ final class OrderedOutbox {
    * @param onSettled told the outcome when the event has been published (or failed), or null
    */
   Ticket enqueue(String key, RenEvent event, @Nullable Settled onSettled) {
-    Ticket ticket = new Ticket(key, event, onSettled);
+    return enqueue(key, event.t(), () -> event, onSettled);
+  }
+
+  /**
+   * Queues an event of {@code type} that is built by the draining thread just before it is published. For events
+   * whose payload is a tree decoded from stored bytes (a leave carries the member's metadata): a batch queued at
+   * once (a mass expiry) then holds no tree until its turn comes, and a published one only as long as the
+   * publisher keeps it, instead of every tree of the batch at once.
+   *
+   * @param event builds the event once; must not throw
+   */
+  Ticket enqueue(String key, String type, Supplier<RenEvent> event, @Nullable Settled onSettled) {
+    Ticket ticket = new Ticket(key, type, event, onSettled);
     lanes.compute(key, (k, lane) -> {
       Lane l = lane == null ? new Lane() : lane;
       synchronized (l) {
@@ -80,7 +93,7 @@ final class OrderedOutbox {
       while (!ticket.settled) {
         Ticket next = lane.poll();
         if (next == null) {
-          throw new IllegalStateException("the " + ticket.event.t() + " event is neither queued nor published");
+          throw new IllegalStateException("the " + ticket.type + " event is neither queued nor published");
         }
         publish(next);
       }
@@ -101,13 +114,14 @@ final class OrderedOutbox {
 
   /** Caller holds the lane's publish lock. */
   private void publish(Ticket t) {
+    RenEvent event = t.build();
     try {
-      t.settle(publisher.publishApplied(t.event), null);
+      t.settle(publisher.publishApplied(event), null);
     } catch (AppliedButNotPublishedException e) {
       t.settle(null, e);
     } catch (Error e) {
       // fatal for the drainer, which rethrows it; the ticket's owner still learns its change is unpublished
-      t.settle(null, new AppliedButNotPublishedException(t.event, e));
+      t.settle(null, new AppliedButNotPublishedException(event, e));
       throw e;
     }
   }
@@ -118,17 +132,30 @@ final class OrderedOutbox {
    */
   static final class Ticket {
     final String key;
-    final RenEvent event;
+    final String type;
+    /** Builds the event; taken (and cleared) by the drainer, so a settled ticket keeps no payload. */
+    private @Nullable Supplier<RenEvent> source;
     private final @Nullable Settled onSettled;
     private @Nullable Lane lane; // set in enqueue, before the ticket is handed out
     private boolean settled;
     private @Nullable String id;
     private @Nullable AppliedButNotPublishedException failure;
 
-    private Ticket(String key, RenEvent event, @Nullable Settled onSettled) {
+    private Ticket(String key, String type, Supplier<RenEvent> source, @Nullable Settled onSettled) {
       this.key = key;
-      this.event = event;
+      this.type = type;
+      this.source = source;
       this.onSettled = onSettled;
+    }
+
+    /** The event, built now; called once, by the drainer under the lane's publish lock. */
+    private RenEvent build() {
+      Supplier<RenEvent> s = source;
+      if (s == null) {
+        throw new IllegalStateException("the " + type + " event was already published");
+      }
+      source = null;
+      return s.get();
     }
 
     private Lane lane() {
@@ -157,7 +184,7 @@ final class OrderedOutbox {
       }
       String i = id;
       if (i == null) {
-        throw new IllegalStateException("the " + event.t() + " event was published without an id");
+        throw new IllegalStateException("the " + type + " event was published without an id");
       }
       return i;
     }

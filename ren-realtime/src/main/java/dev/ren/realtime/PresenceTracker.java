@@ -156,8 +156,7 @@ final class PresenceTracker implements ClientListener {
         return true;
       }
       removeMember(m);
-      ticket = outbox.enqueue(channel, event(EventTypes.PRESENCE_LEAVE, m, StoredJson.decode(m.metadata), cid),
-          null);
+      ticket = leaveEvent(m, cid);
     } finally {
       lock.unlock();
     }
@@ -165,17 +164,20 @@ final class PresenceTracker implements ClientListener {
     return true;
   }
 
-  /** The members of a channel in join order. */
-  List<PresenceMember> members(String channel) {
+  /**
+   * The members of a channel in join order, their metadata as stored: a member's array is replaced on update,
+   * never changed, so the snapshot shares it and nothing is decoded (or copied) under the lock.
+   */
+  List<StoredMember> members(String channel) {
     lock.lock();
     try {
       Map<String, Member> members = channels.get(channel);
       if (members == null) {
         return List.of();
       }
-      List<PresenceMember> list = new ArrayList<>(members.size());
+      List<StoredMember> list = new ArrayList<>(members.size());
       for (Member m : members.values()) {
-        list.add(new PresenceMember(m.userId, StoredJson.decode(m.metadata), m.lastSeen));
+        list.add(new StoredMember(m.userId, m.metadata, m.lastSeen));
       }
       return list;
     } finally {
@@ -231,8 +233,7 @@ final class PresenceTracker implements ClientListener {
       }
       for (Member m : gone) {
         removeMember(m);
-        leaves.add(outbox.enqueue(m.channel, event(EventTypes.PRESENCE_LEAVE, m, StoredJson.decode(m.metadata), null),
-            null));
+        leaves.add(leaveEvent(m, null));
       }
     } finally {
       lock.unlock();
@@ -287,6 +288,16 @@ final class PresenceTracker implements ClientListener {
       lock.unlock();
     }
     timer.scheduleAt(deadline);
+  }
+
+  /**
+   * Queues {@code presence.leave} for a removed member; its metadata tree is decoded when the event is published,
+   * not here, so a mass expiry does not hold every leaving member's tree at once. Caller holds the lock.
+   */
+  private OrderedOutbox.Ticket leaveEvent(Member m, @Nullable String src) {
+    byte[] metadata = m.metadata; // the member is gone: nothing changes it any more
+    return outbox.enqueue(m.channel, EventTypes.PRESENCE_LEAVE,
+        () -> event(EventTypes.PRESENCE_LEAVE, m, StoredJson.decode(metadata), src), null);
   }
 
   private static RenEvent event(String type, Member m, JsonNode metadata, @Nullable String src) {
@@ -385,7 +396,7 @@ final class PresenceTracker implements ClientListener {
   private static final class Member {
     final String channel;
     final String userId;
-    /** Compact JSON (see {@link StoredJson}). */
+    /** Compact JSON (see {@link StoredJson}); replaced on update, never changed, so snapshots may share it. */
     byte[] metadata;
     long lastSeen;
     /** holder (client id, or {@link #ANONYMOUS}) → expiry deadline in clock millis, {@link #LIVE} while streaming. */

@@ -89,7 +89,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * happened to publish the event. Expiry-caused leaves that cannot be published make {@link #sweep} throw after it
  * expired everything due; the expiry timer logs them.
  *
- * <p>Size: a little over 500 lines, on purpose: this class and its builder are the module's whole public surface
+ * <h2>JSON as text, without trees</h2>
+ * Payloads and metadata are kept as compact JSON bytes ({@link StoredJson}), never as trees. The {@code ...Json}
+ * methods take and give that text: {@link #publishJson}, {@link #joinJson} and {@link #updateJson} check, compact
+ * and measure text by a streaming copy before any tree exists (an HTTP body of {@code [{},{},...]} would cost about
+ * thirty times its size as a tree); {@link #historyJson} and {@link #membersJson} hand out the stored bytes. A tree
+ * is built only where one is needed: the payload of the event handed to the publisher, and what {@link #history}
+ * and {@link #members} return.
+ *
+ * <p>Size: about 600 lines, on purpose: this class and its builder are the module's whole public surface
  * (the behaviour is in {@link ChannelLog}, {@link HistoryStore}, {@link PresenceTracker} and {@link OrderedOutbox}),
  * and each setting's Javadoc states its default and bound, which is what makes it long.
  *
@@ -100,6 +108,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class Realtime implements Closeable {
 
   private static final System.Logger LOG = System.getLogger(Realtime.class.getName());
+  private static final String PAYLOAD = "message payload";
+  private static final String METADATA = "presence metadata";
   /** The largest page {@link #history} returns. */
   public static final int MAX_HISTORY_LIMIT = 1000;
   /** A history page ends after this many stored bytes (with at least one message); the reader pages on. */
@@ -168,8 +178,35 @@ public final class Realtime implements Closeable {
       checkUserId(userId);
     }
     JsonNode payload = data == null || data.isMissingNode() ? null : data.deepCopy();
-    byte[] stored = payload == null ? null : StoredJson.encode("message payload", payload, maxPayloadBytes);
+    byte[] stored = payload == null ? null : StoredJson.encode(PAYLOAD, payload, maxPayloadBytes);
     checkOpen();
+    return channels.publish(channel, payload, stored, userId, RenOrigin.current());
+  }
+
+  /**
+   * {@link #publish} of a payload given as JSON text ({@code data}: UTF-8, any whitespace; the literal
+   * {@code null} is kept as JSON null, as {@link #publish} keeps a {@code NullNode}), what an HTTP binding hands
+   * in. The text is checked and compacted by a streaming copy and measured against {@link #maxPayloadBytes()} as
+   * stored before any tree exists: an oversized payload is refused having cost its text, never its tree (which can
+   * be thirty times the text). Only a payload within the limit is parsed, once, for the event. It must be exactly
+   * one JSON value nested at most 100 levels deep, with finite numbers. The array is not kept and not changed.
+   *
+   * @param data   the payload as JSON text, or null for none
+   * @param userId the sender, or null
+   * @throws IllegalArgumentException for a bad channel or user id, or {@code data} that is not one JSON value;
+   *     {@link PayloadTooLargeException} for a payload over the limit as stored (with its exact size)
+   * @throws RealtimeFullException if the channel is new and {@linkplain Builder#maxChannels as many channels as
+   *     allowed} are live
+   * @throws AppliedButNotPublishedException if the message was recorded but its event could not be published
+   */
+  public ChannelMessage publishJson(String channel, byte @Nullable [] data, @Nullable String userId) {
+    checkChannel(channel);
+    if (userId != null) {
+      checkUserId(userId);
+    }
+    byte[] stored = data == null ? null : StoredJson.compact(PAYLOAD, data, maxPayloadBytes);
+    checkOpen();
+    JsonNode payload = stored == null ? null : StoredJson.decode(stored); // within the limit: one tree, for the event
     return channels.publish(channel, payload, stored, userId, RenOrigin.current());
   }
 
@@ -206,6 +243,17 @@ public final class Realtime implements Closeable {
    * @throws IllegalStateException if no history pattern matches the channel
    */
   public ChannelHistory history(String channel, long after, int limit) {
+    return historyJson(channel, after, limit).toHistory();
+  }
+
+  /**
+   * {@link #history} with each payload as the compact JSON text realtime keeps, not parsed: for a reader that
+   * writes the payloads out (an HTTP binding), which then never builds a tree of a page.
+   *
+   * @throws IllegalArgumentException for a bad channel, a negative {@code after} or a limit out of range
+   * @throws IllegalStateException if no history pattern matches the channel
+   */
+  public StoredHistory historyJson(String channel, long after, int limit) {
     checkChannel(channel);
     if (after < 0) {
       throw new IllegalArgumentException("after must be a sequence number >= 0, was " + after);
@@ -237,6 +285,21 @@ public final class Realtime implements Closeable {
   }
 
   /**
+   * {@link #join} with metadata given as JSON text (UTF-8; null or the literal {@code null} for {@code {}}), checked,
+   * compacted and measured against {@link #maxPayloadBytes()} as stored before any tree exists, as for
+   * {@link #publishJson}.
+   *
+   * @return true if the user was not present before
+   * @throws IllegalArgumentException for a bad channel or user id, or metadata that is not one JSON value;
+   *     {@link PayloadTooLargeException} for metadata over the limit as stored
+   * @throws RealtimeFullException with nothing changed, if the join is over a presence or channel bound
+   * @throws AppliedButNotPublishedException if the member joined or changed but its event could not be published
+   */
+  public boolean joinJson(String channel, String userId, byte @Nullable [] metadata) {
+    return refreshJson(channel, userId, metadata, true) == PresenceTracker.Refresh.CREATED;
+  }
+
+  /**
    * Changes a present member's metadata and refreshes the caller's hold; emits {@code presence.update} when the
    * metadata differs (nothing when identical).
    *
@@ -248,15 +311,41 @@ public final class Realtime implements Closeable {
     return refresh(channel, userId, metadata, false) == PresenceTracker.Refresh.REFRESHED;
   }
 
+  /**
+   * {@link #update} with metadata given as JSON text, checked and measured as for {@link #joinJson}.
+   *
+   * @return false, with nothing changed, if the user is not present
+   * @throws IllegalArgumentException for a bad channel or user id, or metadata that is not one JSON value;
+   *     {@link PayloadTooLargeException} for metadata over the limit as stored
+   * @throws RealtimeFullException with nothing changed, if larger metadata is over {@link Builder#maxPresenceBytes}
+   * @throws AppliedButNotPublishedException if the member changed but its event could not be published
+   */
+  public boolean updateJson(String channel, String userId, byte @Nullable [] metadata) {
+    return refreshJson(channel, userId, metadata, false) == PresenceTracker.Refresh.REFRESHED;
+  }
+
   private PresenceTracker.Refresh refresh(String channel, String userId, @Nullable JsonNode metadata,
       boolean create) {
     checkChannel(channel);
     checkUserId(userId);
     JsonNode meta = metadata == null || metadata.isNull() || metadata.isMissingNode()
         ? JsonNodeFactory.instance.objectNode() : metadata.deepCopy();
-    byte[] stored = StoredJson.encode("presence metadata", meta, maxPayloadBytes);
+    byte[] stored = StoredJson.encode(METADATA, meta, maxPayloadBytes);
     checkOpen();
     return presence.refresh(channel, userId, meta, stored, create, RenOrigin.current());
+  }
+
+  private PresenceTracker.Refresh refreshJson(String channel, String userId, byte @Nullable [] metadata,
+      boolean create) {
+    checkChannel(channel);
+    checkUserId(userId);
+    byte[] stored = metadata == null ? null : StoredJson.compact(METADATA, metadata, maxPayloadBytes);
+    if (stored == null || StoredJson.isNull(stored)) {
+      stored = StoredJson.encode(METADATA, JsonNodeFactory.instance.objectNode(), maxPayloadBytes);
+    }
+    checkOpen();
+    // within the limit: one tree, for the event
+    return presence.refresh(channel, userId, StoredJson.decode(stored), stored, create, RenOrigin.current());
   }
 
   /**
@@ -275,6 +364,16 @@ public final class Realtime implements Closeable {
 
   /** The members of a channel in join order. */
   public List<PresenceMember> members(String channel) {
+    return membersJson(channel).stream().map(StoredMember::toMember).toList();
+  }
+
+  /**
+   * {@link #members} with each member's metadata as the compact JSON text realtime keeps, not parsed: for a reader
+   * that writes the metadata out (an HTTP binding). One channel may hold {@link Builder#maxPresenceBytes} of
+   * metadata, which as trees could be thirty times that; this list shares the stored bytes and costs a few
+   * references per member.
+   */
+  public List<StoredMember> membersJson(String channel) {
     checkChannel(channel);
     return presence.members(channel);
   }

@@ -1,25 +1,30 @@
 package dev.ren.servlet.realtime;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ren.realtime.ChannelHistory;
 import dev.ren.realtime.ChannelMessage;
 import dev.ren.realtime.PayloadTooLargeException;
-import dev.ren.realtime.PresenceMember;
 import dev.ren.realtime.Realtime;
 import dev.ren.realtime.RealtimeFullException;
+import dev.ren.realtime.StoredHistory;
+import dev.ren.realtime.StoredMember;
+import dev.ren.realtime.StoredMessage;
 import dev.ren.servlet.http.HttpError;
 import dev.ren.servlet.http.JsonServlet;
+import jakarta.servlet.ServletConfig;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
-import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The HTTP binding of {@link Realtime}, mapped at {@code /api/realtime/*} (shapes of the Maravilla development
@@ -44,6 +49,11 @@ import java.util.Objects;
  * and members leave); a change that was applied but whose event could not be published is {@code 503} with
  * {@code "applied":true}.
  *
+ * <p>No request or answer becomes a Jackson tree of client data: a POST body is read by a streaming parser
+ * ({@link JsonEnvelope}) and its payload or metadata handed to realtime as JSON text, which measures it as stored
+ * (compact) before a tree exists ({@code 413} for an oversized one, whatever it would have cost as a tree); history
+ * and members are written from the stored bytes straight into the response.
+ *
  * <pre>{@code
  * context.addServlet(new ServletHolder(new RealtimeServlet(realtime)), "/api/realtime/*");
  * }</pre>
@@ -57,6 +67,10 @@ public final class RealtimeServlet extends JsonServlet {
   private static final int DEFAULT_HISTORY_LIMIT = 100;
   /** Room for the envelope around a payload of the maximum size (JSON escaping can grow a payload, too). */
   private static final long BODY_OVERHEAD = 16 << 10;
+  /** The fields of a POST body whose JSON text goes to realtime as it is: the message payload, presence metadata. */
+  private static final Set<String> VALUE_FIELDS = Set.of("data", "metadata");
+  /** Generates the streamed answers (history, members). */
+  private static final JsonFactory OUT = new JsonFactory();
 
   private final Realtime realtime;
   private final long maxBody;
@@ -64,6 +78,20 @@ public final class RealtimeServlet extends JsonServlet {
   public RealtimeServlet(Realtime realtime) {
     this.realtime = Objects.requireNonNull(realtime, "realtime");
     this.maxBody = Math.max(DEFAULT_MAX_BODY, 4L * realtime.maxPayloadBytes() + BODY_OVERHEAD);
+  }
+
+  /**
+   * Starts only in open mode ({@code RenSecurity.open()}, {@code ren.access=open}): this binding does not yet ask
+   * the access policy about each operation nor partition by tenant, so an application that installed a real policy
+   * must not have it silently ignored here. It refuses to start instead, saying so.
+   */
+  @Override
+  public void init(ServletConfig config) throws ServletException {
+    super.init(config);
+    if (!security().isOpen()) {
+      throw new ServletException("RealtimeServlet does not yet enforce access policies or tenants per operation: it"
+          + " runs only with RenSecurity.open() (ren.access=open); do not mount it where callers must be authorized");
+    }
   }
 
   @Override
@@ -75,15 +103,21 @@ public final class RealtimeServlet extends JsonServlet {
       realtime.channels().forEach(list::add);
       writeJson(resp, 200, body);
     } else if (p.length == 2 && p[0].equals("presence")) {
-      ObjectNode body = JsonNodeFactory.instance.objectNode();
-      ArrayNode list = body.putArray("members");
-      for (PresenceMember m : realtime.members(channel(p[1]))) {
-        ObjectNode o = list.addObject();
-        o.put("userId", m.userId());
-        o.set("metadata", m.metadata());
-        o.put("lastSeen", m.lastSeen());
-      }
-      writeJson(resp, 200, body);
+      List<StoredMember> members = realtime.membersJson(channel(p[1]));
+      writeStreamed(resp, g -> {
+        g.writeStartObject();
+        g.writeArrayFieldStart("members");
+        for (StoredMember m : members) {
+          g.writeStartObject();
+          g.writeStringField("userId", m.userId());
+          g.writeFieldName("metadata");
+          g.writeRawValue(new RawJson(m.metadataJson())); // as stored: no tree, no string
+          g.writeNumberField("lastSeen", m.lastSeen());
+          g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+      });
     } else if (p.length == 2 && p[0].equals("history")) {
       history(req, resp, channel(p[1]));
     } else if (isPost(p)) {
@@ -102,8 +136,15 @@ public final class RealtimeServlet extends JsonServlet {
       }
       throw notFound(req);
     }
-    ObjectNode in = readJsonObject(req, maxBody, false);
-    writeJson(resp, 200, post(p, in));
+    if (req.getContentLengthLong() > 0 || req.getHeader("Transfer-Encoding") != null) {
+      requireJsonContentType(req); // before a byte is read, as readJsonObject does
+    }
+    byte[] body = readBody(req, maxBody);
+    if (body.length > 0) {
+      requireJsonContentType(req); // a body of undeclared length (HTTP/2 without content-length)
+    }
+    // streamed: only the route's strings and the payload's own text are kept, never a tree of the body
+    writeJson(resp, 200, post(p, JsonEnvelope.read(body, VALUE_FIELDS)));
   }
 
   /**
@@ -122,13 +163,12 @@ public final class RealtimeServlet extends JsonServlet {
     return super.toHttpError(req, e);
   }
 
-  private ObjectNode post(String[] p, ObjectNode in) {
+  private ObjectNode post(String[] p, JsonEnvelope in) {
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     if (p.length == 1) {
-      String channel = Realtime.checkChannel(text(in, "channel", true));
-      JsonNode data = in.get("data");
-      ChannelMessage m = realtime.publish(channel, data == null || data.isNull() ? null : data,
-          text(in, "userId", false));
+      String channel = Realtime.checkChannel(in.text("channel", true));
+      // measured as stored before a tree is built: an oversized payload is refused having cost its text
+      ChannelMessage m = realtime.publishJson(channel, in.json("data"), in.text("userId", false));
       out.put("success", true);
       out.put("id", m.id());
       if (m.seq() > 0) {
@@ -137,11 +177,11 @@ public final class RealtimeServlet extends JsonServlet {
       return out;
     }
     String channel = channel(p[1]);
-    String userId = text(in, "userId", true);
+    String userId = Objects.requireNonNull(in.text("userId", true));
     switch (p[2]) {
-      case "join" -> out.put("isNew", realtime.join(channel, userId, in.get("metadata")));
+      case "join" -> out.put("isNew", realtime.joinJson(channel, userId, in.json("metadata")));
       case "update" -> {
-        if (!realtime.update(channel, userId, in.get("metadata"))) {
+        if (!realtime.updateJson(channel, userId, in.json("metadata"))) {
           throw new HttpError(404, "not_present", "user '" + userId + "' is not present on channel '" + channel
               + "'; join first");
         }
@@ -171,29 +211,60 @@ public final class RealtimeServlet extends JsonServlet {
     if (!realtime.historyEnabled(channel)) {
       throw new HttpError(404, "history_not_enabled", "channel '" + channel + "' keeps no history");
     }
-    ChannelHistory h = realtime.history(channel, after, (int) limit);
-    ObjectNode body = JsonNodeFactory.instance.objectNode();
-    ArrayNode list = body.putArray("messages");
-    for (ChannelMessage m : h.messages()) {
-      ObjectNode o = list.addObject();
-      o.put("seq", m.seq());
-      if (m.id() != null) {
-        o.put("id", m.id()); // absent: recorded, but its event could not be published
+    StoredHistory h = realtime.historyJson(channel, after, (int) limit);
+    writeStreamed(resp, g -> {
+      g.writeStartObject();
+      g.writeArrayFieldStart("messages");
+      for (StoredMessage m : h.messages()) {
+        g.writeStartObject();
+        g.writeNumberField("seq", m.seq());
+        String id = m.id();
+        if (id != null) {
+          g.writeStringField("id", id); // absent: recorded, but its event could not be published
+        }
+        g.writeNumberField("ts", m.ts());
+        byte[] data = m.dataJson();
+        if (data != null) {
+          g.writeFieldName("data");
+          g.writeRawValue(new RawJson(data)); // as stored: no tree, no string
+        }
+        optionalString(g, "userId", m.userId());
+        optionalString(g, "src", m.src());
+        g.writeEndObject();
       }
-      o.put("ts", m.ts());
-      if (m.data() != null) {
-        o.set("data", m.data());
-      }
-      if (m.userId() != null) {
-        o.put("userId", m.userId());
-      }
-      if (m.src() != null) {
-        o.put("src", m.src());
-      }
+      g.writeEndArray();
+      g.writeNumberField("lastSeq", h.lastSeq());
+      g.writeBooleanField("truncated", h.truncated());
+      g.writeEndObject();
+    });
+  }
+
+  private static void optionalString(JsonGenerator g, String field, @Nullable String value) throws IOException {
+    if (value != null) {
+      g.writeStringField(field, value);
     }
-    body.put("lastSeq", h.lastSeq());
-    body.put("truncated", h.truncated());
-    writeJson(resp, 200, body);
+  }
+
+  /** Writes a whole answer into the generator. */
+  @FunctionalInterface
+  private interface BodyWriter {
+    void write(JsonGenerator g) throws IOException;
+  }
+
+  /**
+   * A {@code 200} JSON answer with the headers {@link #writeJson} sets, generated straight into the response: the
+   * stored payloads it holds (up to {@code maxPresenceBytes} for one channel's members) are copied into the output
+   * as they are written, never gathered into one array first. Everything it writes was read before it starts, so
+   * nothing can fail half-way but the connection.
+   */
+  private static void writeStreamed(HttpServletResponse resp, BodyWriter body) throws IOException {
+    resp.setStatus(200);
+    resp.setContentType("application/json");
+    resp.setCharacterEncoding("UTF-8");
+    resp.setHeader("Cache-Control", "no-store");
+    try (JsonGenerator g = OUT.createGenerator(resp.getOutputStream())) {
+      body.write(g);
+    }
   }
 
   /** The path after the mapping, split on {@code /}, each part percent-decoded. */
@@ -223,20 +294,6 @@ public final class RealtimeServlet extends JsonServlet {
   private static HttpError notFound(HttpServletRequest req) {
     return HttpError.notFound("no realtime route " + req.getMethod() + " /" + rawRest(req)
         + "; see RealtimeServlet for the routes");
-  }
-
-  private static @Nullable String text(ObjectNode in, String field, boolean required) {
-    JsonNode n = in.get(field);
-    if (n == null || n.isNull()) {
-      if (required) {
-        throw HttpError.badRequest(field + " is required");
-      }
-      return null;
-    }
-    if (!n.isTextual()) {
-      throw HttpError.badRequest(field + " must be a string, was " + n.getNodeType().name().toLowerCase(Locale.ROOT));
-    }
-    return n.asText();
   }
 
   private static long number(HttpServletRequest req, String name, long fallback) {

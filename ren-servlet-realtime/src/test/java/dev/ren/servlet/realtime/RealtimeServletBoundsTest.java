@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ren.hub.RenHub;
 import dev.ren.realtime.Realtime;
 import dev.ren.servlet.RenClientFilter;
+import dev.ren.servlet.security.RenSecurity;
 import dev.ren.testing.JettyTestServer;
 import dev.ren.testing.ManualClock;
 import dev.ren.testing.ManualScheduler;
@@ -39,7 +40,7 @@ class RealtimeServletBoundsTest {
     scheduler = new ManualScheduler(clock);
     realtime = Realtime.builder(hub).clock(clock).scheduler(scheduler).history("room-*", 10).maxChannels(3)
         .maxMembers(4).maxMembersPerChannel(2).build();
-    server = new JettyTestServer().filter("/*", new RenClientFilter())
+    server = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open()).filter("/*", new RenClientFilter())
         .servlet(RealtimeServlet.PATH, new RealtimeServlet(realtime)).start();
   }
 

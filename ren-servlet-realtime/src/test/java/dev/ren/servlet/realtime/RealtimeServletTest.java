@@ -9,6 +9,7 @@ import dev.ren.realtime.Realtime;
 import dev.ren.servlet.RenClientFilter;
 import dev.ren.servlet.RenServlet;
 import dev.ren.servlet.RenServletConfig;
+import dev.ren.servlet.security.RenSecurity;
 import dev.ren.testing.JettyTestServer;
 import dev.ren.testing.ManualClock;
 import dev.ren.testing.RecordingPublisher;
@@ -73,7 +74,7 @@ class RealtimeServletTest {
         disconnects.merge(clientId, 1, Integer::sum);
       }
     });
-    server = new JettyTestServer().filter("/*", new RenClientFilter())
+    server = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open()).filter("/*", new RenClientFilter())
         .servlet("/api/maravilla/ren/*",
             new RenServlet(hub, RenServletConfig.builder().heartbeat(Duration.ofMillis(100)).build()))
         .servlet(RealtimeServlet.PATH, new RealtimeServlet(realtime))
