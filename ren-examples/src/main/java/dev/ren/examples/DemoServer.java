@@ -172,6 +172,8 @@ public final class DemoServer implements AutoCloseable {
     context.setInitParameter("ren.cors", options.cors());
     context.setInitParameter("ren.dataDir", options.dataDir().toAbsolutePath().toString());
     context.setInitParameter("ren.errorPage", ERROR_PAGE);
+    // the demo runs open (the drop-in logs a warning saying so): anyone who reaches it may read and write everything
+    context.setInitParameter("ren.access", "open");
     ErrorPageErrorHandler errorPages = new ErrorPageErrorHandler() {
       // Jetty writes error pages for GET, POST and HEAD only, and an empty body otherwise: REN's JSON for all
       @Override
