@@ -64,8 +64,28 @@ public interface DocumentStore extends AutoCloseable {
    */
   Collection collection(String name);
 
-  /** Names of collections that hold at least one document or index, sorted. */
+  /** Names of collections that hold at least one document or index, sorted; this tenant's only. */
   List<String> collectionNames();
+
+  /**
+   * The reserved field holding a document's owner (a user name, set by the HTTP binding from the authenticated
+   * caller). When a document has a string {@value}, its events carry it as {@code uid}, so a policy that makes the
+   * collection owned delivers them to the owner only; a replacement keeps the document's owner as it keeps its
+   * {@code _id}.
+   */
+  String OWNER_FIELD = "_owner";
+
+  /**
+   * This store as tenant {@code tenant} sees it; {@code null} is the default tenant (this store's own collections,
+   * stored as before tenants existed). A tenant's collections are its own: the same collection name and
+   * {@code _id} in two tenants are two documents; {@link #collectionNames()} of a view lists its tenant's only;
+   * every event of a view carries {@link dev.ren.RenEvent#withTenant the tenant}. Views share the store's
+   * connections and bounds ({@code maxCollections} counts the collections of all tenants together); closing a view
+   * does nothing, closing the store closes every view.
+   *
+   * @throws IllegalArgumentException unless the tenant id is valid ({@link dev.ren.access.RenCaller#checkTenant})
+   */
+  DocumentStore tenant(@Nullable String tenant);
 
   /**
    * Closes the store and its connections; idempotent. Operations after close throw {@link IllegalStateException}.

@@ -3,6 +3,7 @@ package dev.ren.db;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ren.RenEvent;
+import org.jspecify.annotations.Nullable;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -28,9 +29,19 @@ final class DocumentWriter {
 
   private final JdbcDocumentStore store;
   private final String collection;
+  /** The stored name of the collection (its name in its tenant, see {@link TenantKeys}). */
+  private final String key;
+  /** The collection's tenant, carried by its events; null = the default tenant. */
+  private final @Nullable String tenant;
   private final DocumentSql sql;
 
   DocumentWriter(JdbcDocumentStore store, String collection, DocumentSql sql) {
+    this(store, collection, collection, null, sql);
+  }
+
+  DocumentWriter(JdbcDocumentStore store, String collection, String key, @Nullable String tenant, DocumentSql sql) {
+    this.key = key;
+    this.tenant = tenant;
     this.store = store;
     this.collection = collection;
     this.sql = sql;
@@ -56,7 +67,7 @@ final class DocumentWriter {
     if (docs.isEmpty()) {
       return List.of();
     }
-    OpenCollection open = store.collections().pin(collection);
+    OpenCollection open = store.collections().pin(key);
     try {
       List<String> out = insert(open, ids, docs);
       open.exists = true;
@@ -73,7 +84,7 @@ final class DocumentWriter {
         for (int i = 0; i < docs.size(); i++) {
           sql.insert(ps, ids.get(i), docs.get(i));
           indexes.writeEntries(c, ids.get(i), docs.get(i), false);
-          events.add(RenEvent.dbCreated(collection, ids.get(i), "1"));
+          events.add(event(RenEvent.dbCreated(collection, ids.get(i), "1"), docs.get(i)));
         }
       } catch (SQLException e) {
         if (DocumentSql.isDuplicateKey(e)) {
@@ -108,7 +119,7 @@ final class DocumentWriter {
    * {@code expected > 0}, a matching document at another revision fails the whole write.
    */
   UpdateResult update(Filter filter, Update update, boolean many, long expected) {
-    OpenCollection open = store.collections().pinExisting(collection);
+    OpenCollection open = store.collections().pinExisting(key);
     if (open == null) {
       return new UpdateResult(0, 0);
     }
@@ -135,7 +146,7 @@ final class DocumentWriter {
           throw new JdbcDocumentStore.StaleRead();
         }
         indexes.writeEntries(c, r.id(), next, true);
-        events.add(RenEvent.dbUpdated(collection, r.id(), Long.toString(r.rev() + 1)));
+        events.add(event(RenEvent.dbUpdated(collection, r.id(), Long.toString(r.rev() + 1)), next));
         modified++;
       }
       return new UpdateResult(matched, modified);
@@ -144,7 +155,7 @@ final class DocumentWriter {
 
   /** Deletes the first or every document matching {@code filter}; {@code expected} as for {@link #update}. */
   DeleteResult delete(Filter filter, boolean many, long expected) {
-    OpenCollection open = store.collections().pinExisting(collection);
+    OpenCollection open = store.collections().pinExisting(key);
     if (open == null) {
       return new DeleteResult(0);
     }
@@ -167,11 +178,11 @@ final class DocumentWriter {
         }
         indexes.deleteEntries(c, r.id());
         // the revision a delete announces is one past the last one, so revisions keep increasing per id
-        events.add(RenEvent.dbDeleted(collection, r.id(), Long.toString(r.rev() + 1)));
+        events.add(event(RenEvent.dbDeleted(collection, r.id(), Long.toString(r.rev() + 1)), r.doc()));
         deleted++;
       }
       // a collection emptied of documents and indexes is gone: its state is dropped once no writer holds it
-      remains[0] = deleted == 0 || !indexes.declared().isEmpty() || CollectionRegistry.hasDocuments(c, collection);
+      remains[0] = deleted == 0 || !indexes.declared().isEmpty() || CollectionRegistry.hasDocuments(c, key);
       return new DeleteResult(deleted);
     }));
     open.exists = remains[0];
@@ -181,6 +192,16 @@ final class DocumentWriter {
   private List<Row> candidates(Connection c, CollectionIndexes indexes, Filter filter, boolean many)
       throws SQLException {
     return sql.select(c, QueryPlanner.plan(filter, indexes.declared()), filter, many ? 0 : 1);
+  }
+
+  /**
+   * {@code e} in this collection's tenant, and with the document's owner ({@link DocumentStore#OWNER_FIELD}) as
+   * its {@code uid}, so an owned collection's events reach their owner only.
+   */
+  private RenEvent event(RenEvent e, ObjectNode doc) {
+    JsonNode owner = doc.get(DocumentStore.OWNER_FIELD);
+    RenEvent out = tenant == null ? e : e.withTenant(tenant);
+    return owner != null && owner.isTextual() ? out.withUid(owner.textValue()) : out;
   }
 
   private void checkExpected(Row r, long expected) {

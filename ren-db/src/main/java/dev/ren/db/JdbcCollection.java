@@ -27,14 +27,22 @@ final class JdbcCollection implements Collection {
 
   private final JdbcDocumentStore store;
   private final String name;
+  /** The collection's stored name: {@code name} in its tenant (see {@link TenantKeys}). */
+  private final String key;
   private final DocumentSql sql;
   private final DocumentWriter writer;
 
   JdbcCollection(JdbcDocumentStore store, String name) {
+    this(store, name, null);
+  }
+
+  /** Collection {@code name} of {@code tenant} (null = the default tenant). */
+  JdbcCollection(JdbcDocumentStore store, String name, @Nullable String tenant) {
     this.store = store;
     this.name = name;
-    this.sql = new DocumentSql(name, store.dialect);
-    this.writer = new DocumentWriter(store, name, sql);
+    this.key = TenantKeys.key(tenant, name);
+    this.sql = new DocumentSql(key, store.dialect);
+    this.writer = new DocumentWriter(store, name, key, tenant, sql);
   }
 
   private Filter filter(@Nullable JsonNode json) {
@@ -64,7 +72,7 @@ final class JdbcCollection implements Collection {
     boolean sorted = !options.sort().isEmpty();
     // unsorted, the rows come in _id order, so reading skip + limit of them is enough
     int max = sorted ? 0 : saturatedAdd(options.skip(), options.limit());
-    List<Row> rows = store.read(c -> sql.select(c, QueryPlanner.plan(filter, store.declared(c, name)), filter, max));
+    List<Row> rows = store.read(c -> sql.select(c, QueryPlanner.plan(filter, store.declared(c, key)), filter, max));
     if (sorted) {
       rows = new ArrayList<>(rows);
       rows.sort(comparator(options.sort()));
@@ -108,7 +116,7 @@ final class JdbcCollection implements Collection {
   /** The SQL plan H2 (or the database) chooses for this filter's candidate query; for tests and diagnostics. */
   String explain(JsonNode filterJson) {
     Filter filter = filter(filterJson);
-    return store.read(c -> sql.explain(c, QueryPlanner.plan(filter, store.declared(c, name))));
+    return store.read(c -> sql.explain(c, QueryPlanner.plan(filter, store.declared(c, key))));
   }
 
   // ---------------------------------------------------------------- writes
@@ -177,7 +185,7 @@ final class JdbcCollection implements Collection {
   @Override
   public String createIndex(List<String> fields) {
     CollectionIndexes.nameOf(fields); // a bad request opens nothing
-    OpenCollection open = store.collections().pin(name);
+    OpenCollection open = store.collections().pin(key);
     try {
       return open.indexes.create(open, fields);
     } finally {
@@ -187,13 +195,13 @@ final class JdbcCollection implements Collection {
 
   @Override
   public List<IndexInfo> listIndexes() {
-    return store.read(c -> store.declared(c, name));
+    return store.read(c -> store.declared(c, key));
   }
 
   @Override
   public boolean dropIndex(String indexName) {
     Objects.requireNonNull(indexName, "name");
-    OpenCollection open = store.collections().pinExisting(name);
+    OpenCollection open = store.collections().pinExisting(key);
     if (open == null) {
       return false;
     }

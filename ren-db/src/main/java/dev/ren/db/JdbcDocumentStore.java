@@ -142,17 +142,18 @@ final class JdbcDocumentStore implements DocumentStore {
     boolean auto = c.getAutoCommit();
     c.setAutoCommit(true);
     try (Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE IF NOT EXISTS ren_documents (collection VARCHAR(64) NOT NULL, "
+      s.execute("CREATE TABLE IF NOT EXISTS ren_documents (collection VARCHAR(" + TenantKeys.MAX_KEY + ") NOT NULL, "
           + "id VARCHAR(" + Documents.MAX_ID_LENGTH + ") NOT NULL, rev BIGINT NOT NULL, doc " + d.jsonType
           + " NOT NULL, PRIMARY KEY (collection, id))");
-      s.execute("CREATE TABLE IF NOT EXISTS ren_indexes (collection VARCHAR(64) NOT NULL, "
+      s.execute("CREATE TABLE IF NOT EXISTS ren_indexes (collection VARCHAR(" + TenantKeys.MAX_KEY + ") NOT NULL, "
           + "name VARCHAR(600) NOT NULL, fields VARCHAR(4000) NOT NULL, PRIMARY KEY (collection, name))");
-      s.execute("CREATE TABLE IF NOT EXISTS ren_index_entries (collection VARCHAR(64) NOT NULL, "
+      s.execute("CREATE TABLE IF NOT EXISTS ren_index_entries (collection VARCHAR(" + TenantKeys.MAX_KEY + ") NOT NULL, "
           + "index_name VARCHAR(600) NOT NULL, type_rank INT NOT NULL, num DOUBLE PRECISION, "
           + "str VARCHAR(" + IndexKeys.MAX_STR + "), id VARCHAR(" + Documents.MAX_ID_LENGTH + ") NOT NULL)");
       s.execute("CREATE INDEX IF NOT EXISTS ren_index_entries_key ON ren_index_entries "
           + "(collection, index_name, type_rank, num, str)");
       s.execute("CREATE INDEX IF NOT EXISTS ren_index_entries_doc ON ren_index_entries (collection, id)");
+      widenCollectionColumns(s);
     } finally {
       c.setAutoCommit(auto);
     }
@@ -161,9 +162,36 @@ final class JdbcDocumentStore implements DocumentStore {
   /** A handle on collection {@code name}; it holds no state, so naming a collection costs nothing. */
   @Override
   public Collection collection(String name) {
+    return collection(null, name);
+  }
+
+  /** A handle on collection {@code name} of {@code tenant} (null = the default tenant); see {@link TenantKeys}. */
+  Collection collection(@Nullable String tenant, String name) {
     Documents.checkCollection(name);
     checkOpen();
-    return new JdbcCollection(this, name);
+    return new JdbcCollection(this, name, tenant);
+  }
+
+  @Override
+  public DocumentStore tenant(@Nullable String tenant) {
+    return tenant == null ? this : new TenantDocumentStore(this, tenant);
+  }
+
+  /**
+   * A database made before tenants has {@code collection VARCHAR(64)} columns: they are widened to
+   * {@link TenantKeys#MAX_KEY} once (existing rows keep their names, so the default tenant reads them as before).
+   */
+  private static void widenCollectionColumns(Statement s) throws SQLException {
+    for (String table : List.of("ren_documents", "ren_indexes", "ren_index_entries")) {
+      int width;
+      try (ResultSet rs = s.executeQuery("SELECT collection FROM " + table + " WHERE 1 = 0")) {
+        width = rs.getMetaData().getPrecision(1);
+      }
+      if (width < TenantKeys.MAX_KEY) {
+        s.execute("ALTER TABLE " + table + " ALTER COLUMN collection SET DATA TYPE VARCHAR(" + TenantKeys.MAX_KEY
+            + ")");
+      }
+    }
   }
 
   /**
@@ -172,10 +200,22 @@ final class JdbcDocumentStore implements DocumentStore {
    */
   @Override
   public List<String> collectionNames() {
+    return collectionNames(null);
+  }
+
+  /** The collection names of {@code tenant} (null = the default tenant), sorted; see {@link TenantKeys}. */
+  List<String> collectionNames(@Nullable String tenant) {
     return read(c -> {
+      TreeSet<String> keys = new TreeSet<>();
+      addNames(c, "SELECT DISTINCT collection FROM ren_documents", keys, Integer.MAX_VALUE);
+      addNames(c, "SELECT DISTINCT collection FROM ren_indexes", keys, Integer.MAX_VALUE);
       TreeSet<String> out = new TreeSet<>();
-      addNames(c, "SELECT DISTINCT collection FROM ren_documents", out, Integer.MAX_VALUE);
-      addNames(c, "SELECT DISTINCT collection FROM ren_indexes", out, Integer.MAX_VALUE);
+      for (String key : keys) {
+        String name = TenantKeys.nameIn(tenant, key);
+        if (name != null) {
+          out.add(name);
+        }
+      }
       return List.copyOf(out);
     });
   }

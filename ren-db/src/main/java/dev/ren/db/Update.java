@@ -99,7 +99,12 @@ final class Update {
   ObjectNode apply(ObjectNode current) {
     String id = current.get(Documents.ID).textValue();
     if (replacement != null) {
-      return Documents.withId(replacement, id);
+      ObjectNode next = Documents.withId(replacement, id);
+      JsonNode owner = current.get(DocumentStore.OWNER_FIELD);
+      if (owner != null && !next.has(DocumentStore.OWNER_FIELD)) {
+        next.set(DocumentStore.OWNER_FIELD, owner.deepCopy()); // a replacement keeps the owner as it keeps _id
+      }
+      return next;
     }
     ObjectNode doc = current.deepCopy();
     for (Step s : steps) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ren.access.RenCaller;
+import dev.ren.access.RenOperation;
 import dev.ren.db.Collection;
 import dev.ren.db.DeleteResult;
 import dev.ren.db.Document;
@@ -16,10 +18,10 @@ import dev.ren.db.RevisionConflictException;
 import dev.ren.db.UpdateResult;
 import dev.ren.servlet.http.HttpError;
 import dev.ren.servlet.http.JsonServlet;
-import jakarta.servlet.ServletConfig;
-import jakarta.servlet.ServletException;
+import dev.ren.servlet.security.RenSecurity;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -62,6 +64,17 @@ import java.util.Set;
  * context.addServlet(new ServletHolder(new DbServlet(store)), DbServlet.PATH);
  * }</pre>
  *
+ * <p><b>Security.</b> Every route is authorized by the servlet's {@link RenSecurity} before the store is touched:
+ * {@code PUT} as {@link RenOperation#DB_INSERT}, a find or findOne as {@code DB_FIND}, update {@code DB_UPDATE},
+ * delete {@code DB_DELETE}, and listing, creating or dropping an index {@code DB_INDEX}, on
+ * {@code RenResource.db(collection, null, null)}; refused is {@code 401} (anonymous) or {@code 403}, and nothing is
+ * changed or published. Each caller works in its tenant's collections ({@link DocumentStore#tenant}), whose events
+ * carry the tenant. The field {@value DocumentStore#OWNER_FIELD} is reserved: a document or update naming it is a
+ * {@code 400}. In a collection the policy owns ({@code AccessRules.owned("db", pattern)}) an insert records the
+ * caller's user as the document's owner, and a find, update or delete reaches only the caller's documents (and
+ * those without an owner) unless the policy allows the caller every owner's (an administrator); the events of an
+ * owned document carry its owner as {@code uid}, so only the owner's streams receive them.
+ *
  * <p>Thread-safety: stateless apart from the store (thread-safe); safe for concurrent requests.
  */
 public final class DbServlet extends JsonServlet {
@@ -72,8 +85,8 @@ public final class DbServlet extends JsonServlet {
   private static final Set<String> FIND_KEYS = Set.of("filter", "options");
   private static final Set<String> UPDATE_KEYS = Set.of("filter", "update", "many", "expectedRevision");
 
-  private final DocumentStore store;
   private final long maxBody;
+  private final DbAccess access;
 
   /**
    * Largest body of a find, findOne, delete or index request: 64 KiB (or the document limit, if smaller). A filter is
@@ -86,30 +99,29 @@ public final class DbServlet extends JsonServlet {
     return Math.min(maxBody, MAX_QUERY_BODY);
   }
 
+  /** A binding whose {@link RenSecurity} is the servlet context's ({@link RenSecurity#ATTRIBUTE}). */
   public DbServlet(DocumentStore store) {
     this(store, DEFAULT_MAX_BODY);
   }
 
+  /** A binding whose {@link RenSecurity} is the servlet context's ({@link RenSecurity#ATTRIBUTE}). */
   public DbServlet(DocumentStore store, long maxBodyBytes) {
-    this.store = Objects.requireNonNull(store, "store");
+    this(store, maxBodyBytes, null);
+  }
+
+  /** A binding authorizing with {@code security} (null: the servlet context's). */
+  public DbServlet(DocumentStore store, @Nullable RenSecurity security) {
+    this(store, DEFAULT_MAX_BODY, security);
+  }
+
+  /** A binding authorizing with {@code security} (null: the servlet context's). */
+  public DbServlet(DocumentStore store, long maxBodyBytes, @Nullable RenSecurity security) {
+    super(null, security);
+    this.access = new DbAccess(Objects.requireNonNull(store, "store"), this::security);
     if (maxBodyBytes < 1) {
       throw new IllegalArgumentException("maxBodyBytes must be >= 1, was " + maxBodyBytes);
     }
     this.maxBody = maxBodyBytes;
-  }
-
-  /**
-   * Starts only in open mode ({@code RenSecurity.open()}, {@code ren.access=open}): this binding does not yet ask
-   * the access policy about each operation nor partition by tenant, so an application that installed a real policy
-   * must not have it silently ignored here. It refuses to start instead, saying so.
-   */
-  @Override
-  public void init(ServletConfig config) throws ServletException {
-    super.init(config);
-    if (!security().isOpen()) {
-      throw new ServletException("DbServlet does not yet enforce access policies or tenants per operation: it runs"
-          + " only with RenSecurity.open() (ren.access=open); do not mount it where callers must be authorized");
-    }
   }
 
   /**
@@ -137,8 +149,9 @@ public final class DbServlet extends JsonServlet {
     if (p.length != 1) {
       throw HttpError.notFound("no such db route: PUT " + req.getRequestURI());
     }
-    Collection c = store.collection(p[0]);
-    ObjectNode doc = readJsonObject(req, maxBody, false);
+    RenCaller caller = access.authorize(req, RenOperation.DB_INSERT, p[0], null);
+    Collection c = access.storeOf(caller).collection(p[0]);
+    ObjectNode doc = access.stamp(caller, p[0], readJsonObject(req, maxBody, false));
     String id = c.insertOne(doc);
     ObjectNode body = JsonNodeFactory.instance.objectNode();
     body.put("id", id);
@@ -149,19 +162,24 @@ public final class DbServlet extends JsonServlet {
   protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     String[] p = path(req);
     if (p.length == 1) {
-      find(req, resp, store.collection(p[0]));
+      RenCaller caller = access.authorize(req, RenOperation.DB_FIND, p[0], null);
+      find(req, resp, caller, access.storeOf(caller).collection(p[0]));
     } else if (p.length == 2 && p[1].equals("findOne")) {
-      Collection c = store.collection(p[0]);
-      Optional<Document> doc = c.findOne(unwrapFilter(readJsonObject(req, queryBody(), true)));
+      RenCaller caller = access.authorize(req, RenOperation.DB_FIND, p[0], null);
+      Collection c = access.storeOf(caller).collection(p[0]);
+      Optional<Document> doc = c.findOne(access.restrict(caller, RenOperation.DB_FIND, p[0],
+          unwrapFilter(readJsonObject(req, queryBody(), true))));
       if (doc.isEmpty()) {
         throw HttpError.notFound("no document in '" + c.name() + "' matches the filter");
       }
       resp.setHeader("X-Ren-Revision", Long.toString(doc.get().revision()));
       writeJson(resp, 200, doc.get().json());
     } else if (p.length == 2 && p[1].equals("update")) {
-      update(req, resp, store.collection(p[0]));
+      RenCaller caller = access.authorize(req, RenOperation.DB_UPDATE, p[0], null);
+      update(req, resp, caller, access.storeOf(caller).collection(p[0]));
     } else if (p.length == 2 && p[1].equals("indexes")) {
-      createIndex(req, resp, store.collection(p[0]));
+      RenCaller caller = access.authorize(req, RenOperation.DB_INDEX, p[0], null);
+      createIndex(req, resp, access.storeOf(caller).collection(p[0]));
     } else {
       throw HttpError.notFound("no such db route: POST " + req.getRequestURI());
     }
@@ -171,8 +189,9 @@ public final class DbServlet extends JsonServlet {
   protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     String[] p = path(req);
     if (p.length == 2 && p[1].equals("indexes")) {
+      RenCaller caller = access.authorize(req, RenOperation.DB_INDEX, p[0], null);
       ArrayNode out = JsonNodeFactory.instance.arrayNode();
-      for (IndexInfo ix : store.collection(p[0]).listIndexes()) {
+      for (IndexInfo ix : access.storeOf(caller).collection(p[0]).listIndexes()) {
         ObjectNode o = out.addObject();
         o.put("name", ix.name());
         ArrayNode fields = o.putArray("fields");
@@ -188,15 +207,18 @@ public final class DbServlet extends JsonServlet {
   protected void doDelete(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     String[] p = path(req);
     if (p.length == 2 && p[1].equals("delete")) {
-      Collection c = store.collection(p[0]);
-      JsonNode filter = unwrapFilter(readJsonObject(req, queryBody(), true));
+      RenCaller caller = access.authorize(req, RenOperation.DB_DELETE, p[0], null);
+      Collection c = access.storeOf(caller).collection(p[0]);
+      JsonNode filter = access.restrict(caller, RenOperation.DB_DELETE, p[0],
+          unwrapFilter(readJsonObject(req, queryBody(), true)));
       DeleteResult r = "true".equals(req.getParameter("many")) ? c.deleteMany(filter) : c.deleteOne(filter);
       ObjectNode body = JsonNodeFactory.instance.objectNode();
       body.put("deleted", r.deleted());
       body.put("deletedCount", r.deleted());
       writeJson(resp, 200, body);
     } else if (p.length == 3 && p[1].equals("indexes")) {
-      if (!store.collection(p[0]).dropIndex(p[2])) {
+      RenCaller caller = access.authorize(req, RenOperation.DB_INDEX, p[0], null);
+      if (!access.storeOf(caller).collection(p[0]).dropIndex(p[2])) {
         throw HttpError.notFound("no index '" + p[2] + "' on '" + p[0] + "'");
       }
       ObjectNode body = JsonNodeFactory.instance.objectNode();
@@ -207,11 +229,12 @@ public final class DbServlet extends JsonServlet {
     }
   }
 
-  private void find(HttpServletRequest req, HttpServletResponse resp, Collection c) throws IOException {
+  private void find(HttpServletRequest req, HttpServletResponse resp, RenCaller caller, Collection c)
+      throws IOException {
     ObjectNode body = readJsonObject(req, queryBody(), true);
     checkKeys(body, FIND_KEYS);
     FindOptions options = FindOptions.fromJson(body.get("options"));
-    List<Document> docs = c.find(body.get("filter"), options);
+    List<Document> docs = c.find(access.restrict(caller, RenOperation.DB_FIND, c.name(), body.get("filter")), options);
     ArrayNode out = JsonNodeFactory.instance.arrayNode();
     for (Document d : docs) {
       out.add(d.json());
@@ -219,14 +242,16 @@ public final class DbServlet extends JsonServlet {
     writeJson(resp, 200, out);
   }
 
-  private void update(HttpServletRequest req, HttpServletResponse resp, Collection c) throws IOException {
+  private void update(HttpServletRequest req, HttpServletResponse resp, RenCaller caller, Collection c)
+      throws IOException {
     ObjectNode body = readJsonObject(req, maxBody, false);
     checkKeys(body, UPDATE_KEYS);
     JsonNode update = body.get("update");
     if (update == null || !update.isObject()) {
       throw HttpError.badRequest("'update' must be an object: $set/$unset/$inc or a whole document");
     }
-    JsonNode filter = body.get("filter");
+    DbAccess.checkUpdate(update);
+    JsonNode filter = access.restrict(caller, RenOperation.DB_UPDATE, c.name(), body.get("filter"));
     boolean many = flag(body, "many");
     JsonNode expected = body.get("expectedRevision");
     UpdateResult r;

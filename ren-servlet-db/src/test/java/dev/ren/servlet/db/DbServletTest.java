@@ -45,7 +45,8 @@ class DbServletTest {
   void start() throws Exception {
     hub = RenHub.create();
     store = DocumentStore.h2InMemory(hub);
-    server = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open()).filter("/*", new RenClientFilter())
+    server = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open())
+        .filter("/*", new RenClientFilter())
         .servlet("/api/maravilla/ren/*", new RenServlet(hub))
         .servlet(DbServlet.PATH, new DbServlet(store, MAX_BODY))
         .start();
@@ -249,7 +250,8 @@ class DbServletTest {
   void writes_publisherFails_are503NotPublishedAndApplied() throws Exception {
     RecordingPublisher events = new RecordingPublisher();
     try (DocumentStore failing = DocumentStore.h2InMemory(events);
-         JettyTestServer other = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open()).filter("/*", new RenClientFilter())
+         JettyTestServer other = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open())
+             .filter("/*", new RenClientFilter())
              .servlet(DbServlet.PATH, new DbServlet(failing, MAX_BODY)).start()) {
       events.failWith(new EventLogUnavailableException("log down"));
       notPublished(send(other, "PUT", "todos", "{'_id':'a','n':1}"));
@@ -270,7 +272,8 @@ class DbServletTest {
   void putAndCreateIndex_beyondMaxCollections_are507NamingTheSettingAndStoreNothing() throws Exception {
     RecordingPublisher events = new RecordingPublisher();
     try (DocumentStore small = DocumentStore.builder(events).h2InMemory().maxCollections(2).build();
-         JettyTestServer other = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open()).filter("/*", new RenClientFilter())
+         JettyTestServer other = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open())
+             .filter("/*", new RenClientFilter())
              .servlet(DbServlet.PATH, new DbServlet(small, MAX_BODY)).start()) {
       ok(send(other, "PUT", "a", "{'_id':'x'}"));
       ok(send(other, "POST", "b/indexes", "{'fields':['n']}"));
@@ -299,7 +302,8 @@ class DbServletTest {
   void readsUpdatesDeletesAndIndexCalls_unknownCollection_answerAsEmptyAndCreateNothing() throws Exception {
     RecordingPublisher events = new RecordingPublisher();
     try (DocumentStore small = DocumentStore.builder(events).h2InMemory().maxCollections(1).build();
-         JettyTestServer other = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open()).filter("/*", new RenClientFilter())
+         JettyTestServer other = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open())
+             .filter("/*", new RenClientFilter())
              .servlet(DbServlet.PATH, new DbServlet(small, MAX_BODY)).start()) {
       for (int i = 0; i < 50; i++) {
         String c = "ghost" + i;
@@ -324,7 +328,8 @@ class DbServletTest {
   void find_filterOverTheStoresBound_is400NamingTheSetting() throws Exception {
     try (DocumentStore strict = DocumentStore.builder(new RecordingPublisher()).h2InMemory().maxFilterBranches(2)
         .maxFilterInValues(2).build();
-         JettyTestServer other = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open()).filter("/*", new RenClientFilter())
+         JettyTestServer other = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open())
+             .filter("/*", new RenClientFilter())
              .servlet(DbServlet.PATH, new DbServlet(strict, MAX_BODY)).start()) {
       ok(send(other, "PUT", "t", "{'_id':'x','n':1}"));
       assertEquals(1, ok(send(other, "POST", "t", "{'filter':{'$or':[{'n':1},{'n':2}]}}")).size());
