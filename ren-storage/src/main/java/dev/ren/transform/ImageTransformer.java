@@ -36,7 +36,9 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * {@code maxPixels}), the output pixels the options would make of them (at most {@code maxOutputPixels}; a
  * {@code width×height} box over it is a bad option at submit), and the heap the job needs — the decoded source at
  * its real bytes per pixel (a 16-bit RGBA PNG takes 8) plus the output rasters — which must fit the
- * {@link RasterBudget} all jobs of the service share, and is reserved from it until the job ends.
+ * {@link RasterBudget} all jobs of the service share, and is reserved from it until the job ends. If the heap
+ * still cannot hold a raster (the rest of the application fills it), the attempt fails with an
+ * {@link IOException} that the service retries, and the job fails after its last attempt; nothing else is lost.
  *
  * <pre>{@code
  * TransformService.builder(store, hub).register(ImageTransformer.resize(20_000_000)).build();
@@ -188,6 +190,7 @@ public final class ImageTransformer implements Transformer {
     BufferedImage image;
     String sourceFormat;
     int reserved = 0;
+    long need = 0;
     try {
       try (ImageInputStream iis = new MemoryCacheImageInputStream(content)) {
         Iterator<ImageReader> readers = ImageIO.getImageReaders(iis);
@@ -221,7 +224,7 @@ public final class ImageTransformer implements Transformer {
           int bpp = bytesPerPixel(reader);
           // decoded source + output raster + its encoding (+ the alpha-free copy a JPEG needs)
           String format = o.getOrDefault("format", sourceFormat);
-          long need = w * h * bpp + outPixels * 4 * (format.equals("jpeg") ? 3 : 2);
+          need = w * h * bpp + outPixels * 4 * (format.equals("jpeg") ? 3 : 2);
           if (need > budget.total()) {
             throw new TransformException("transforming '" + source.key() + "' (" + w + "x" + h + " at " + bpp
                 + " bytes per pixel) needs about " + need + " bytes of heap; the limit is " + budget.total()
@@ -236,12 +239,22 @@ public final class ImageTransformer implements Transformer {
           progress.report(30, "decode");
           image = reader.read(0);
         } catch (IIOException e) {
+          if (e.getCause() instanceof OutOfMemoryError oom) {
+            throw oom; // the PNG reader wraps every Throwable; a raster the heap could not hold is not a bad image
+          }
           throw new TransformException("image '" + source.key() + "' could not be decoded: " + e.getMessage(), e);
         } finally {
           reader.dispose();
         }
       }
       return render(image, sourceFormat, o, progress);
+    } catch (OutOfMemoryError e) {
+      // The budget bounds what transforms take, not what the rest of the application holds: under load the heap
+      // can be full when a raster is allocated, and on G1 before JDK 22 an allocation fails after two retries
+      // while another thread's native codec holds the GC locker. The failed allocation is this job's; its
+      // rasters are unreachable once this returns, so the attempt fails retryably and the service stays whole.
+      throw new IOException("not enough free heap to transform '" + source.key() + "' now (it needs about "
+          + need + " bytes): " + e, e);
     } finally {
       if (reserved > 0) {
         budget.release(reserved);

@@ -183,6 +183,64 @@ class Issue15TransformLimitsTest {
     });
   }
 
+  /**
+   * A valid PNG header declaring {@code w}x{@code h} 16-bit RGBA (8 bytes a decoded pixel) and one empty image
+   * chunk: the reader allocates the whole raster before it reads a pixel.
+   */
+  static byte[] declaredRgba16Png(int w, int h) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+    java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(13).putInt(w).putInt(h)
+        .put((byte) 16).put((byte) 6).put((byte) 0).put((byte) 0).put((byte) 0);
+    chunk(out, "IHDR", ihdr.array());
+    java.io.ByteArrayOutputStream z = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.DeflaterOutputStream d = new java.util.zip.DeflaterOutputStream(z)) {
+      d.write(new byte[1024]);
+    }
+    chunk(out, "IDAT", z.toByteArray());
+    chunk(out, "IEND", new byte[0]);
+    return out.toByteArray();
+  }
+
+  private static void chunk(ByteArrayOutputStream out, String type, byte[] data) throws Exception {
+    java.io.DataOutputStream d = new java.io.DataOutputStream(out);
+    d.writeInt(data.length);
+    byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    d.write(t);
+    d.write(data);
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(t);
+    crc.update(data);
+    d.writeInt((int) crc.getValue());
+  }
+
+  @Test
+  void submit_rasterLargerThanTheHeap_jobFailsRetryablyAndServiceKeepsWorking() throws Exception {
+    // The budget is set far above the heap, as if the application held the rest: a 20000x20000 16-bit RGBA
+    // source is a 3.2 GB raster, which a 1 GiB test JVM cannot allocate.
+    com.sun.management.HotSpotDiagnosticMXBean vm =
+        java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+    String dump = vm.getVMOption("HeapDumpOnOutOfMemoryError").getValue();
+    vm.setVMOption("HeapDumpOnOutOfMemoryError", "false");
+    try {
+      service = TransformService.builder(store, publisher).threads(1).maxAttempts(2)
+          .retryBackoff(Duration.ofMillis(10)).maxPixels(400_000_000).maxRasterBytes(1L << 34).build();
+      store.put("huge.png", new ByteArrayInputStream(declaredRgba16Png(20_000, 20_000)), "image/png", Map.of());
+      TransformJob huge = service.submit("resize", "huge.png", Map.of("width", "10"));
+      Waits.atMost(Duration.ofSeconds(60)).until(() -> service.job(huge.id()).orElseThrow().status() == JobStatus.FAILED);
+      String error = service.job(huge.id()).orElseThrow().error();
+      assertTrue(error != null && error.contains("failed after 2 attempts") && error.contains("not enough free heap"),
+          String.valueOf(error));
+
+      store.put("small.png", new ByteArrayInputStream(png(new BufferedImage(40, 40, BufferedImage.TYPE_INT_ARGB))),
+          "image/png", Map.of());
+      TransformJob small = service.submit("resize", "small.png", Map.of("width", "10"));
+      Waits.atMost(Duration.ofSeconds(20)).until(() -> service.job(small.id()).orElseThrow().status() == JobStatus.COMPLETE);
+    } finally {
+      vm.setVMOption("HeapDumpOnOutOfMemoryError", dump);
+    }
+  }
+
   @Test
   void builder_newLimitsGivenTwice_refused() {
     TransformService.Builder b = TransformService.builder(store, publisher).maxOutputPixels(10).maxRasterBytes(4096)
