@@ -4,6 +4,9 @@ import dev.ren.hub.RenHub;
 import dev.ren.internal.Settings;
 import dev.ren.servlet.RenServlet;
 import dev.ren.servlet.dropin.RenInitializer;
+import dev.ren.servlet.security.RenAuthenticator;
+import dev.ren.servlet.security.RenSecurity;
+import dev.ren.tokens.JwtTokens;
 import org.eclipse.jetty.ee10.servlet.DefaultServlet;
 import org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
@@ -23,6 +26,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -36,10 +40,20 @@ import java.util.function.LongSupplier;
  * <pre>
  * java -jar ren-examples/target/ren-examples.jar [--port 3001] [--host 127.0.0.1] [--data DIR]
  *     [--heartbeat SECONDS] [--history EVENTS] [--cors ORIGINS] [--redis redis://host:port]
+ *     [--users FILE] [--token-ttl SECONDS] [--publish-rate PER_SECOND[/BURST]]
  * </pre>
  *
- * <p>The demo runs OPEN: no authentication, every client may read and write everything and receive every event.
- * It listens on the loopback interface unless {@code --host} says otherwise ({@code --host 0.0.0.0} for every
+ * <p>Access: the demo installs a {@link RenSecurity} in its context before the drop-in's bindings start. Without
+ * {@code --users} it runs OPEN ({@link RenSecurity#open()}): no authentication, every client may read and write
+ * everything and receive every event; it says so in a warning on start and in a banner on its page
+ * ({@code GET /demo/config}). With {@code --users FILE} (see {@link DemoUsers} for the syntax) API calls need HTTP
+ * Basic credentials of a user in the file, each user works in its own tenant with the roles {@code read},
+ * {@code write} or {@code admin}, and the page logs in with its own form and opens its streams with stream tokens
+ * ({@code POST /api/maravilla/ren/token}, valid {@code --token-ttl} seconds, default 300) signed with a key of this
+ * process. A wrong name or password is a {@code 401} JSON error without {@code WWW-Authenticate}, so browsers show
+ * the page's form rather than their own dialog.
+ *
+ * <p>It listens on the loopback interface unless {@code --host} says otherwise ({@code --host 0.0.0.0} for every
  * interface, which it logs as a warning).
  *
  * <p>Slow and careless clients are bounded by {@link Limits}: an idle timeout, a request header size, a bounded
@@ -65,7 +79,10 @@ public final class DemoServer implements AutoCloseable {
 
   /** Parsed command line. */
   public record Options(int port, String host, Path dataDir, int heartbeatSeconds, int history, String cors,
-                        @Nullable URI redis) {
+                        @Nullable URI redis, @Nullable Path users, int tokenTtlSeconds, String publishRate) {
+
+    /** The default lifetime of a stream token, in seconds. */
+    public static final int DEFAULT_TOKEN_TTL_SECONDS = 300;
 
     /**
      * Parses the command line; an unknown, incomplete, malformed or repeated option is an
@@ -80,6 +97,9 @@ public final class DemoServer implements AutoCloseable {
       int history = 65_536;
       String cors = "";
       URI redis = null;
+      Path users = null;
+      int tokenTtl = DEFAULT_TOKEN_TTL_SECONDS;
+      String publishRate = "";
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
         if (a.equals("--help") || a.equals("-h")) {
@@ -98,18 +118,35 @@ public final class DemoServer implements AutoCloseable {
             case "--history" -> history = given.once(a, intArg(a, v, 2, 1 << 24));
             case "--cors" -> cors = given.once(a, v);
             case "--redis" -> redis = given.once(a, URI.create(v));
+            case "--users" -> users = given.once(a, Path.of(v));
+            // RenSecurity's own bounds on a stream token's lifetime: 10 s to 24 h
+            case "--token-ttl" -> tokenTtl = given.once(a, intArg(a, v, 10, 86_400));
+            // realtime messages per caller, checked by the drop-in (ren.realtimePublishRate) at start
+            case "--publish-rate" -> publishRate = given.once(a, rateArg(a, v));
             default -> throw new IllegalArgumentException("unknown option " + a + "\n" + usage());
           }
         } catch (IllegalStateException e) {
           throw new IllegalArgumentException(e.getMessage() + "\n" + usage(), e);
         }
       }
-      return new Options(port, host, data, heartbeat, history, cors, redis);
+      if (users == null && given.isSet("--token-ttl")) {
+        throw new IllegalArgumentException("--token-ttl needs --users (an open demo mints no tokens)\n" + usage());
+      }
+      return new Options(port, host, data, heartbeat, history, cors, redis, users, tokenTtl, publishRate);
     }
 
     static String usage() {
       return "usage: java -jar ren-examples.jar [--port 3001] [--host 127.0.0.1] [--data DIR] "
-          + "[--heartbeat SECONDS] [--history EVENTS] [--cors ORIGINS] [--redis redis://host:port]";
+          + "[--heartbeat SECONDS] [--history EVENTS] [--cors ORIGINS] [--redis redis://host:port] "
+          + "[--users FILE] [--token-ttl SECONDS] [--publish-rate PER_SECOND[/BURST]]";
+    }
+
+    private static String rateArg(String name, String v) {
+      if (!v.matches("[1-9][0-9]{0,5}(/[1-9][0-9]{0,5})?")) {
+        throw new IllegalArgumentException(name + " must be PER_SECOND or PER_SECOND/BURST (each 1-999999), was '"
+            + v + "'\n" + usage());
+      }
+      return v;
     }
 
     private static int intArg(String name, String v, int min, int max) {
@@ -129,6 +166,7 @@ public final class DemoServer implements AutoCloseable {
   private final ServerConnector connector;
   private final MinimumBodyRate bodyRate;
   private final RenHub hub;
+  private final RenSecurity security;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   /** A demo server with {@link Limits#defaults()}. */
@@ -142,6 +180,9 @@ public final class DemoServer implements AutoCloseable {
 
   /** {@code nanoTime} times the body rate check (tests move it by hand). */
   DemoServer(Options options, Limits limits, LongSupplier nanoTime) throws IOException {
+    // first, so a malformed users file fails the start before anything is created
+    DemoUsers users = options.users() != null ? DemoUsers.load(options.users()) : null;
+    security = security(users, options.tokenTtlSeconds());
     Files.createDirectories(options.dataDir());
     QueuedThreadPool threads = new QueuedThreadPool(limits.maxThreads(), 8);
     threads.setName("ren-demo-http");
@@ -161,7 +202,7 @@ public final class DemoServer implements AutoCloseable {
     Duration twoBeats = Duration.ofSeconds(2L * options.heartbeatSeconds());
     connector.setIdleTimeout((twoBeats.compareTo(idle) > 0 ? twoBeats : idle).toMillis());
     server.addConnector(connector);
-    warnIfOpen(options.host());
+    warnIfBeyondLoopback(options.host(), users != null);
 
     ServletContextHandler context = new ServletContextHandler();
     context.setContextPath("/");
@@ -169,11 +210,14 @@ public final class DemoServer implements AutoCloseable {
     context.setInitParameter("ren.bindings", BINDINGS);
     context.setInitParameter("ren.heartbeatSeconds", String.valueOf(options.heartbeatSeconds()));
     context.setInitParameter("ren.history", String.valueOf(options.history()));
+    if (!options.publishRate().isEmpty()) {
+      context.setInitParameter("ren.realtimePublishRate", options.publishRate());
+    }
     context.setInitParameter("ren.cors", options.cors());
     context.setInitParameter("ren.dataDir", options.dataDir().toAbsolutePath().toString());
     context.setInitParameter("ren.errorPage", ERROR_PAGE);
-    // the demo runs open (the drop-in logs a warning saying so): anyone who reaches it may read and write everything
-    context.setInitParameter("ren.access", "open");
+    // every binding the drop-in registers, and the stream, find it here (it logs open mode as a warning)
+    security.install(context.getServletContext());
     ErrorPageErrorHandler errorPages = new ErrorPageErrorHandler() {
       // Jetty writes error pages for GET, POST and HEAD only, and an empty body otherwise: REN's JSON for all
       @Override
@@ -188,6 +232,8 @@ public final class DemoServer implements AutoCloseable {
     files.setInitParameter("dirAllowed", "false");
     files.setInitParameter("etags", "true");
     context.addServlet(files, "/");
+    context.addServlet(new ServletHolder("demo-access", new DemoAccessServlet(security, users != null)),
+        DemoAccessServlet.PATH + "/*");
 
     // created last, so nothing above can fail with the hub's thread running; the initializer uses this hub
     // (maybe on Redis) instead of creating one and leaves it to close()
@@ -202,18 +248,43 @@ public final class DemoServer implements AutoCloseable {
     server.setHandler(bodyRate);
   }
 
-  private static void warnIfOpen(String host) {
+  /**
+   * Open mode without users; else HTTP Basic against them for API calls, chained after stream tokens (a key of this
+   * process) for the page's streams, each user in its tenant, with the roles' policy ({@link DemoUsers#policy()}).
+   */
+  private static RenSecurity security(@Nullable DemoUsers users, int tokenTtlSeconds) {
+    if (users == null) {
+      LOG.log(System.Logger.Level.WARNING, "the REN demo is running OPEN: anyone can read and write every KV key, "
+          + "document and blob, publish on every channel and receive every event; start with --users FILE to "
+          + "require logins");
+      return RenSecurity.open();
+    }
+    JwtTokens tokens = JwtTokens.randomKey(); // one process: the page's tokens die with it, which is fine here
+    RenSecurity s = RenSecurity.builder(DemoUsers.policy())
+        .authenticator(RenAuthenticator.chain(RenAuthenticator.tokens(tokens), users.basic()))
+        .tokens(tokens)
+        .streamTokenTtl(Duration.ofSeconds(tokenTtlSeconds))
+        .build();
+    LOG.log(System.Logger.Level.INFO, "the REN demo requires logins: " + users.size() + " user(s) from "
+        + users.source() + " (HTTP Basic for API calls, stream tokens valid " + tokenTtlSeconds + " s)");
+    return s;
+  }
+
+  private static void warnIfBeyondLoopback(String host, boolean users) {
     boolean loopback;
     try {
       loopback = InetAddress.getByName(host).isLoopbackAddress();
     } catch (UnknownHostException e) {
       loopback = false; // Jetty fails to bind it at start and says so
     }
-    if (!loopback) {
-      LOG.log(System.Logger.Level.WARNING, "the REN demo listens on " + host + ", beyond this machine, and runs "
-          + "OPEN: anyone who reaches it may read and write everything. Use --host 127.0.0.1 unless the network "
-          + "is trusted");
+    if (loopback) {
+      return;
     }
+    LOG.log(System.Logger.Level.WARNING, users
+        ? "the REN demo listens on " + host + ", beyond this machine, over plain HTTP: passwords and stream tokens "
+            + "cross the network unencrypted. Put TLS in front of it, or use --host 127.0.0.1"
+        : "the REN demo listens on " + host + ", beyond this machine, and runs OPEN: anyone who reaches it may read "
+            + "and write everything. Use --host 127.0.0.1 unless the network is trusted, or start with --users FILE");
   }
 
   /** Starts Jetty; if that fails, everything created so far is closed before the exception is thrown. */
@@ -238,6 +309,11 @@ public final class DemoServer implements AutoCloseable {
   /** Requests Jetty has parsed and handed on so far (tests). */
   long requestsSeen() {
     return bodyRate.requests();
+  }
+
+  /** The access every binding and the stream consult (open mode without {@code --users}). */
+  public RenSecurity security() {
+    return security;
   }
 
   /** The hub every binding publishes to. */
@@ -287,7 +363,16 @@ public final class DemoServer implements AutoCloseable {
       System.exit(2);
       return;
     }
-    DemoServer demo = new DemoServer(options).start();
+    DemoServer demo;
+    try {
+      demo = new DemoServer(options);
+    } catch (IllegalArgumentException | NoSuchFileException e) {
+      // a malformed or missing users file: the message names the file and the line
+      System.err.println(e instanceof NoSuchFileException ? "no such file: " + e.getMessage() : e.getMessage());
+      System.exit(2);
+      return;
+    }
+    demo.start();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         demo.close();

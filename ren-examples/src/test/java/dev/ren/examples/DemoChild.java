@@ -52,13 +52,14 @@ final class DemoChild implements AutoCloseable {
   }
 
   /** Starts {@link DemoServer} on a free port and a data directory under {@code dir}, with {@code heap}. */
-  static DemoChild start(Path dir, String heap) throws Exception {
+  static DemoChild start(Path dir, String heap, String... demoArgs) throws Exception {
     Path gcLog = dir.resolve("gc.log");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, heap, "-Xlog:gc:file=" + gcLog, "-cp",
-        System.getProperty("java.class.path"), DemoServer.class.getName(), "--port", "0", "--data",
-        dir.resolve("data").toString())
-        .redirectErrorStream(true).start();
+    List<String> command = new ArrayList<>(List.of(java, heap,
+        "-Xlog:gc:file=" + gcLog, "-cp", System.getProperty("java.class.path"), DemoServer.class.getName(),
+        "--port", "0", "--data", dir.resolve("data").toString()));
+    command.addAll(List.of(demoArgs));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     DemoChild c = new DemoChild(p, new GcLog(gcLog));
     try {
       c.ready.get(60, TimeUnit.SECONDS);

@@ -8,10 +8,11 @@ import java.time.Clock;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The message side of realtime: per channel a sequence number, the opt-in history (kept in the {@link HistoryStore})
+ * The message side of realtime: per channel (in its tenant: {@link ChannelKey}) a sequence number, the opt-in history (kept in the {@link HistoryStore})
  * and the time of the last message (for retention). Each channel's state is guarded by its own monitor, so channels
  * never wait for each other (except for the store's short leaf lock when a message enters history).
  *
@@ -38,7 +39,7 @@ final class ChannelLog {
   private final HistoryStore store;
   private final ChannelSlots slots;
   /** Channels that had messages; an entry is removed (under its monitor, marked removed) once idle. */
-  private final ConcurrentHashMap<String, ChannelState> states = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<ChannelKey, ChannelState> states = new ConcurrentHashMap<>();
 
   ChannelLog(Clock clock, HistoryRules rules, long channelRetentionMs, long historyRetentionMs, OrderedOutbox outbox,
       ExpiryTimer timer, HistoryStore store, ChannelSlots slots) {
@@ -60,7 +61,7 @@ final class ChannelLog {
    * @throws RealtimeFullException if the channel is new and {@code maxChannels} channels are live
    * @throws dev.ren.AppliedButNotPublishedException if the message was recorded but its event not published
    */
-  ChannelMessage publish(String channel, @Nullable JsonNode payload, byte @Nullable [] stored,
+  ChannelMessage publish(ChannelKey channel, @Nullable JsonNode payload, byte @Nullable [] stored,
       @Nullable String userId, @Nullable String src) {
     Appended a;
     do {
@@ -74,15 +75,15 @@ final class ChannelLog {
   }
 
   /** Runs inside {@code computeIfAbsent}: the slot is taken only when the state is really created. */
-  private ChannelState newState(String channel) {
+  private ChannelState newState(ChannelKey channel) {
     slots.acquire(channel);
-    int limit = rules.limit(channel);
-    return new ChannelState(limit > 0 ? store.open(channel, limit) : null);
+    int limit = rules.limit(channel.channel());
+    return new ChannelState(limit > 0 ? store.open(channel.channel(), limit) : null);
   }
 
   private record Appended(ChannelMessage message, OrderedOutbox.Ticket ticket, long due) {}
 
-  private @Nullable Appended append(ChannelState state, String channel, @Nullable JsonNode payload,
+  private @Nullable Appended append(ChannelState state, ChannelKey key, @Nullable JsonNode payload,
       byte @Nullable [] stored, @Nullable String userId, @Nullable String src) {
     synchronized (state) {
       if (state.removed) {
@@ -92,8 +93,11 @@ final class ChannelLog {
       long seq = ++state.seq;
       state.lastMessageAt = now;
       HistoryStore.Buffer history = state.history;
+      String channel = key.channel();
       ChannelMessage message = new ChannelMessage(channel, history != null ? seq : 0, null, now, payload, userId, src);
-      RenEvent.Builder event = RenEvent.realtimeMessage(channel, payload, userId).toBuilder().ts(now).src(src);
+      // the event carries the channel's tenant: the hub delivers it to that tenant's streams only
+      RenEvent.Builder event = RenEvent.realtimeMessage(channel, payload, userId).toBuilder().ts(now).src(src)
+          .tenant(key.tenant());
       OrderedOutbox.Settled settled = null;
       if (history != null) {
         HistoryStore.Buffer kept = history;
@@ -101,13 +105,13 @@ final class ChannelLog {
         // runs on the draining thread, in sequence order, when the publish ended (id null: it failed)
         settled = id -> store.append(kept, seq, id, now, stored, userId, src);
       }
-      OrderedOutbox.Ticket ticket = outbox.enqueue(channel, event.build(), settled);
+      OrderedOutbox.Ticket ticket = outbox.enqueue(key, event.build(), settled);
       return new Appended(message, ticket, now + retention(state));
     }
   }
 
   /** Messages above {@code after} (arguments already checked, history enabled for the channel). */
-  StoredHistory history(String channel, long after, int limit) {
+  StoredHistory history(ChannelKey channel, long after, int limit) {
     ChannelState state = states.get(channel);
     HistoryStore.Buffer history;
     long handedOut;
@@ -123,13 +127,16 @@ final class ChannelLog {
     // nothing held: a client that saw messages on this channel missed its drop, and must start over
     return new StoredHistory(List.of(), 0, after > 0);
   }
-  /** Adds the channels with a message in the last channel retention period to {@code names}. */
-  void addActive(Collection<String> names, long now) {
-    for (Map.Entry<String, ChannelState> e : states.entrySet()) {
+  /** Adds the channels of {@code tenant} with a message in the last channel retention period to {@code names}. */
+  void addActive(Collection<String> names, long now, @Nullable String tenant) {
+    for (Map.Entry<ChannelKey, ChannelState> e : states.entrySet()) {
+      if (!Objects.equals(e.getKey().tenant(), tenant)) {
+        continue; // another tenant's names are never listed
+      }
       ChannelState s = e.getValue();
       synchronized (s) {
         if (!s.removed && s.seq > 0 && now - s.lastMessageAt < channelRetentionMs) {
-          names.add(e.getKey());
+          names.add(e.getKey().channel());
         }
       }
     }
@@ -142,7 +149,7 @@ final class ChannelLog {
    */
   void prune(long now) {
     long next = Long.MAX_VALUE;
-    for (Map.Entry<String, ChannelState> e : states.entrySet()) {
+    for (Map.Entry<ChannelKey, ChannelState> e : states.entrySet()) {
       ChannelState s = e.getValue();
       synchronized (s) {
         long due = s.lastMessageAt + retention(s);

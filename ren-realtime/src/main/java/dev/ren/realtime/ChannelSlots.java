@@ -4,7 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The live channels: names for which the channel log (recent messages, history) or presence (members) holds state.
+ * The live channels (of all tenants together: the bound is store-wide): names for which the channel log (recent messages, history) or presence (members) holds state.
  * Both acquire a slot before they create state for a channel and release it when they drop that state, so the
  * number of channel names kept for clients, whichever side keeps them, stays at most {@code max}.
  *
@@ -14,8 +14,8 @@ import java.util.Map;
 final class ChannelSlots {
 
   private final int max;
-  /** channel → how many of the two sides (log, presence) hold it; guarded by this. */
-  private final Map<String, Integer> holders = new HashMap<>();
+  /** channel (in its tenant) → how many of the two sides (log, presence) hold it; guarded by this. */
+  private final Map<ChannelKey, Integer> holders = new HashMap<>();
 
   ChannelSlots(int max) {
     this.max = max;
@@ -26,7 +26,7 @@ final class ChannelSlots {
    *
    * @throws RealtimeFullException if the channel is new and {@code max} channels are live
    */
-  synchronized void acquire(String channel) {
+  synchronized void acquire(ChannelKey channel) {
     Integer n = holders.get(channel);
     if (n == null && holders.size() >= max) {
       throw new RealtimeFullException("maxChannels", max,
@@ -37,7 +37,7 @@ final class ChannelSlots {
   }
 
   /** Returns one side's slot for {@code channel}; the name is forgotten when neither side holds it. */
-  synchronized void release(String channel) {
+  synchronized void release(ChannelKey channel) {
     holders.computeIfPresent(channel, (c, n) -> n > 1 ? n - 1 : null);
   }
 

@@ -12,7 +12,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
- * Publishes events after the lock that ordered them was released, in that order, per key (a channel). Realtime
+ * Publishes events after the lock that ordered them was released, in that order, per key (a channel in its tenant). Realtime
  * changes its state and {@linkplain #enqueue enqueues} the change's event under its own lock, releases it, and
  * then {@linkplain #await awaits} the event: so a slow publish (a network round-trip to the Redis log) never holds
  * a state lock, yet two changes of one key are published in the order they were applied.
@@ -35,7 +35,7 @@ final class OrderedOutbox {
 
   private final RenPublisher publisher;
   /** Lanes with queued or publishing events; a lane is dropped by its drainer once it is empty. */
-  private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<ChannelKey, Lane> lanes = new ConcurrentHashMap<>();
 
   OrderedOutbox(RenPublisher publisher) {
     this.publisher = publisher;
@@ -54,7 +54,7 @@ final class OrderedOutbox {
    *
    * @param onSettled told the outcome when the event has been published (or failed), or null
    */
-  Ticket enqueue(String key, RenEvent event, @Nullable Settled onSettled) {
+  Ticket enqueue(ChannelKey key, RenEvent event, @Nullable Settled onSettled) {
     return enqueue(key, event.t(), () -> event, onSettled);
   }
 
@@ -66,7 +66,7 @@ final class OrderedOutbox {
    *
    * @param event builds the event once; must not throw
    */
-  Ticket enqueue(String key, String type, Supplier<RenEvent> event, @Nullable Settled onSettled) {
+  Ticket enqueue(ChannelKey key, String type, Supplier<RenEvent> event, @Nullable Settled onSettled) {
     Ticket ticket = new Ticket(key, type, event, onSettled);
     lanes.compute(key, (k, lane) -> {
       Lane l = lane == null ? new Lane() : lane;
@@ -131,7 +131,7 @@ final class OrderedOutbox {
    * lane's publish lock and read by the owner after taking that lock.
    */
   static final class Ticket {
-    final String key;
+    final ChannelKey key;
     final String type;
     /** Builds the event; taken (and cleared) by the drainer, so a settled ticket keeps no payload. */
     private @Nullable Supplier<RenEvent> source;
@@ -141,7 +141,7 @@ final class OrderedOutbox {
     private @Nullable String id;
     private @Nullable AppliedButNotPublishedException failure;
 
-    private Ticket(String key, String type, Supplier<RenEvent> source, @Nullable Settled onSettled) {
+    private Ticket(ChannelKey key, String type, Supplier<RenEvent> source, @Nullable Settled onSettled) {
       this.key = key;
       this.type = type;
       this.source = source;

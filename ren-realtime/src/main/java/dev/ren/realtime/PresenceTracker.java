@@ -18,6 +18,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -47,6 +48,8 @@ final class PresenceTracker implements ClientListener {
   private final Clock clock;
   private final long graceMs;
   private final long ttlMs;
+  /** How often a live hold is checked against who opened its client's streams (see {@link #expire}). */
+  private final long liveCheckMs;
   private final OrderedOutbox outbox;
   private final ExpiryTimer timer;
   private final ChannelSlots slots;
@@ -54,7 +57,7 @@ final class PresenceTracker implements ClientListener {
 
   // guarded by lock
   private final ReentrantLock lock = new ReentrantLock();
-  private final Map<String, Map<String, Member>> channels = new HashMap<>();
+  private final Map<ChannelKey, Map<String, Member>> channels = new HashMap<>();
   private final Map<String, Set<Member>> clientHolds = new HashMap<>();
   private int memberCount;
   private long metadataBytes;
@@ -68,6 +71,7 @@ final class PresenceTracker implements ClientListener {
     this.clock = clock;
     this.graceMs = graceMs;
     this.ttlMs = ttlMs;
+    this.liveCheckMs = Math.max(graceMs, 1_000L);
     this.outbox = outbox;
     this.timer = timer;
     this.slots = slots;
@@ -80,11 +84,14 @@ final class PresenceTracker implements ClientListener {
    * Join ({@code create}) or update, held by {@code cid} (arguments already checked; {@code meta} a private copy,
    * {@code stored} its compact JSON).
    *
+   * @param caller the authenticated user making the call (a member it creates is owned by it), or null
    * @throws RealtimeFullException with nothing changed, if a new member or larger metadata is over a bound
+   * @throws IdentityRefusedException with nothing changed, if the member is owned by another user than
+   *     {@code caller}
    * @throws AppliedButNotPublishedException if the member changed but its event was not published
    */
-  Refresh refresh(String channel, String userId, JsonNode meta, byte[] stored, boolean create,
-      @Nullable String cid) {
+  Refresh refresh(ChannelKey channel, String userId, JsonNode meta, byte[] stored, boolean create,
+      @Nullable String cid, @Nullable String caller) {
     Refresh result;
     OrderedOutbox.Ticket ticket = null;
     long deadline;
@@ -104,16 +111,25 @@ final class PresenceTracker implements ClientListener {
           members = new LinkedHashMap<>();
           channels.put(channel, members);
         }
-        m = new Member(channel, userId, stored);
+        m = new Member(channel, userId, stored, caller);
         members.put(userId, m);
         memberCount++;
         metadataBytes += stored.length;
         type = EventTypes.PRESENCE_JOIN;
         result = Refresh.CREATED;
       } else {
+        checkHolder(m, caller);
         long grown = (long) stored.length - m.metadata.length;
         if (grown > 0 && metadataBytes + grown > bounds.maxPresenceBytes()) {
           throw fullBytes(channel);
+        }
+        if (m.owner == null && caller != null) {
+          // the authenticated user claims a member joined anonymously under its name: only its own holds count
+          for (String holder : m.holds.keySet()) {
+            unindex(holder, m);
+          }
+          m.holds.clear();
+          m.owner = caller;
         }
         type = sameMetadata(m.metadata, stored, meta) ? null : EventTypes.PRESENCE_UPDATE;
         m.metadata = stored;
@@ -139,9 +155,11 @@ final class PresenceTracker implements ClientListener {
    * Drops {@code cid}'s hold, or the member (see the class comment of {@link Realtime}).
    *
    * @return whether the user was present
+   * @throws IdentityRefusedException with nothing changed, if the member is owned by another user than
+   *     {@code caller}
    * @throws AppliedButNotPublishedException if the member was removed but its leave was not published
    */
-  boolean leave(String channel, String userId, @Nullable String cid) {
+  boolean leave(ChannelKey channel, String userId, @Nullable String cid, @Nullable String caller) {
     OrderedOutbox.Ticket ticket;
     lock.lock();
     try {
@@ -150,6 +168,7 @@ final class PresenceTracker implements ClientListener {
       if (m == null) {
         return false;
       }
+      checkHolder(m, caller);
       if (cid != null && m.holds.containsKey(cid) && m.holds.size() > 1) {
         m.holds.remove(cid);
         unindex(cid, m);
@@ -168,7 +187,7 @@ final class PresenceTracker implements ClientListener {
    * The members of a channel in join order, their metadata as stored: a member's array is replaced on update,
    * never changed, so the snapshot shares it and nothing is decoded (or copied) under the lock.
    */
-  List<StoredMember> members(String channel) {
+  List<StoredMember> members(ChannelKey channel) {
     lock.lock();
     try {
       Map<String, Member> members = channels.get(channel);
@@ -185,11 +204,15 @@ final class PresenceTracker implements ClientListener {
     }
   }
 
-  /** Adds the channels with members to {@code names}. */
-  void addActive(Collection<String> names) {
+  /** Adds the channels of {@code tenant} with members to {@code names}. */
+  void addActive(Collection<String> names, @Nullable String tenant) {
     lock.lock();
     try {
-      names.addAll(channels.keySet()); // a channel's map is removed with its last member
+      for (ChannelKey k : channels.keySet()) { // a channel's map is removed with its last member
+        if (Objects.equals(k.tenant(), tenant)) {
+          names.add(k.channel());
+        }
+      }
     } finally {
       lock.unlock();
     }
@@ -215,11 +238,23 @@ final class PresenceTracker implements ClientListener {
             Map.Entry<String, Long> h = it.next();
             long deadline = h.getValue();
             if (deadline == LIVE) {
+              // the hub tells of a client id's first and last stream, whoever opened them: a stream another
+              // caller opened with this client id hides the owner's own last close, so an owned member's live
+              // holds are checked here (an anonymous member's cannot be told apart from anyone's: as before)
+              if (m.owner == null) {
+                continue;
+              }
+              if (connected(h.getKey(), m)) {
+                next = Math.min(next, now + liveCheckMs);
+              } else {
+                h.setValue(now + graceMs);
+                next = Math.min(next, now + graceMs);
+              }
               continue;
             }
             if (deadline > now) {
               next = Math.min(next, deadline);
-            } else if (!h.getKey().equals(ANONYMOUS) && clients.isClientConnected(h.getKey())) {
+            } else if (!h.getKey().equals(ANONYMOUS) && connected(h.getKey(), m)) {
               h.setValue(LIVE); // the client came back while the disconnect was being handled
             } else {
               it.remove();
@@ -263,7 +298,9 @@ final class PresenceTracker implements ClientListener {
       Set<Member> held = clientHolds.get(clientId);
       if (held != null) {
         for (Member m : held) {
-          m.holds.put(clientId, LIVE); // a reconnect within grace: nothing happened
+          if (connected(clientId, m)) {
+            m.holds.put(clientId, LIVE); // a reconnect within grace: nothing happened
+          } // else: a stream of another caller with this client id, which keeps nothing of this member alive
         }
       }
     } finally {
@@ -296,17 +333,18 @@ final class PresenceTracker implements ClientListener {
    */
   private OrderedOutbox.Ticket leaveEvent(Member m, @Nullable String src) {
     byte[] metadata = m.metadata; // the member is gone: nothing changes it any more
-    return outbox.enqueue(m.channel, EventTypes.PRESENCE_LEAVE,
+    return outbox.enqueue(m.key, EventTypes.PRESENCE_LEAVE,
         () -> event(EventTypes.PRESENCE_LEAVE, m, StoredJson.decode(metadata), src), null);
   }
 
   private static RenEvent event(String type, Member m, JsonNode metadata, @Nullable String src) {
-    // src is captured now: the event may be published by another caller's thread
-    return RenEvent.presence(type, m.channel, m.userId, metadata).withSrc(src);
+    // src is captured now: the event may be published by another caller's thread; the tenant is the member's
+    return RenEvent.presence(type, m.key.channel(), m.userId, metadata).withSrc(src).withTenant(m.key.tenant());
   }
 
   /** Checks members in total and on the channel, and metadata bytes (the channel slot last). Caller holds the lock. */
-  private void checkRoom(String channel, @Nullable Map<String, Member> members, int bytes) {
+  private void checkRoom(ChannelKey key, @Nullable Map<String, Member> members, int bytes) {
+    String channel = key.channel();
     if (memberCount >= bounds.maxMembers()) {
       throw new RealtimeFullException("maxMembers", bounds.maxMembers(),
           "too many presence members on all channels; nobody joined '" + channel + "'");
@@ -316,13 +354,34 @@ final class PresenceTracker implements ClientListener {
           "channel '" + channel + "' has as many presence members as it may");
     }
     if (metadataBytes + bytes > bounds.maxPresenceBytes()) {
-      throw fullBytes(channel);
+      throw fullBytes(key);
     }
   }
 
-  private RealtimeFullException fullBytes(String channel) {
+  private RealtimeFullException fullBytes(ChannelKey key) {
     return new RealtimeFullException("maxPresenceBytes", bounds.maxPresenceBytes(),
-        "presence metadata on all channels is at its bound; the change on '" + channel + "' was refused");
+        "presence metadata on all channels is at its bound; the change on '" + key.channel() + "' was refused");
+  }
+
+  /**
+   * Refuses a change of a member owned by another user: only its holder (the same user; the tenant is the key's)
+   * updates or leaves it. A member joined anonymously (open mode) is anyone's, as it always was. Caller holds the
+   * lock.
+   */
+  private static void checkHolder(Member m, @Nullable String caller) {
+    String owner = m.owner;
+    if (owner != null && !owner.equals(caller)) {
+      throw new IdentityRefusedException("presence member '" + m.userId + "' on channel '" + m.key.channel()
+          + "' is held by its own user; only that user may change it or make it leave");
+    }
+  }
+
+  /**
+   * Whether {@code clientId} has a stream opened by the member's own user in the member's tenant (a client id is a
+   * label anyone can send; who opened the stream is not).
+   */
+  private boolean connected(String clientId, Member m) {
+    return clients.isClientConnected(clientId, m.owner, m.key.tenant());
   }
 
   /** Equal JSON: the same bytes, or (keys in another order, say) equal trees, as the events have always compared. */
@@ -350,15 +409,20 @@ final class PresenceTracker implements ClientListener {
     }
   }
 
-  /** Records (or refreshes) a holder; returns its deadline ({@link #LIVE}: none). Caller holds the lock. */
+  /**
+   * Records (or refreshes) a holder; returns when the timer must next look at it: its deadline, or for a live
+   * hold of an owned member the next check of who holds its client's streams ({@link #LIVE}: never). Caller holds
+   * the lock.
+   */
   private long hold(Member m, @Nullable String cid, long now) {
     String key = cid == null ? ANONYMOUS : cid;
-    long deadline = cid != null && clients.isClientConnected(cid) ? LIVE : now + ttlMs;
+    boolean live = cid != null && connected(cid, m);
+    long deadline = live ? LIVE : now + ttlMs;
     m.holds.put(key, deadline);
     if (cid != null) {
       clientHolds.computeIfAbsent(cid, c -> new HashSet<>()).add(m);
     }
-    return deadline;
+    return live ? (m.owner != null ? now + liveCheckMs : LIVE) : deadline;
   }
 
   /** Caller holds the lock. */
@@ -367,13 +431,13 @@ final class PresenceTracker implements ClientListener {
       unindex(holder, m);
     }
     m.holds.clear();
-    Map<String, Member> members = channels.get(m.channel);
+    Map<String, Member> members = channels.get(m.key);
     if (members != null && members.remove(m.userId, m)) {
       memberCount--;
       metadataBytes -= m.metadata.length;
       if (members.isEmpty()) {
-        channels.remove(m.channel);
-        slots.release(m.channel);
+        channels.remove(m.key);
+        slots.release(m.key);
       }
     }
   }
@@ -394,18 +458,24 @@ final class PresenceTracker implements ClientListener {
 
   /** A present user; guarded by the lock. Identity equality: it lives in {@code clientHolds} sets. */
   private static final class Member {
-    final String channel;
+    final ChannelKey key;
     final String userId;
+    /**
+     * The authenticated user that holds this member (always {@link #userId} itself), or null for a member joined
+     * anonymously (open mode). Every hold of an owned member is its owner's.
+     */
+    @Nullable String owner;
     /** Compact JSON (see {@link StoredJson}); replaced on update, never changed, so snapshots may share it. */
     byte[] metadata;
     long lastSeen;
     /** holder (client id, or {@link #ANONYMOUS}) → expiry deadline in clock millis, {@link #LIVE} while streaming. */
     final Map<String, Long> holds = new HashMap<>();
 
-    Member(String channel, String userId, byte[] metadata) {
-      this.channel = channel;
+    Member(ChannelKey key, String userId, byte[] metadata, @Nullable String owner) {
+      this.key = key;
       this.userId = userId;
       this.metadata = metadata;
+      this.owner = owner;
     }
   }
 }

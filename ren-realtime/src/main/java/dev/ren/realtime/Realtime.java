@@ -6,6 +6,7 @@ import dev.ren.AppliedButNotPublishedException;
 import dev.ren.Registration;
 import dev.ren.RenOrigin;
 import dev.ren.RenPublisher;
+import dev.ren.access.RenCaller;
 import dev.ren.hub.ClientTracker;
 import dev.ren.internal.Settings;
 import org.jspecify.annotations.Nullable;
@@ -51,8 +52,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       {@link #update}.</li>
  *   <li>{@link #leave} called by a client that holds the member drops that client's hold only (a user's other
  *       tabs keep it present); called by anyone else, or without a client id, it removes the member.</li>
+ *   <li>A member joined by an authenticated user ({@link #as}) is kept live only by streams that user opened in
+ *       the member's tenant; one opened by someone else with the same client id counts for nothing. The hub tells
+ *       only of a client id's first and last stream, so a live hold is re-checked at every sweep (at least every
+ *       grace period): a member whose user's streams closed while another caller's stream with that client id
+ *       stays open leaves within two grace periods.</li>
  * </ul>
  * Expiry-caused {@code presence.leave} events are system-caused and carry no {@code src}.
+ *
+ * <h2>Tenants and identities</h2>
+ * All state is keyed by (tenant, channel): {@link #tenant(String)} is a view of one tenant's channels, history,
+ * sequence numbers and members, whose events carry the tenant (the hub delivers them to that tenant's streams
+ * only); the built object is the default tenant, unchanged. {@link #as(String)} is a view acting as an
+ * authenticated user: it cannot publish, join, update or leave as anyone else ({@link IdentityRefusedException}),
+ * its members are held by that user alone, and only streams that user opened in that tenant keep them present.
+ * Bounds are store-wide, one budget for all tenants.
  *
  * <h2>History</h2>
  * Channels matching a {@linkplain Builder#history(String, int) history pattern} keep their last N messages, for
@@ -125,9 +139,19 @@ public final class Realtime implements Closeable {
   private final ChannelLog channels;
   private final PresenceTracker presence;
   private final Registration clientRegistration;
-  private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicBoolean closed;
+  /** The tenant this object works in (null: the default tenant). */
+  private final @Nullable String tenant;
+  /** The authenticated user this object acts as, or null (anonymous: open mode, as before tenants and users). */
+  private final @Nullable String user;
+  /** Whether this is a view ({@link #tenant(String)}, {@link #as(String)}) of another object, which owns the timer. */
+  private final boolean view;
 
   private Realtime(Builder b) {
+    this.closed = new AtomicBoolean();
+    this.tenant = null;
+    this.user = null;
+    this.view = false;
     this.clock = b.clock;
     this.channelRetentionMs = b.channelRetention.toMillis();
     this.maxPayloadBytes = b.maxPayloadBytes;
@@ -141,6 +165,91 @@ public final class Realtime implements Closeable {
         new OrderedOutbox(b.publisher), timer, slots,
         new PresenceTracker.Bounds(b.maxMembers, b.maxMembersPerChannel, b.maxPresenceBytes));
     this.clientRegistration = b.clients.addClientListener(presence);
+  }
+
+  /** A view of {@code base}'s state in {@code tenant} acting as {@code user}. */
+  private Realtime(Realtime base, @Nullable String tenant, @Nullable String user) {
+    this.clock = base.clock;
+    this.channelRetentionMs = base.channelRetentionMs;
+    this.maxPayloadBytes = base.maxPayloadBytes;
+    this.historyRules = base.historyRules;
+    this.timer = base.timer;
+    this.historyStore = base.historyStore;
+    this.slots = base.slots;
+    this.channels = base.channels;
+    this.presence = base.presence;
+    this.clientRegistration = base.clientRegistration;
+    this.closed = base.closed;
+    this.tenant = tenant;
+    this.user = user;
+    this.view = true;
+  }
+
+  // ------------------------------------------------------------------------------------------------ tenants, users
+
+  /**
+   * This realtime as {@code tenant} sees it: the same interface, over channels, history, sequence numbers and
+   * presence members of that tenant only (a channel name in two tenants is two channels), every event it causes
+   * carrying the tenant ({@link dev.ren.RenEvent#tenant()}), also presence expiry. {@link #channels()} lists that
+   * tenant's channels only. Null is the default tenant, which is what the built object works in. The view keeps
+   * the {@linkplain #as user} it acts as. Bounds stay store-wide (one budget for all tenants).
+   *
+   * @throws IllegalArgumentException for a tenant name {@link dev.ren.access.RenCaller#checkTenant} refuses
+   */
+  public Realtime tenant(@Nullable String tenant) {
+    return new Realtime(this, tenant == null ? null : RenCaller.checkTenant(tenant), user);
+  }
+
+  /**
+   * This realtime acting as the authenticated {@code user} (null: anonymous, as the built object): it publishes as
+   * that user (a message's {@code userId} defaults to it; another one is refused), joins, updates and leaves
+   * presence as that user only, and a member it joins is held by that user: only that user (in the same tenant)
+   * may update it or make it leave, and only that user's streams keep it present (a stream opened by someone else
+   * with this user's client id does not: {@link ClientTracker#isClientConnected(String, String, String)}). Refusals
+   * throw {@link IdentityRefusedException} with nothing changed. The view keeps its tenant.
+   *
+   * @throws IllegalArgumentException for a user id {@link #checkUserId} refuses
+   */
+  public Realtime as(@Nullable String user) {
+    return new Realtime(this, tenant, user == null ? null : checkUserId(user));
+  }
+
+  /** The tenant this object works in; null for the default tenant. */
+  public @Nullable String tenant() {
+    return tenant;
+  }
+
+  /** The authenticated user this object acts as; null for anonymous. */
+  public @Nullable String user() {
+    return user;
+  }
+
+  private ChannelKey key(String channel) {
+    return new ChannelKey(tenant, channel);
+  }
+
+  /** The sender of a message: the user this object acts as, if any; refuses another. */
+  private @Nullable String sender(@Nullable String userId) {
+    if (userId != null) {
+      checkUserId(userId);
+    }
+    String u = user;
+    if (u == null) {
+      return userId;
+    }
+    if (userId != null && !userId.equals(u)) {
+      throw new IdentityRefusedException("a message is published as the caller's own user, not as '" + userId + "'");
+    }
+    return u;
+  }
+
+  /** Refuses a presence change for another user than the one this object acts as. */
+  private void checkActingAs(String userId) {
+    String u = user;
+    if (u != null && !u.equals(userId)) {
+      throw new IdentityRefusedException("presence is joined, updated and left as the caller's own user, not as '"
+          + userId + "'");
+    }
   }
 
   /** A builder for a {@link Realtime} publishing to {@code hub} and following its clients' streams. */
@@ -174,13 +283,11 @@ public final class Realtime implements Closeable {
    */
   public ChannelMessage publish(String channel, @Nullable JsonNode data, @Nullable String userId) {
     checkChannel(channel);
-    if (userId != null) {
-      checkUserId(userId);
-    }
+    String sender = sender(userId);
     JsonNode payload = data == null || data.isMissingNode() ? null : data.deepCopy();
     byte[] stored = payload == null ? null : StoredJson.encode(PAYLOAD, payload, maxPayloadBytes);
     checkOpen();
-    return channels.publish(channel, payload, stored, userId, RenOrigin.current());
+    return channels.publish(key(channel), payload, stored, sender, RenOrigin.current());
   }
 
   /**
@@ -201,23 +308,21 @@ public final class Realtime implements Closeable {
    */
   public ChannelMessage publishJson(String channel, byte @Nullable [] data, @Nullable String userId) {
     checkChannel(channel);
-    if (userId != null) {
-      checkUserId(userId);
-    }
+    String sender = sender(userId);
     byte[] stored = data == null ? null : StoredJson.compact(PAYLOAD, data, maxPayloadBytes);
     checkOpen();
     JsonNode payload = stored == null ? null : StoredJson.decode(stored); // within the limit: one tree, for the event
-    return channels.publish(channel, payload, stored, userId, RenOrigin.current());
+    return channels.publish(key(channel), payload, stored, sender, RenOrigin.current());
   }
 
   /**
-   * Channels with presence members or with messages in the last {@linkplain Builder#channelRetention channel
-   * retention} period, sorted by name.
+   * Channels of this object's {@linkplain #tenant() tenant} with presence members or with messages in the last
+   * {@linkplain Builder#channelRetention channel retention} period, sorted by name.
    */
   public List<String> channels() {
     TreeSet<String> names = new TreeSet<>();
-    channels.addActive(names, clock.millis());
-    presence.addActive(names);
+    channels.addActive(names, clock.millis(), tenant);
+    presence.addActive(names, tenant);
     return List.copyOf(names);
   }
 
@@ -265,7 +370,7 @@ public final class Realtime implements Closeable {
       throw new IllegalStateException("history is not enabled for channel '" + channel
           + "'; enable it with Realtime.Builder.history(pattern, messages)");
     }
-    return channels.history(channel, after, limit);
+    return channels.history(key(channel), after, limit);
   }
 
   // ------------------------------------------------------------------------------------------------ presence
@@ -328,24 +433,27 @@ public final class Realtime implements Closeable {
       boolean create) {
     checkChannel(channel);
     checkUserId(userId);
+    checkActingAs(userId);
     JsonNode meta = metadata == null || metadata.isNull() || metadata.isMissingNode()
         ? JsonNodeFactory.instance.objectNode() : metadata.deepCopy();
     byte[] stored = StoredJson.encode(METADATA, meta, maxPayloadBytes);
     checkOpen();
-    return presence.refresh(channel, userId, meta, stored, create, RenOrigin.current());
+    return presence.refresh(key(channel), userId, meta, stored, create, RenOrigin.current(), user);
   }
 
   private PresenceTracker.Refresh refreshJson(String channel, String userId, byte @Nullable [] metadata,
       boolean create) {
     checkChannel(channel);
     checkUserId(userId);
+    checkActingAs(userId);
     byte[] stored = metadata == null ? null : StoredJson.compact(METADATA, metadata, maxPayloadBytes);
     if (stored == null || StoredJson.isNull(stored)) {
       stored = StoredJson.encode(METADATA, JsonNodeFactory.instance.objectNode(), maxPayloadBytes);
     }
     checkOpen();
     // within the limit: one tree, for the event
-    return presence.refresh(channel, userId, StoredJson.decode(stored), stored, create, RenOrigin.current());
+    return presence.refresh(key(channel), userId, StoredJson.decode(stored), stored, create, RenOrigin.current(),
+        user);
   }
 
   /**
@@ -358,8 +466,9 @@ public final class Realtime implements Closeable {
   public boolean leave(String channel, String userId) {
     checkChannel(channel);
     checkUserId(userId);
+    checkActingAs(userId);
     checkOpen();
-    return presence.leave(channel, userId, RenOrigin.current());
+    return presence.leave(key(channel), userId, RenOrigin.current(), user);
   }
 
   /** The members of a channel in join order. */
@@ -375,7 +484,7 @@ public final class Realtime implements Closeable {
    */
   public List<StoredMember> membersJson(String channel) {
     checkChannel(channel);
-    return presence.members(channel);
+    return presence.members(key(channel));
   }
 
   // ------------------------------------------------------------------------------------------------ expiry
@@ -408,10 +517,13 @@ public final class Realtime implements Closeable {
     }
   }
 
-  /** Stops the expiry timer; shuts down the scheduler only if this object created it. Idempotent. */
+  /**
+   * Stops the expiry timer; shuts down the scheduler only if this object created it. Idempotent. Closing a
+   * {@linkplain #tenant(String) view} does nothing: the object it views owns the state.
+   */
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
+    if (view || !closed.compareAndSet(false, true)) {
       return;
     }
     clientRegistration.close();

@@ -264,7 +264,7 @@ class RealtimeJsonTest {
     List<OrderedOutbox.Ticket> tickets = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
       int n = i;
-      tickets.add(outbox.enqueue("room", EventTypes.PRESENCE_LEAVE, () -> {
+      tickets.add(outbox.enqueue(new ChannelKey(null, "room"), EventTypes.PRESENCE_LEAVE, () -> {
         // built by the drainer right before its publish: every earlier one was published already
         pendingMax.accumulateAndGet(built.incrementAndGet() - published.get(), Math::max);
         return RenEvent.presence(EventTypes.PRESENCE_LEAVE, "room", "u" + n, TestJson.parse("{}"));

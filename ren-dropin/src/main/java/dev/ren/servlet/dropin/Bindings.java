@@ -130,7 +130,10 @@ final class Bindings {
     }
   }
 
-  /** Channels and presence on the hub, with {@code ren.realtimeHistory} messages kept per channel. */
+  /**
+   * Channels and presence on the hub, with {@code ren.realtimeHistory} messages kept per channel and
+   * {@code ren.realtimePublishRate} messages per caller.
+   */
   private static final class Realtime {
     static void install(Env env) throws ServletException {
       dev.ren.realtime.Realtime realtime = env.existing(dev.ren.realtime.Realtime.class);
@@ -143,7 +146,9 @@ final class Bindings {
         realtime = env.owned().attribute(dev.ren.realtime.Realtime.class,
             env.owned().closeWithContext(b.build()));
       }
-      env.registrar().servlet("ren-realtime", new dev.ren.servlet.realtime.RealtimeServlet(realtime),
+      DropinSettings.PublishRate rate = env.settings().publishRate();
+      env.registrar().servlet("ren-realtime", new dev.ren.servlet.realtime.RealtimeServlet(realtime, null,
+              new dev.ren.servlet.realtime.RealtimeServlet.PublishRate(rate.perSecond(), rate.burst())),
           dev.ren.servlet.realtime.RealtimeServlet.PATH);
     }
   }

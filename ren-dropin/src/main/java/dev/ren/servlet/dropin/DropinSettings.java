@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The drop-in's context parameters, read and checked before anything is created: a bad value, an unknown
@@ -25,7 +27,7 @@ import java.util.TreeSet;
  * <p>Thread-safety: immutable.
  */
 record DropinSettings(String path, Duration heartbeat, int history, int maxStreams, Cors cors,
-                      @Nullable Path dataDir, int realtimeHistory, Set<Binding> bindings,
+                      @Nullable Path dataDir, int realtimeHistory, PublishRate publishRate, Set<Binding> bindings,
                       @Nullable String errorPage, DropinAccess access) {
 
   static final String ENABLED = "ren.enabled";
@@ -37,10 +39,13 @@ record DropinSettings(String path, Duration heartbeat, int history, int maxStrea
   static final String CORS = "ren.cors";
   static final String DATA_DIR = "ren.dataDir";
   static final String REALTIME_HISTORY = "ren.realtimeHistory";
+  static final String PUBLISH_RATE = "ren.realtimePublishRate";
+  private static final Pattern RATE = Pattern.compile("\\s*(\\d{1,7})\\s*(?:/\\s*(\\d{1,7})\\s*)?");
   static final String ERROR_PAGE = "ren.errorPage";
 
   private static final List<String> KNOWN = List.of(ENABLED, BINDINGS, PATH, HEARTBEAT, HISTORY, MAX_STREAMS, CORS,
-      DATA_DIR, REALTIME_HISTORY, ERROR_PAGE, DropinAccess.ACCESS, DropinAccess.RULES, DropinAccess.TENANT_HEADER);
+      DATA_DIR, REALTIME_HISTORY, PUBLISH_RATE, ERROR_PAGE, DropinAccess.ACCESS, DropinAccess.RULES,
+      DropinAccess.TENANT_HEADER);
 
   DropinSettings {
     bindings = Collections.unmodifiableSet(bindings.isEmpty() ? EnumSet.noneOf(Binding.class)
@@ -85,7 +90,35 @@ record DropinSettings(String path, Duration heartbeat, int history, int maxStrea
     }
     int realtimeHistory = intParam(ctx, REALTIME_HISTORY, 100, 0, 100_000);
     return new DropinSettings(path, Duration.ofSeconds(heartbeat), history, maxStreams, cors, dataDir(ctx),
-        realtimeHistory, bindings(ctx), errorPath, DropinAccess.parse(ctx));
+        realtimeHistory, publishRate(ctx), bindings(ctx), errorPath, DropinAccess.parse(ctx));
+  }
+
+  /**
+   * Realtime messages one caller may publish: {@code perSecond} refilled, bursts of {@code burst} (kept here as
+   * numbers, since the realtime binding may be absent from the classpath).
+   */
+  record PublishRate(int perSecond, int burst) {
+    static final PublishRate DEFAULT = new PublishRate(20, 40);
+  }
+
+  /** {@code ren.realtimePublishRate}: {@code PER_SECOND[/BURST]}, each in [1, 1,000,000]; burst defaults to 2x. */
+  private static PublishRate publishRate(ServletContext ctx) throws ServletException {
+    String v = ctx.getInitParameter(PUBLISH_RATE);
+    if (v == null || v.isBlank()) {
+      return PublishRate.DEFAULT;
+    }
+    Matcher m = RATE.matcher(v);
+    if (!m.matches()) {
+      throw new ServletException(PUBLISH_RATE + " must be PER_SECOND or PER_SECOND/BURST (e.g. 20/40), was '"
+          + Printable.of(v) + "'");
+    }
+    int perSecond = Integer.parseInt(m.group(1));
+    int burst = m.group(2) != null ? Integer.parseInt(m.group(2)) : (int) Math.min(1_000_000L, 2L * perSecond);
+    if (perSecond < 1 || perSecond > 1_000_000 || burst < 1 || burst > 1_000_000) {
+      throw new ServletException(PUBLISH_RATE + ": messages per second and burst must be in [1, 1000000], was '"
+          + Printable.of(v) + "'");
+    }
+    return new PublishRate(perSecond, burst);
   }
 
   private static String checkPath(String name, String path, String example) throws ServletException {

@@ -39,6 +39,8 @@ import java.util.Set;
  *   <tr><td>{@code ren.maxStreams}</td><td>default 10000</td></tr>
  *   <tr><td>{@code ren.cors}</td><td>comma-separated exact origins, default none</td></tr>
  *   <tr><td>{@code ren.realtimeHistory}</td><td>messages kept per realtime channel, default 100 (0 = none)</td></tr>
+ *   <tr><td>{@code ren.realtimePublishRate}</td><td>realtime messages one caller (user, else address) may publish:
+ *       {@code PER_SECOND[/BURST]}, default {@code 20/40}; over it {@code 429} with {@code Retry-After}</td></tr>
  *   <tr><td>{@code ren.errorPage}</td><td>a path (e.g. {@code /ren-error}) where {@link JsonErrorServlet} is
  *       mapped, for the application's {@code <error-page><location>}: the container's own errors (404, 400, 500)
  *       then answer REN's JSON error instead of an HTML page; default none</td></tr>

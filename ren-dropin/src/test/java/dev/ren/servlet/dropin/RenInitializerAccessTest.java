@@ -232,7 +232,7 @@ class RenInitializerAccessTest {
   void onStartup_appInstalledSecurity_isUsedAsItIsAndLeftInPlace() throws Exception {
     RenSecurity app = RenSecurity.builder(AccessRules.builder().read("kv", "public", AccessRules.ANYONE).build())
         .build();
-    JettyTestServer s = RenInitializerTest.bare("ren.bindings", "kv");
+    JettyTestServer s = RenInitializerTest.bare("ren.bindings", "kv,realtime");
     s.context().setAttribute(RenSecurity.ATTRIBUTE, app);
     start(s);
     assertSame(app, security(s));

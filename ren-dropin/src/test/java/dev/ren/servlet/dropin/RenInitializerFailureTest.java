@@ -123,6 +123,13 @@ class RenInitializerFailureTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"fast", "0", "20/0", "-1", "20/40/60", "2000000"})
+  void onStartup_malformedPublishRate_failsNamingTheParameter(String rate) {
+    assertMentions(startupFailure(server("ren.bindings", "realtime", "ren.realtimePublishRate", rate)),
+        "ren.realtimePublishRate");
+  }
+
+  @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "kv         | dev.ren.servlet.kv.       | dev.ren:ren-servlet-kv",
       "kv         | dev.ren.kv.               | dev.ren:ren-kv",

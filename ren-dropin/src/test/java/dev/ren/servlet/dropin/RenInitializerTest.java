@@ -211,6 +211,20 @@ class RenInitializerTest {
   }
 
   @Test
+  void onStartup_publishRateSet_callerOverItGets429WithRetryAfter() throws Exception {
+    try (JettyTestServer s = server("ren.bindings", "realtime", "ren.realtimePublishRate", "1/2").start()) {
+      HttpRequest.Builder publish = HttpRequest.newBuilder(s.uri("/api/realtime/publish"))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"channel\":\"room\",\"data\":1}"));
+      assertEquals(200, send(publish).statusCode());
+      assertEquals(200, send(publish).statusCode());
+      HttpResponse<String> third = send(publish);
+      assertEquals(429, third.statusCode(), third.body());
+      assertTrue(third.headers().firstValue("Retry-After").isPresent());
+    }
+  }
+
+  @Test
   void onStartup_customPath_isHonoured() throws Exception {
     try (JettyTestServer s = server("ren.path", "/events").start();
          SseTestClient c = SseTestClient.open(s.uri("/events?s=*"))) {

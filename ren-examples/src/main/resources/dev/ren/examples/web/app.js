@@ -4,6 +4,13 @@
 // One RenClient feeds the app (todos, files, chat); a second one, with the filter box's subscriptions, feeds the
 // event inspector. Every tab has its own client id, so a tab skips the echoes of its own writes (event.src) but
 // sees every other tab's. Each panel degrades to a visible notice when its HTTP binding is not installed (404).
+//
+// Access (access.js): the page asks the server how it runs (GET ./demo/config). Open: a banner says so. With
+// --users: a login form first; then every API call carries the user's Basic credentials and every stream a
+// stream token, renewed before it expires. A refused write (403 for a read-only user) shows the server's message
+// in the panel that tried it.
+
+import { accessMode, apiFetch, LiveStream, login, logout, showMode, showSession, StreamTokens } from './access.js';
 
 const $ = (sel, root = document) => root.querySelector(sel);
 
@@ -62,15 +69,24 @@ try {
   throw e;
 }
 
+const access = await accessMode();
+showMode(access);
+const session = access.mode === 'users' ? await login() : null; // resolves once the user has logged in
+
 const clientId = tabId('tab-');
 $('#client-id').textContent = clientId;
-const app = new RenClient({
+const tokens = session ? new StreamTokens(session, access.tokenTtl) : null;
+// the user's own credentials stopped working (the server restarted with another users file): log in again
+const credentialsRefused = () => logout(null, 'The server no longer accepts that name and password: log in again.');
+const app = new LiveStream(RenClient, {
   clientId,
   subscriptions: ['kv:demo', 'storage', 'transform', 'realtime:chat', 'presence:chat'],
-});
-const api = (url, init) => app.renFetch(url, init);
-const demo = { clientId, states: [] };
+}, tokens, credentialsRefused);
+const api = apiFetch(clientId, session);
+const demo = { clientId, states: [], mode: access.mode, user: session ? session.user : null,
+  tokensMinted: () => (tokens ? tokens.minted : 0) };
 window.renDemo = demo; // for the browser tests and for poking around in the console
+if (session) showSession(session, () => { app.close(); logout(tokens); });
 
 // ---------------------------------------------------------------- connection state
 
@@ -290,13 +306,29 @@ const files = (() => {
   let refreshTimer = null;
   const objectUrl = (key) => './api/storage/' + key.split('/').map(encodeURIComponent).join('/');
 
+  /** With --users an <img> or a link cannot send credentials: fetch the object with them, show it as a blob: URL. */
+  async function blobUrl(key) {
+    const res = await api(objectUrl(key));
+    if (!res.ok) throw new Error(`GET ${key}: HTTP ${res.status}`);
+    return URL.createObjectURL(await res.blob());
+  }
+
+  function openObject(e, key) {
+    if (!session) return; // open mode: the plain link works
+    e.preventDefault();
+    const w = window.open('', '_blank');
+    blobUrl(key).then((u) => { if (w) w.location.href = u; else location.href = u; })
+      .catch((err) => { if (w) w.close(); notice(section, 'Files: ' + err.message); });
+  }
+
   async function load() {
     try {
       const res = await api('./api/storage?prefix=' + encodeURIComponent('uploads/') + '&limit=100');
       const list = await json(res, 'list files');
       const rows = (Array.isArray(list) ? list : []).slice().sort((a, b) => (b.lastModified || 0) - (a.lastModified || 0));
       $('#file-list').replaceChildren(...rows.map((f) => el('li', { dataset: { key: f.key } },
-        el('a', { href: objectUrl(f.key), target: '_blank', rel: 'noopener' }, f.key.replace(/^uploads\//, '')),
+        el('a', { href: objectUrl(f.key), target: '_blank', rel: 'noopener', onclick: (e) => openObject(e, f.key) },
+          f.key.replace(/^uploads\//, '')),
         el('span', { class: 'muted' }, formatSize(f.size)))));
       notice(section, '');
       input.disabled = false;
@@ -336,7 +368,12 @@ const files = (() => {
     const stage = ev.t.replace(/^transform\./, '');
     job.card.dataset.status = stage;
     if (ev.t === 'transform.complete') {
-      const img = el('img', { class: 'thumbnail', alt: 'thumbnail of ' + job.name, src: objectUrl(ev.k) });
+      const img = el('img', { class: 'thumbnail', alt: 'thumbnail of ' + job.name });
+      if (session) {
+        blobUrl(ev.k).then((u) => { img.src = u; }).catch((err) => { job.caption.textContent = err.message; });
+      } else {
+        img.src = objectUrl(ev.k);
+      }
       job.box.replaceChildren(img);
       job.caption.textContent = job.name + ' · thumbnail ready';
     } else if (ev.t === 'transform.failed') {
@@ -358,6 +395,7 @@ const files = (() => {
     const xhr = new XMLHttpRequest();
     xhr.open('PUT', objectUrl(key));
     xhr.setRequestHeader('X-Ren-Client', clientId);
+    if (session) xhr.setRequestHeader('Authorization', session.header);
     xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable) bar.value = Math.round((100 * e.loaded) / e.total);
@@ -371,7 +409,10 @@ const files = (() => {
         return;
       }
       if (xhr.status < 200 || xhr.status >= 300) {
-        status.textContent = `upload of ${file.name} failed: HTTP ${xhr.status}`;
+        let msg = '';
+        try { msg = JSON.parse(xhr.responseText).message || ''; } catch (e) { msg = ''; }
+        status.textContent = `upload of ${file.name} failed: HTTP ${xhr.status}${msg ? ' ' + msg : ''}`;
+        bar.hidden = true;
         return;
       }
       bar.value = 100;
@@ -426,9 +467,10 @@ const chat = (() => {
   const nameInput = $('#chat-name');
   let name = '';
   try { name = sessionStorage.getItem('renDemoName') || ''; } catch (e) { name = ''; }
-  if (!name) name = 'guest-' + clientId.slice(4, 8);
+  if (!name) name = session ? session.user : 'guest-' + clientId.slice(4, 8);
   nameInput.value = name;
-  const userId = clientId; // one presence entry per tab; it leaves when the tab's stream closes
+  // open: one presence entry per tab; with users the server takes the member from the login (one per user)
+  const userId = session ? session.user : clientId;
   let available = true;
 
   function renderPeople() {
@@ -506,8 +548,9 @@ const chat = (() => {
   addEventListener('pagehide', () => {
     if (!available) return;
     try {
-      fetch('./api/realtime/presence/chat/leave', { method: 'POST', keepalive: true,
-        headers: { 'Content-Type': 'application/json', 'X-Ren-Client': clientId },
+      const headers = { 'Content-Type': 'application/json', 'X-Ren-Client': clientId };
+      if (session) headers.Authorization = session.header;
+      fetch('./api/realtime/presence/chat/leave', { method: 'POST', keepalive: true, headers,
         body: JSON.stringify({ userId }) });
     } catch (e) { /* the stream close covers it */ }
   });
@@ -588,7 +631,8 @@ const inspector = (() => {
     total = 0;
     updateCount();
     wasOpen = false;
-    client = new RenClient({ clientId: tabId('insp-'), subscriptions: filter === '*' ? [] : filter.split(',') });
+    client = new LiveStream(RenClient, { clientId: tabId('insp-'), subscriptions: filter === '*' ? [] : filter.split(',') },
+      tokens, credentialsRefused);
     client.onStateChange((s) => {
       showState($('#insp-conn'), s, wasOpen);
       if (s === 'open') wasOpen = true;

@@ -5,7 +5,11 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ren.access.RenCaller;
+import dev.ren.access.RenOperation;
+import dev.ren.access.RenResource;
 import dev.ren.realtime.ChannelMessage;
+import dev.ren.realtime.IdentityRefusedException;
 import dev.ren.realtime.PayloadTooLargeException;
 import dev.ren.realtime.Realtime;
 import dev.ren.realtime.RealtimeFullException;
@@ -14,8 +18,8 @@ import dev.ren.realtime.StoredMember;
 import dev.ren.realtime.StoredMessage;
 import dev.ren.servlet.http.HttpError;
 import dev.ren.servlet.http.JsonServlet;
-import jakarta.servlet.ServletConfig;
-import jakarta.servlet.ServletException;
+import dev.ren.servlet.security.RenSecurity;
+import dev.ren.servlet.security.TokenClaims;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.jspecify.annotations.Nullable;
@@ -49,6 +53,29 @@ import java.util.Set;
  * and members leave); a change that was applied but whose event could not be published is {@code 503} with
  * {@code "applied":true}.
  *
+ * <h2>Security</h2>
+ * Every route asks the access policy ({@link RenSecurity}, given to the constructor or installed in the servlet
+ * context; without one the servlet does not start) before realtime is touched: {@code POST publish}
+ * {@link RenOperation#REALTIME_PUBLISH}, {@code GET history} {@link RenOperation#REALTIME_HISTORY} (resource
+ * {@link RenResource#channel}), {@code GET channels} {@link RenOperation#REALTIME_CHANNELS} (channel null), and
+ * presence {@code join}, {@code update}, {@code leave}, {@code members} the {@code PRESENCE_*} operations (resource
+ * {@link RenResource#presence}(channel, userId)). A refusal is {@code 401} without a principal, {@code 403} with one,
+ * with nothing changed and no event. Every route works in the caller's tenant ({@link Realtime#tenant}): channels,
+ * history, sequences and members of two tenants are apart, and the channel list shows the caller's only.
+ * <ul>
+ *   <li>With a principal, the presence {@code userId} is the principal's user (absent: taken from it; another one:
+ *       {@code 403}), a member is updated or left only by its own user, and only that user's streams keep it
+ *       present ({@link Realtime#as}); a message's {@code userId} is the principal's too. Anonymous callers (open
+ *       mode) work as before.</li>
+ *   <li>A {@code private-} channel needs a channel token ({@link RenSecurity#mintChannelToken}) in the body's
+ *       {@code token} field or the {@value #CHANNEL_TOKEN_HEADER} header: {@code publish} for publishing,
+ *       {@code subscribe} for history, members, join and update; without one {@code 403} ({@code 401}
+ *       anonymous).</li>
+ *   <li>Publishing is rate limited per caller (user in tenant, else remote address), a token bucket of
+ *       {@link PublishRate} (default 20 messages/s, bursts of 40); over it {@code 429 rate_limited} with
+ *       {@code Retry-After}. At most 10,000 callers' buckets are kept; idle ones are dropped.</li>
+ * </ul>
+ *
  * <p>No request or answer becomes a Jackson tree of client data: a POST body is read by a streaming parser
  * ({@link JsonEnvelope}) and its payload or metadata handed to realtime as JSON text, which measures it as stored
  * (compact) before a tree exists ({@code 413} for an oversized one, whatever it would have cost as a tree); history
@@ -58,7 +85,8 @@ import java.util.Set;
  * context.addServlet(new ServletHolder(new RealtimeServlet(realtime)), "/api/realtime/*");
  * }</pre>
  *
- * <p>Thread-safety: stateless apart from the {@link Realtime} (thread-safe); safe for concurrent requests.
+ * <p>Thread-safety: stateless apart from the {@link Realtime} and the rate limiter (both thread-safe); safe for
+ * concurrent requests.
  */
 public final class RealtimeServlet extends JsonServlet {
 
@@ -72,25 +100,94 @@ public final class RealtimeServlet extends JsonServlet {
   /** Generates the streamed answers (history, members). */
   private static final JsonFactory OUT = new JsonFactory();
 
+  /** The prefix of channels that need a channel token ({@link RenSecurity#mintChannelToken}). */
+  public static final String PRIVATE_PREFIX = "private-";
+  /** The header a channel token may come in (else the body's {@code token} field). */
+  public static final String CHANNEL_TOKEN_HEADER = "X-Ren-Channel-Token";
+
   private final Realtime realtime;
   private final long maxBody;
+  private final PublishRateLimiter publishRate;
 
+  /**
+   * How many messages one caller (an authenticated user in its tenant, else a remote address) may publish: a token
+   * bucket refilled at {@code perSecond}, holding at most {@code burst}. Over it, a publish is {@code 429
+   * rate_limited} with {@code Retry-After}, nothing published.
+   *
+   * <p>Thread-safety: immutable.
+   *
+   * @param perSecond messages per second, in (0, 1,000,000]
+   * @param burst     messages at once, in [1, 1,000,000]
+   */
+  public record PublishRate(double perSecond, int burst) {
+    /** 20 messages per second, bursts of 40. */
+    public static final PublishRate DEFAULT = new PublishRate(20, 40);
+
+    public PublishRate {
+      if (!(perSecond > 0 && perSecond <= 1_000_000)) {
+        throw new IllegalArgumentException("perSecond must be in (0, 1000000], was " + perSecond);
+      }
+      if (burst < 1 || burst > 1_000_000) {
+        throw new IllegalArgumentException("burst must be in [1, 1000000], was " + burst);
+      }
+    }
+  }
+
+  /** With the security installed in the servlet context ({@link RenSecurity#ATTRIBUTE}) and the default rate. */
   public RealtimeServlet(Realtime realtime) {
-    this.realtime = Objects.requireNonNull(realtime, "realtime");
-    this.maxBody = Math.max(DEFAULT_MAX_BODY, 4L * realtime.maxPayloadBytes() + BODY_OVERHEAD);
+    this(realtime, null, PublishRate.DEFAULT);
+  }
+
+  /** With {@code security} and the default publish rate. */
+  public RealtimeServlet(Realtime realtime, RenSecurity security) {
+    this(realtime, Objects.requireNonNull(security, "security"), PublishRate.DEFAULT);
   }
 
   /**
-   * Starts only in open mode ({@code RenSecurity.open()}, {@code ren.access=open}): this binding does not yet ask
-   * the access policy about each operation nor partition by tenant, so an application that installed a real policy
-   * must not have it silently ignored here. It refuses to start instead, saying so.
+   * With {@code security} (null: the servlet context's) and a publish rate per caller.
    */
-  @Override
-  public void init(ServletConfig config) throws ServletException {
-    super.init(config);
-    if (!security().isOpen()) {
-      throw new ServletException("RealtimeServlet does not yet enforce access policies or tenants per operation: it"
-          + " runs only with RenSecurity.open() (ren.access=open); do not mount it where callers must be authorized");
+  public RealtimeServlet(Realtime realtime, @Nullable RenSecurity security, PublishRate publishRate) {
+    this(realtime, security, publishRate, System::nanoTime);
+  }
+
+  /** For tests: the limiter reads {@code nanos}. */
+  RealtimeServlet(Realtime realtime, @Nullable RenSecurity security, PublishRate publishRate,
+      java.util.function.LongSupplier nanos) {
+    super(null, security);
+    this.realtime = Objects.requireNonNull(realtime, "realtime");
+    this.maxBody = Math.max(DEFAULT_MAX_BODY, 4L * realtime.maxPayloadBytes() + BODY_OVERHEAD);
+    this.publishRate = new PublishRateLimiter(Objects.requireNonNull(publishRate, "publishRate"), nanos,
+        PublishRateLimiter.MAX_BUCKETS);
+  }
+
+  /** The realtime as {@code caller} works in it: its tenant, as its user (anonymous: as before users). */
+  private Realtime realtimeFor(RenCaller caller) {
+    return realtime.tenant(caller.tenant()).as(caller.user());
+  }
+
+  /**
+   * Refuses a {@code private-} channel without a channel token granting {@code permission} for it: the token comes
+   * in the body's {@code token} field or the {@value #CHANNEL_TOKEN_HEADER} header and is verified for the caller
+   * ({@link RenSecurity#verifyChannelToken}). Without one: {@code 401} anonymous, {@code 403} authenticated.
+   */
+  private void checkPrivate(HttpServletRequest req, RenCaller caller, String channel, @Nullable String bodyToken,
+      String permission) {
+    if (!channel.startsWith(PRIVATE_PREFIX)) {
+      return;
+    }
+    if (!caller.authenticated()) {
+      throw new HttpError(401, "unauthorized", "private channel '" + channel + "' needs an authenticated user"
+          + " with a channel token");
+    }
+    String token = bodyToken != null ? bodyToken : req.getHeader(CHANNEL_TOKEN_HEADER);
+    if (token == null || token.isEmpty()) {
+      throw new HttpError(403, "forbidden", "private channel '" + channel + "' needs a channel token ('token' in"
+          + " the body or the " + CHANNEL_TOKEN_HEADER + " header)");
+    }
+    TokenClaims claims = security().verifyChannelToken(caller, token);
+    if (!claims.grants(channel, permission)) {
+      throw new HttpError(403, "forbidden", "the channel token does not grant " + permission + " on '" + channel
+          + "'");
     }
   }
 
@@ -98,12 +195,16 @@ public final class RealtimeServlet extends JsonServlet {
   protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     String[] p = path(req);
     if (p.length == 1 && p[0].equals("channels")) {
+      RenCaller caller = security().authorize(req, RenOperation.REALTIME_CHANNELS, RenResource.channel(null));
       ObjectNode body = JsonNodeFactory.instance.objectNode();
       ArrayNode list = body.putArray("channels");
-      realtime.channels().forEach(list::add);
+      realtimeFor(caller).channels().forEach(list::add); // the caller's tenant's channels only
       writeJson(resp, 200, body);
     } else if (p.length == 2 && p[0].equals("presence")) {
-      List<StoredMember> members = realtime.membersJson(channel(p[1]));
+      String channel = channel(p[1]);
+      RenCaller caller = security().authorize(req, RenOperation.PRESENCE_MEMBERS, RenResource.presence(channel, null));
+      checkPrivate(req, caller, channel, null, TokenClaims.SUBSCRIBE);
+      List<StoredMember> members = realtimeFor(caller).membersJson(channel);
       writeStreamed(resp, g -> {
         g.writeStartObject();
         g.writeArrayFieldStart("members");
@@ -144,7 +245,7 @@ public final class RealtimeServlet extends JsonServlet {
       requireJsonContentType(req); // a body of undeclared length (HTTP/2 without content-length)
     }
     // streamed: only the route's strings and the payload's own text are kept, never a tree of the body
-    writeJson(resp, 200, post(p, JsonEnvelope.read(body, VALUE_FIELDS)));
+    writeJson(resp, 200, post(req, p, JsonEnvelope.read(body, VALUE_FIELDS)));
   }
 
   /**
@@ -156,6 +257,12 @@ public final class RealtimeServlet extends JsonServlet {
     if (e instanceof PayloadTooLargeException p) {
       return HttpError.tooLarge(String.valueOf(p.getMessage()));
     }
+    if (e instanceof IdentityRefusedException) {
+      // the caller is known by now (authenticated before realtime was called)
+      boolean anonymous = !security().caller(req).authenticated();
+      return anonymous ? new HttpError(401, "unauthorized", String.valueOf(e.getMessage()))
+          : new HttpError(403, "forbidden", String.valueOf(e.getMessage()));
+    }
     if (e instanceof RealtimeFullException f) {
       return new HttpError(507, "insufficient_storage", String.valueOf(f.getMessage()),
           Map.of("setting", f.setting(), "limit", f.limit()));
@@ -163,12 +270,25 @@ public final class RealtimeServlet extends JsonServlet {
     return super.toHttpError(req, e);
   }
 
-  private ObjectNode post(String[] p, JsonEnvelope in) {
+  private ObjectNode post(HttpServletRequest req, String[] p, JsonEnvelope in) {
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     if (p.length == 1) {
       String channel = Realtime.checkChannel(in.text("channel", true));
+      RenCaller caller = security().authorize(req, RenOperation.REALTIME_PUBLISH, RenResource.channel(channel));
+      String userId = in.text("userId", false);
+      String user = caller.user();
+      if (user != null && userId != null && !userId.equals(user)) {
+        throw new HttpError(403, "forbidden", "a message is published as the caller's own user, not as '"
+            + userId + "'");
+      }
+      checkPrivate(req, caller, channel, in.text("token", false), TokenClaims.PUBLISH);
+      long retryAfter = publishRate.acquire(PublishRateLimiter.key(caller, req.getRemoteAddr()));
+      if (retryAfter > 0) {
+        throw new HttpError(429, "rate_limited", "too many messages from this caller; retry in " + retryAfter
+            + " s").withHeader("Retry-After", Long.toString(retryAfter));
+      }
       // measured as stored before a tree is built: an oversized payload is refused having cost its text
-      ChannelMessage m = realtime.publishJson(channel, in.json("data"), in.text("userId", false));
+      ChannelMessage m = realtimeFor(caller).publishJson(channel, in.json("data"), userId);
       out.put("success", true);
       out.put("id", m.id());
       if (m.seq() > 0) {
@@ -177,17 +297,38 @@ public final class RealtimeServlet extends JsonServlet {
       return out;
     }
     String channel = channel(p[1]);
-    String userId = Objects.requireNonNull(in.text("userId", true));
+    String user = security().caller(req).user();
+    RenOperation op = switch (p[2]) {
+      case "join" -> RenOperation.PRESENCE_JOIN;
+      case "update" -> RenOperation.PRESENCE_UPDATE;
+      default -> RenOperation.PRESENCE_LEAVE;
+    };
+    // with a principal the member is the principal: an absent userId is the caller's, another one is refused
+    String given = in.text("userId", false);
+    if (given == null && user == null) {
+      security().authorize(req, op, RenResource.presence(channel, null)); // refused: 401 before the 400
+      in.text("userId", true); // 400: anonymous callers name the member
+    }
+    String userId = Objects.requireNonNull(given != null ? given : user);
+    RenCaller caller = security().authorize(req, op, RenResource.presence(channel, userId));
+    if (user != null && !userId.equals(user)) {
+      throw new HttpError(403, "forbidden", "presence is joined, updated and left as the caller's own user, not as '"
+          + userId + "'");
+    }
+    if (op != RenOperation.PRESENCE_LEAVE) {
+      checkPrivate(req, caller, channel, in.text("token", false), TokenClaims.SUBSCRIBE);
+    }
+    Realtime rt = realtimeFor(caller);
     switch (p[2]) {
-      case "join" -> out.put("isNew", realtime.joinJson(channel, userId, in.json("metadata")));
+      case "join" -> out.put("isNew", rt.joinJson(channel, userId, in.json("metadata")));
       case "update" -> {
-        if (!realtime.updateJson(channel, userId, in.json("metadata"))) {
+        if (!rt.updateJson(channel, userId, in.json("metadata"))) {
           throw new HttpError(404, "not_present", "user '" + userId + "' is not present on channel '" + channel
               + "'; join first");
         }
         out.put("updated", true);
       }
-      default -> out.put("wasPresent", realtime.leave(channel, userId));
+      default -> out.put("wasPresent", rt.leave(channel, userId));
     }
     return out;
   }
@@ -203,6 +344,9 @@ public final class RealtimeServlet extends JsonServlet {
   }
 
   private void history(HttpServletRequest req, HttpServletResponse resp, String channel) throws IOException {
+    RenCaller caller = security().authorize(req, RenOperation.REALTIME_HISTORY, RenResource.channel(channel));
+    checkPrivate(req, caller, channel, null, TokenClaims.SUBSCRIBE);
+    Realtime rt = realtimeFor(caller);
     long after = number(req, "after", 0);
     long limit = number(req, "limit", DEFAULT_HISTORY_LIMIT);
     if (limit < 1 || limit > Realtime.MAX_HISTORY_LIMIT) {
@@ -211,7 +355,7 @@ public final class RealtimeServlet extends JsonServlet {
     if (!realtime.historyEnabled(channel)) {
       throw new HttpError(404, "history_not_enabled", "channel '" + channel + "' keeps no history");
     }
-    StoredHistory h = realtime.historyJson(channel, after, (int) limit);
+    StoredHistory h = rt.historyJson(channel, after, (int) limit);
     writeStreamed(resp, g -> {
       g.writeStartObject();
       g.writeArrayFieldStart("messages");
