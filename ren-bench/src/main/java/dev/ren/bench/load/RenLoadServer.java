@@ -3,6 +3,7 @@ package dev.ren.bench.load;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ren.RenEvent;
+import dev.ren.access.AccessPolicy;
 import dev.ren.bench.shared.PeerKit;
 import dev.ren.hub.RenHub;
 import dev.ren.kv.KvStore;
@@ -131,8 +132,11 @@ public final class RenLoadServer {
     connector.setAcceptQueueSize(1000);
     server.addConnector(connector);
     ServletContextHandler ctx = new ServletContextHandler();
-    // the bench measures REN as deployed: the stream and the KV binding consult a policy (open: allows everything)
-    RenSecurity.open().install(ctx.getServletContext());
+    // the bench measures REN as deployed: the stream and the KV binding consult a policy (open: allows everything),
+    // and streams are counted per caller; every stream of the load client comes from one address, so that bound
+    // (32 by default) is lifted here
+    RenSecurity.builder(AccessPolicy.open()).maxStreamsPerCaller(Integer.MAX_VALUE).build()
+        .install(ctx.getServletContext());
     ctx.addServlet(new ServletHolder(ren), RenServlet.DEFAULT_PATH + "/*");
     ctx.addServlet(new ServletHolder(new HttpServlet() {
       @Override

@@ -61,7 +61,8 @@ import java.util.Set;
  * presence {@code join}, {@code update}, {@code leave}, {@code members} the {@code PRESENCE_*} operations (resource
  * {@link RenResource#presence}(channel, userId)). A refusal is {@code 401} without a principal, {@code 403} with one,
  * with nothing changed and no event. Every route works in the caller's tenant ({@link Realtime#tenant}): channels,
- * history, sequences and members of two tenants are apart, and the channel list shows the caller's only.
+ * history, sequences and members of two tenants are apart, and the channel list shows the caller's only (without
+ * {@code private-} channels, whose names are for their token holders).
  * <ul>
  *   <li>With a principal, the presence {@code userId} is the principal's user (absent: taken from it; another one:
  *       {@code 403}), a member is updated or left only by its own user, and only that user's streams keep it
@@ -198,7 +199,12 @@ public final class RealtimeServlet extends JsonServlet {
       RenCaller caller = security().authorize(req, RenOperation.REALTIME_CHANNELS, RenResource.channel(null));
       ObjectNode body = JsonNodeFactory.instance.objectNode();
       ArrayNode list = body.putArray("channels");
-      realtimeFor(caller).channels().forEach(list::add); // the caller's tenant's channels only
+      // the caller's tenant's channels only, and never a private one: its name alone may say who talks to whom
+      for (String channel : realtimeFor(caller).channels()) {
+        if (!channel.startsWith(PRIVATE_PREFIX)) {
+          list.add(channel);
+        }
+      }
       writeJson(resp, 200, body);
     } else if (p.length == 2 && p[0].equals("presence")) {
       String channel = channel(p[1]);

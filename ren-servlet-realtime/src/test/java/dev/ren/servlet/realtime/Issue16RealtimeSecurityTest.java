@@ -286,6 +286,19 @@ class Issue16RealtimeSecurityTest {
     assertEquals(List.of(), members(ACME, "private-a"));
   }
 
+  @Test
+  void channels_privateChannelInUse_notListedEvenToItsTokenHolder() throws Exception {
+    start();
+    String token = f.security.mintChannelToken(ALICE.caller(), "private-alice-bob",
+        Set.of(TokenClaims.PUBLISH), Duration.ofMinutes(5));
+    ok(f.post(ALICE, "publish", "{\"channel\":\"private-alice-bob\",\"data\":1,\"token\":\"" + token + "\"}"));
+    ok(f.post(ALICE, "publish", "{\"channel\":\"room-1\",\"data\":1}"));
+
+    assertEquals("[\"room-1\"]", ok(f.get(BOB, "channels")).get("channels").toString());
+    assertEquals("[\"room-1\"]", ok(f.get(ALICE, "channels")).get("channels").toString());
+    assertTrue(f.realtime.tenant(ACME).channels().contains("private-alice-bob"));
+  }
+
   // ---------------------------------------------------------------- publish rate
 
   @Test
