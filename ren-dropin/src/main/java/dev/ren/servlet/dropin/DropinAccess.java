@@ -23,6 +23,9 @@ import java.util.regex.Pattern;
  *       {@code isUserInRole} for every role the rules name), checked against {@code ren.access.rules}
  *       ({@link AccessRulesText}). The container authenticates (a {@code <login-config>} and
  *       {@code <security-constraint>}s, or Jakarta Security); without a principal a caller is anonymous.</li>
+ *   <li>{@code ren.maxStreamsPerCaller}: streams one caller may hold at once (per user; per remote address when
+ *       anonymous, so behind a proxy every anonymous viewer shares one count), default
+ *       {@value RenSecurity#DEFAULT_MAX_STREAMS_PER_CALLER}.</li>
  *   <li>{@code ren.tenantHeader}: the tenant is read from this request header ({@link TenantResolver#trustedHeader});
  *       set it only behind a gateway that sets the header and strips any the client sent.</li>
  *   <li>none of them and no application {@code RenSecurity}: with bindings named the deployment fails with
@@ -34,12 +37,15 @@ import java.util.regex.Pattern;
  * @param mode         {@code ren.access}
  * @param rules        the parsed {@code ren.access.rules}, with {@code container} only
  * @param tenantHeader {@code ren.tenantHeader}, or null
+ * @param maxStreamsPerCaller {@code ren.maxStreamsPerCaller}, or null for the default
  */
-record DropinAccess(Mode mode, @Nullable AccessRulesText rules, @Nullable String tenantHeader) {
+record DropinAccess(Mode mode, @Nullable AccessRulesText rules, @Nullable String tenantHeader,
+                    @Nullable Integer maxStreamsPerCaller) {
 
   static final String ACCESS = "ren.access";
   static final String RULES = "ren.access.rules";
   static final String TENANT_HEADER = "ren.tenantHeader";
+  static final String MAX_STREAMS_PER_CALLER = "ren.maxStreamsPerCaller";
 
   private static final System.Logger LOG = System.getLogger(DropinAccess.class.getName());
   /** An HTTP header name (RFC 9110 token), at most 64 characters. */
@@ -84,7 +90,20 @@ record DropinAccess(Mode mode, @Nullable AccessRulesText rules, @Nullable String
     if (header != null && !HEADER.matcher(header).matches()) {
       throw new ServletException(TENANT_HEADER + " '" + Printable.of(header) + "' is not a header name");
     }
-    return new DropinAccess(mode, rules, header);
+    Integer perCaller = null;
+    String perCallerText = trimmed(ctx.getInitParameter(MAX_STREAMS_PER_CALLER));
+    if (perCallerText != null) {
+      try {
+        perCaller = Integer.parseInt(perCallerText);
+      } catch (NumberFormatException e) {
+        perCaller = 0;
+      }
+      if (perCaller < 1 || perCaller > 10_000_000) {
+        throw new ServletException(MAX_STREAMS_PER_CALLER + " must be an integer in [1, 10000000], was '"
+            + Printable.of(perCallerText) + "'");
+      }
+    }
+    return new DropinAccess(mode, rules, header, perCaller);
   }
 
   /**
@@ -101,9 +120,10 @@ record DropinAccess(Mode mode, @Nullable AccessRulesText rules, @Nullable String
         throw new ServletException("context attribute " + RenSecurity.ATTRIBUTE + " holds a "
             + given.getClass().getName() + ", which is not a RenSecurity of this web application's class loader");
       }
-      if (mode != Mode.UNSET || tenantHeader != null) {
+      if (mode != Mode.UNSET || tenantHeader != null || maxStreamsPerCaller != null) {
         throw new ServletException("the application installed its own RenSecurity (" + app + "), and "
-            + (mode != Mode.UNSET ? ACCESS : TENANT_HEADER) + " is set as well, which would be ignored: configure "
+            + (mode != Mode.UNSET ? ACCESS : tenantHeader != null ? TENANT_HEADER : MAX_STREAMS_PER_CALLER)
+            + " is set as well, which would be ignored: configure "
             + "access in one place (remove the REN parameter, or stop installing the RenSecurity)");
       }
       return app;
@@ -122,9 +142,9 @@ record DropinAccess(Mode mode, @Nullable AccessRulesText rules, @Nullable String
         if (bindingsNamed) {
           throw new ServletException(RenSecurity.NOT_CONFIGURED);
         }
-        if (tenantHeader != null) {
-          throw new ServletException(TENANT_HEADER + " is set but no access is configured: set " + ACCESS
-              + " (open or container)");
+        if (tenantHeader != null || maxStreamsPerCaller != null) {
+          throw new ServletException((tenantHeader != null ? TENANT_HEADER : MAX_STREAMS_PER_CALLER)
+              + " is set but no access is configured: set " + ACCESS + " (open or container)");
         }
         LOG.log(Level.WARNING, "REN stream in " + Printable.of(ctx.getContextPath().isEmpty() ? "/"
             : ctx.getContextPath()) + " runs without access control: every stream receives every event. Set "
@@ -135,6 +155,10 @@ record DropinAccess(Mode mode, @Nullable AccessRulesText rules, @Nullable String
     String header = tenantHeader;
     if (header != null) {
       b.tenants(TenantResolver.trustedHeader(header));
+    }
+    Integer perCaller = maxStreamsPerCaller;
+    if (perCaller != null) {
+      b.maxStreamsPerCaller(perCaller);
     }
     RenSecurity security = b.build();
     return owned.attribute(RenSecurity.class, security.install(ctx)); // install logs open mode as a warning

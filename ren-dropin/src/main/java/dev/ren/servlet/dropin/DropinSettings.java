@@ -45,7 +45,7 @@ record DropinSettings(String path, Duration heartbeat, int history, int maxStrea
 
   private static final List<String> KNOWN = List.of(ENABLED, BINDINGS, PATH, HEARTBEAT, HISTORY, MAX_STREAMS, CORS,
       DATA_DIR, REALTIME_HISTORY, PUBLISH_RATE, ERROR_PAGE, DropinAccess.ACCESS, DropinAccess.RULES,
-      DropinAccess.TENANT_HEADER);
+      DropinAccess.TENANT_HEADER, DropinAccess.MAX_STREAMS_PER_CALLER);
 
   DropinSettings {
     bindings = Collections.unmodifiableSet(bindings.isEmpty() ? EnumSet.noneOf(Binding.class)

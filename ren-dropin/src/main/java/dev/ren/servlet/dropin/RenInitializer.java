@@ -55,6 +55,8 @@ import java.util.Set;
  *       {@code #} comments (see {@code AccessRulesText})</td></tr>
  *   <tr><td>{@code ren.tenantHeader}</td><td>a request header that names the caller's tenant, trusted as is: only
  *       behind a gateway that sets it and strips any the client sent; default none (the default tenant)</td></tr>
+ *   <tr><td>{@code ren.maxStreamsPerCaller}</td><td>streams one caller may hold (per user; per remote address when
+ *       anonymous, so behind a proxy all anonymous viewers share it); default 32</td></tr>
  *   <tr><td>{@code ren.enabled}</td><td>{@code false} is an off switch for a deployer who cannot take the jar out
  *       of the WAR (the container can override a context parameter); default {@code true}</td></tr>
  * </table>

@@ -217,6 +217,14 @@ class RenInitializerAccessTest {
   }
 
   @Test
+  void onStartup_maxStreamsPerCaller_isTheSecuritysBound() throws Exception {
+    JettyTestServer s = start(RenInitializerTest.bare("ren.access", "open", "ren.maxStreamsPerCaller", "500"));
+    assertEquals(500, security(s).maxStreamsPerCaller());
+    JettyTestServer d = start(RenInitializerTest.bare("ren.access", "open"));
+    assertEquals(RenSecurity.DEFAULT_MAX_STREAMS_PER_CALLER, security(d).maxStreamsPerCaller());
+  }
+
+  @Test
   void onStartup_withoutTenantHeader_theHeaderIsIgnored() throws Exception {
     JettyTestServer s = start(RenInitializerTest.bare("ren.access", "open"));
     SseTestClient forged = stream(s, Map.of("X-Tenant-Id", "a"));

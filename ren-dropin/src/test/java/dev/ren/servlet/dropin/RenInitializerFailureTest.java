@@ -240,7 +240,9 @@ class RenInitializerFailureTest {
       "ren.access | rules | ren.access must be open or container, was 'rules'",
       "ren.access | container | ren.access=container needs ren.access.rules",
       "ren.access.rules | read kv todos reader | ren.access.rules is set but ren.access is not set",
-      "ren.tenantHeader | X Tenant | ren.tenantHeader 'X Tenant' is not a header name"})
+      "ren.tenantHeader | X Tenant | ren.tenantHeader 'X Tenant' is not a header name",
+      "ren.maxStreamsPerCaller | 0 | ren.maxStreamsPerCaller must be an integer in [1, 10000000], was '0'",
+      "ren.maxStreamsPerCaller | many | ren.maxStreamsPerCaller must be an integer in [1, 10000000], was 'many'"})
   void onStartup_badAccessParameter_failsNamingIt(String name, String value, String expected) {
     assertMentions(startupFailure(bare(new RenInitializer(), "ren.bindings", "kv", name, value)), expected);
   }
