@@ -25,6 +25,11 @@ import java.util.function.Supplier;
  * declaring or dropping an index takes the write lock, so a new index is backfilled from a table that no writer
  * changes meanwhile and never misses a document written while it was being filled.
  *
+ * <p>When the database holds the locks ({@link SqlDialect#locksInDatabase}: store instances may share it), the
+ * same invariant holds across instances: declaring or dropping takes the collection's advisory lock exclusively
+ * and each document write reads the declared indexes in its own transaction under that lock shared
+ * ({@link #current}), so {@link #declared()} is then only this instance's last view.
+ *
  * <p>Thread-safety: thread-safe. {@code declared} is replaced (never mutated) under the write lock and read
  * without a lock by queries, which only use it to choose a plan.
  */
@@ -56,6 +61,14 @@ final class CollectionIndexes {
   /** The declared indexes, sorted by name (an immutable snapshot). */
   List<IndexInfo> declared() {
     return declared;
+  }
+
+  /**
+   * The declared indexes as seen by the transaction on {@code c}, which holds the collection's write lock: this
+   * instance's own list, or when instances share the database, the list in it.
+   */
+  List<IndexInfo> current(Connection c) throws SQLException {
+    return store.dialect.locksInDatabase ? load(c, collection) : declared;
   }
 
   /** Runs a document write while no index is being declared or dropped (see the class invariant). */
@@ -104,16 +117,18 @@ final class CollectionIndexes {
     IndexInfo info = new IndexInfo(indexName, List.copyOf(fields));
     lock.writeLock().lock();
     try {
-      for (IndexInfo existing : declared) {
-        if (existing.name().equals(indexName)) {
-          return indexName;
+      if (!store.dialect.locksInDatabase && has(declared, indexName)) {
+        return indexName; // exact here: only this instance declares indexes
+      }
+      List<IndexInfo> now = store.write(owner, true, true, (c, events) -> {
+        List<IndexInfo> before = current(c);
+        if (has(before, indexName)) {
+          return before;
         }
-      }
-      if (declared.size() >= MAX_INDEXES) {
-        throw new IllegalArgumentException("collection '" + collection + "' already has " + MAX_INDEXES
-            + " indexes");
-      }
-      store.write(owner, true, (c, events) -> {
+        if (before.size() >= MAX_INDEXES) {
+          throw new IllegalArgumentException("collection '" + collection + "' already has " + MAX_INDEXES
+              + " indexes");
+        }
         try (PreparedStatement ps = c.prepareStatement(
             "INSERT INTO ren_indexes (collection, name, fields) VALUES (?, ?, ?)")) {
           ps.setString(1, collection);
@@ -124,12 +139,12 @@ final class CollectionIndexes {
           throw new IllegalStateException(e);
         }
         backfill(c, info);
-        return indexName;
+        List<IndexInfo> next = new ArrayList<>(before);
+        next.add(info);
+        next.sort(Comparator.comparing(IndexInfo::name));
+        return List.copyOf(next);
       });
-      List<IndexInfo> next = new ArrayList<>(declared);
-      next.add(info);
-      next.sort(Comparator.comparing(IndexInfo::name));
-      declared = List.copyOf(next);
+      declared = now;
       owner.exists = true;
       store.collections().declarationsChanged();
       return indexName;
@@ -146,10 +161,16 @@ final class CollectionIndexes {
     Objects.requireNonNull(indexName, "name");
     lock.writeLock().lock();
     try {
-      if (declared.stream().noneMatch(ix -> ix.name().equals(indexName))) {
+      if (!store.dialect.locksInDatabase && !has(declared, indexName)) {
         return false;
       }
-      boolean remains = store.write(owner, false, (c, events) -> {
+      List<IndexInfo> before = new ArrayList<>();
+      boolean remains = store.write(owner, false, true, (c, events) -> {
+        before.clear();
+        before.addAll(current(c));
+        if (!has(before, indexName)) {
+          return true; // nothing dropped: the collection is as it was
+        }
         for (String statement : List.of("DELETE FROM ren_indexes WHERE collection = ? AND name = ?",
             "DELETE FROM ren_index_entries WHERE collection = ? AND index_name = ?")) {
           try (PreparedStatement ps = c.prepareStatement(statement)) {
@@ -158,15 +179,25 @@ final class CollectionIndexes {
             ps.executeUpdate();
           }
         }
-        return declared.size() > 1 || CollectionRegistry.hasDocuments(c, collection);
+        return before.size() > 1 || CollectionRegistry.hasDocuments(c, collection);
       });
-      declared = declared.stream().filter(ix -> !ix.name().equals(indexName)).toList();
+      boolean dropped = has(before, indexName);
+      declared = before.stream().filter(ix -> !ix.name().equals(indexName)).toList();
       owner.exists = remains;
       store.collections().declarationsChanged();
-      return true;
+      return dropped;
     } finally {
       lock.writeLock().unlock();
     }
+  }
+
+  private static boolean has(List<IndexInfo> indexes, String name) {
+    for (IndexInfo ix : indexes) {
+      if (ix.name().equals(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The declarations of {@code collection} in {@code ren_indexes}, sorted by name (empty when it has none). */
@@ -212,14 +243,17 @@ final class CollectionIndexes {
 
   // ---------------------------------------------------------------- entries (in the writer's transaction)
 
-  /** Writes the entries of document {@code id} for every declared index, replacing its old ones if asked. */
-  void writeEntries(Connection c, String id, ObjectNode doc, boolean replace) throws SQLException {
-    List<IndexInfo> indexes = declared;
+  /**
+   * Writes the entries of document {@code id} for every index of {@code indexes} (the transaction's
+   * {@link #current}), replacing its old ones if asked.
+   */
+  void writeEntries(Connection c, List<IndexInfo> indexes, String id, ObjectNode doc, boolean replace)
+      throws SQLException {
     if (indexes.isEmpty()) {
       return;
     }
     if (replace) {
-      deleteEntries(c, id);
+      deleteEntries(c, indexes, id);
     }
     try (PreparedStatement ps = c.prepareStatement(INSERT_ENTRY)) {
       for (IndexInfo ix : indexes) {
@@ -229,9 +263,9 @@ final class CollectionIndexes {
     }
   }
 
-  /** Deletes every entry of document {@code id}. */
-  void deleteEntries(Connection c, String id) throws SQLException {
-    if (declared.isEmpty()) {
+  /** Deletes every entry of document {@code id}; {@code indexes} is the transaction's {@link #current}. */
+  void deleteEntries(Connection c, List<IndexInfo> indexes, String id) throws SQLException {
+    if (indexes.isEmpty()) {
       return;
     }
     try (PreparedStatement ps = c.prepareStatement(DELETE_ENTRIES_OF_DOC)) {

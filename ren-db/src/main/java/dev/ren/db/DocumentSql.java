@@ -30,6 +30,7 @@ final class DocumentSql {
 
   private static final String SELECT_BY_ID = "SELECT id, rev, doc FROM ren_documents WHERE collection = ? AND id = ?";
   private static final String SCAN = "SELECT id, rev, doc FROM ren_documents WHERE collection = ? ORDER BY id";
+  private static final String FOR_UPDATE = " FOR UPDATE";
   private static final String DELETE_IF_REV = "DELETE FROM ren_documents WHERE collection = ? AND id = ? AND rev = ?";
 
   private final String collection;
@@ -65,7 +66,15 @@ final class DocumentSql {
 
   /** Visits the collection's rows in {@code _id} order until {@code visitor} returns false. */
   void scan(Connection c, int fetchSize, RowVisitor visitor) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(SCAN)) {
+    scan(c, fetchSize, false, visitor);
+  }
+
+  /**
+   * As {@link #scan(Connection, int, RowVisitor)}; with {@code lock}, every row read is locked for the
+   * transaction (rows are read, and so locked, a fetch at a time).
+   */
+  private void scan(Connection c, int fetchSize, boolean lock, RowVisitor visitor) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(lock ? SCAN + FOR_UPDATE : SCAN)) {
       ps.setString(1, collection);
       ps.setFetchSize(fetchSize);
       try (ResultSet rs = ps.executeQuery()) {
@@ -78,12 +87,15 @@ final class DocumentSql {
 
   /**
    * The rows matching {@code filter} in {@code _id} order, at most {@code max} of them (0 = all). Every row is
-   * checked against the full filter in Java; the plan only decides which rows are read.
+   * checked against the full filter in Java; the plan only decides which rows are read. With {@code lock}
+   * ({@code SELECT ... FOR UPDATE}, in a write's transaction), every row read is locked until the transaction
+   * ends and is read at its newest committed revision, so no other writer, in this instance or another, changes
+   * it meanwhile.
    */
-  List<Row> select(Connection c, QueryPlanner.Plan plan, Filter filter, int max) throws SQLException {
+  List<Row> select(Connection c, QueryPlanner.Plan plan, Filter filter, int max, boolean lock) throws SQLException {
     if (plan instanceof QueryPlanner.Scan) {
       List<Row> out = new ArrayList<>();
-      scan(c, SCAN_FETCH_SIZE, r -> {
+      scan(c, SCAN_FETCH_SIZE, lock, r -> {
         if (filter.matches(r.doc())) {
           out.add(r);
         }
@@ -95,7 +107,9 @@ final class DocumentSql {
     TreeMap<String, Row> byId = new TreeMap<>();
     @Nullable String index = plan instanceof QueryPlanner.IndexProbes ix ? ix.index() : null;
     for (IndexKeys.Probe p : probes(plan)) {
-      try (PreparedStatement ps = c.prepareStatement(probeSql(p, index))) {
+      String probe = probeSql(p, index);
+      try (PreparedStatement ps = c.prepareStatement(!lock ? probe : index == null ? probe + FOR_UPDATE
+          : probe + " FOR UPDATE OF d")) {
         bindProbe(ps, p, index);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {

@@ -79,11 +79,12 @@ final class DocumentWriter {
 
   private List<String> insert(OpenCollection open, List<String> ids, List<ObjectNode> docs) {
     CollectionIndexes indexes = open.indexes;
-    return indexes.whileStable(() -> store.write(open, true, (c, events) -> {
+    return indexes.whileStable(() -> store.write(open, true, false, (c, events) -> {
+      List<IndexInfo> declared = indexes.current(c);
       try (PreparedStatement ps = sql.prepareInsert(c)) {
         for (int i = 0; i < docs.size(); i++) {
           sql.insert(ps, ids.get(i), docs.get(i));
-          indexes.writeEntries(c, ids.get(i), docs.get(i), false);
+          indexes.writeEntries(c, declared, ids.get(i), docs.get(i), false);
           events.add(event(RenEvent.dbCreated(collection, ids.get(i), "1"), docs.get(i)));
         }
       } catch (SQLException e) {
@@ -132,10 +133,11 @@ final class DocumentWriter {
 
   private UpdateResult update(OpenCollection open, Filter filter, Update update, boolean many, long expected) {
     CollectionIndexes indexes = open.indexes;
-    return indexes.whileStable(() -> store.write(open, false, (c, events) -> {
+    return indexes.whileStable(() -> store.write(open, false, false, (c, events) -> {
+      List<IndexInfo> declared = indexes.current(c);
       long matched = 0;
       long modified = 0;
-      for (Row r : candidates(c, indexes, filter, many)) {
+      for (Row r : candidates(c, declared, filter, many)) {
         matched++;
         checkExpected(r, expected);
         ObjectNode next = update.apply(r.doc());
@@ -145,7 +147,7 @@ final class DocumentWriter {
         if (!sql.updateIfRevision(c, r.id(), r.rev(), next)) {
           throw new JdbcDocumentStore.StaleRead();
         }
-        indexes.writeEntries(c, r.id(), next, true);
+        indexes.writeEntries(c, declared, r.id(), next, true);
         events.add(event(RenEvent.dbUpdated(collection, r.id(), Long.toString(r.rev() + 1)), next));
         modified++;
       }
@@ -169,29 +171,31 @@ final class DocumentWriter {
   private DeleteResult delete(OpenCollection open, Filter filter, boolean many, long expected) {
     CollectionIndexes indexes = open.indexes;
     boolean[] remains = {true};
-    DeleteResult result = indexes.whileStable(() -> store.write(open, false, (c, events) -> {
+    DeleteResult result = indexes.whileStable(() -> store.write(open, false, false, (c, events) -> {
+      List<IndexInfo> declared = indexes.current(c);
       long deleted = 0;
-      for (Row r : candidates(c, indexes, filter, many)) {
+      for (Row r : candidates(c, declared, filter, many)) {
         checkExpected(r, expected);
         if (!sql.deleteIfRevision(c, r.id(), r.rev())) {
           throw new JdbcDocumentStore.StaleRead();
         }
-        indexes.deleteEntries(c, r.id());
+        indexes.deleteEntries(c, declared, r.id());
         // the revision a delete announces is one past the last one, so revisions keep increasing per id
         events.add(event(RenEvent.dbDeleted(collection, r.id(), Long.toString(r.rev() + 1)), r.doc()));
         deleted++;
       }
       // a collection emptied of documents and indexes is gone: its state is dropped once no writer holds it
-      remains[0] = deleted == 0 || !indexes.declared().isEmpty() || CollectionRegistry.hasDocuments(c, key);
+      remains[0] = deleted == 0 || !declared.isEmpty() || CollectionRegistry.hasDocuments(c, key);
       return new DeleteResult(deleted);
     }));
     open.exists = remains[0];
     return result;
   }
 
-  private List<Row> candidates(Connection c, CollectionIndexes indexes, Filter filter, boolean many)
+  /** The documents to change, locked for this transaction where the database holds the locks. */
+  private List<Row> candidates(Connection c, List<IndexInfo> declared, Filter filter, boolean many)
       throws SQLException {
-    return sql.select(c, QueryPlanner.plan(filter, indexes.declared()), filter, many ? 0 : 1);
+    return sql.select(c, QueryPlanner.plan(filter, declared), filter, many ? 0 : 1, store.dialect.locksInDatabase);
   }
 
   /**

@@ -72,7 +72,8 @@ final class JdbcCollection implements Collection {
     boolean sorted = !options.sort().isEmpty();
     // unsorted, the rows come in _id order, so reading skip + limit of them is enough
     int max = sorted ? 0 : saturatedAdd(options.skip(), options.limit());
-    List<Row> rows = store.read(c -> sql.select(c, QueryPlanner.plan(filter, store.declared(c, key)), filter, max));
+    List<Row> rows = store.read(c -> sql.select(c, QueryPlanner.plan(filter, store.declared(c, key)), filter, max,
+        false));
     if (sorted) {
       rows = new ArrayList<>(rows);
       rows.sort(comparator(options.sort()));

@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -38,6 +39,15 @@ import javax.sql.DataSource;
  * while writes use it, plus a bounded number idle. The number of collections is bounded by
  * {@link Config#maxCollections}: a write that would create a collection counts the existing ones under
  * {@link #creationLock}, held until it commits, so concurrent creations cannot overshoot.
+ *
+ * <p><b>Several instances on one database.</b> On PostgreSQL ({@link SqlDialect#locksInDatabase}) every lock is
+ * the database's, so store instances in any number of JVMs may share one database: a write locks the rows it
+ * changes ({@code SELECT ... FOR UPDATE}, then the revision compare-and-set), and takes transaction-scoped advisory
+ * locks: on its collection, shared by document writes and exclusive for declaring or dropping an index (so a new
+ * index is backfilled while no instance writes to the collection, and every writer reads the declared indexes in
+ * its own transaction); and on the store, shared by every write that may create a collection and exclusive while
+ * one does, so counting the collections against {@link Config#maxCollections} is exact across instances. Each
+ * instance publishes the events of its own commits, in commit order.
  *
  * <p>Thread-safety: thread-safe.
  */
@@ -142,18 +152,20 @@ final class JdbcDocumentStore implements DocumentStore {
     boolean auto = c.getAutoCommit();
     c.setAutoCommit(true);
     try (Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE IF NOT EXISTS ren_documents (collection VARCHAR(" + TenantKeys.MAX_KEY + ") NOT NULL, "
-          + "id VARCHAR(" + Documents.MAX_ID_LENGTH + ") NOT NULL, rev BIGINT NOT NULL, doc " + d.jsonType
-          + " NOT NULL, PRIMARY KEY (collection, id))");
-      s.execute("CREATE TABLE IF NOT EXISTS ren_indexes (collection VARCHAR(" + TenantKeys.MAX_KEY + ") NOT NULL, "
-          + "name VARCHAR(600) NOT NULL, fields VARCHAR(4000) NOT NULL, PRIMARY KEY (collection, name))");
-      s.execute("CREATE TABLE IF NOT EXISTS ren_index_entries (collection VARCHAR(" + TenantKeys.MAX_KEY + ") NOT NULL, "
-          + "index_name VARCHAR(600) NOT NULL, type_rank INT NOT NULL, num DOUBLE PRECISION, "
-          + "str VARCHAR(" + IndexKeys.MAX_STR + "), id VARCHAR(" + Documents.MAX_ID_LENGTH + ") NOT NULL)");
+      String key = "VARCHAR(" + TenantKeys.MAX_KEY + ")" + d.collation + " NOT NULL";
+      String id = "VARCHAR(" + Documents.MAX_ID_LENGTH + ")" + d.collation + " NOT NULL";
+      String indexName = "VARCHAR(600)" + d.collation + " NOT NULL";
+      s.execute("CREATE TABLE IF NOT EXISTS ren_documents (collection " + key + ", id " + id
+          + ", rev BIGINT NOT NULL, doc " + d.jsonType + " NOT NULL, PRIMARY KEY (collection, id))");
+      s.execute("CREATE TABLE IF NOT EXISTS ren_indexes (collection " + key + ", name " + indexName
+          + ", fields VARCHAR(4000) NOT NULL, PRIMARY KEY (collection, name))");
+      s.execute("CREATE TABLE IF NOT EXISTS ren_index_entries (collection " + key + ", index_name " + indexName
+          + ", type_rank INT NOT NULL, num DOUBLE PRECISION, str VARCHAR(" + IndexKeys.MAX_STR + ")" + d.collation
+          + ", id " + id + ")");
       s.execute("CREATE INDEX IF NOT EXISTS ren_index_entries_key ON ren_index_entries "
           + "(collection, index_name, type_rank, num, str)");
       s.execute("CREATE INDEX IF NOT EXISTS ren_index_entries_doc ON ren_index_entries (collection, id)");
-      widenCollectionColumns(s);
+      widenCollectionColumns(s, d);
     } finally {
       c.setAutoCommit(auto);
     }
@@ -181,7 +193,7 @@ final class JdbcDocumentStore implements DocumentStore {
    * A database made before tenants has {@code collection VARCHAR(64)} columns: they are widened to
    * {@link TenantKeys#MAX_KEY} once (existing rows keep their names, so the default tenant reads them as before).
    */
-  private static void widenCollectionColumns(Statement s) throws SQLException {
+  private static void widenCollectionColumns(Statement s, SqlDialect d) throws SQLException {
     for (String table : List.of("ren_documents", "ren_indexes", "ren_index_entries")) {
       int width;
       try (ResultSet rs = s.executeQuery("SELECT collection FROM " + table + " WHERE 1 = 0")) {
@@ -189,7 +201,7 @@ final class JdbcDocumentStore implements DocumentStore {
       }
       if (width < TenantKeys.MAX_KEY) {
         s.execute("ALTER TABLE " + table + " ALTER COLUMN collection SET DATA TYPE VARCHAR(" + TenantKeys.MAX_KEY
-            + ")");
+            + ")" + d.collation);
       }
     }
   }
@@ -238,6 +250,9 @@ final class JdbcDocumentStore implements DocumentStore {
    * with the query's own connection, so a read never opens a state.
    */
   List<IndexInfo> declared(Connection c, String name) throws SQLException {
+    if (dialect.locksInDatabase) {
+      return CollectionIndexes.load(c, name); // another instance may have declared or dropped one
+    }
     OpenCollection open = collections.cached(name);
     return open != null ? open.indexes.declared() : CollectionIndexes.load(c, name);
   }
@@ -293,25 +308,30 @@ final class JdbcDocumentStore implements DocumentStore {
    * retrying it from scratch when a concurrent writer got in first, and publishes its events after the commit. A
    * write that {@code creates} (an insert, an index) into a collection that does not exist yet first checks the
    * bound on collections. A pending interrupt is cleared for the duration (H2 must never see one) and restored
-   * afterwards.
+   * afterwards. With {@link SqlDialect#locksInDatabase} the write lock is the database's: an advisory lock on the
+   * collection, {@code exclusive} for index declarations, shared otherwise (see the class comment).
    *
    * @throws DocumentStoreFullException if the write would create a collection beyond the bound (nothing written)
    * @throws AppliedButNotPublishedException if the transaction committed but one of its events could not be
    *     published
    */
-  <T> T write(OpenCollection collection, boolean creates, TxWork<T> work) {
+  <T> T write(OpenCollection collection, boolean creates, boolean exclusive, TxWork<T> work) {
     checkOpen();
     boolean interrupted = Thread.interrupted();
     try {
       Committed<T> committed;
-      collection.writeLock.lock();
-      try {
-        // exact under the collection's lock: no other writer of this JVM can create or empty it meanwhile
-        committed = creates && !exists(collection.name)
-            ? create(collection.name, work)
-            : attempt(collection.name, work);
-      } finally {
-        collection.writeLock.unlock();
+      if (dialect.locksInDatabase) {
+        committed = writeLockedInDatabase(collection.name, creates, exclusive, work);
+      } else {
+        collection.writeLock.lock();
+        try {
+          // exact under the collection's lock: no other writer of this JVM can create or empty it meanwhile
+          committed = creates && !exists(collection.name)
+              ? create(collection.name, work)
+              : attempt(collection.name, work);
+        } finally {
+          collection.writeLock.unlock();
+        }
       }
       if (h2File != null) {
         h2File.afterCommit(); // outside the collection's lock: other collections' writers go on meanwhile
@@ -335,15 +355,9 @@ final class JdbcDocumentStore implements DocumentStore {
     creationLock.lock();
     try {
       int max = config.maxCollections();
-      int existing = read(c -> {
-        Set<String> names = new HashSet<>();
-        addNames(c, "SELECT DISTINCT collection FROM ren_documents", names, max);
-        addNames(c, "SELECT DISTINCT collection FROM ren_indexes", names, max);
-        return names.size();
-      });
+      int existing = read(c -> countCollections(c, max));
       if (existing >= max) {
-        throw new DocumentStoreFullException("maxCollections", max, "collection '" + name
-            + "' cannot be created: the store holds " + max + " collections already");
+        throw full(name);
       }
       return attempt(name, work);
     } finally {
@@ -353,7 +367,85 @@ final class JdbcDocumentStore implements DocumentStore {
 
   /** Whether collection {@code name} holds a document or an index. */
   private boolean exists(String name) {
-    return read(c -> CollectionRegistry.hasDocuments(c, name) || CollectionRegistry.hasIndexes(c, name));
+    return read(c -> exists(c, name));
+  }
+
+  private static boolean exists(Connection c, String name) throws SQLException {
+    return CollectionRegistry.hasDocuments(c, name) || CollectionRegistry.hasIndexes(c, name);
+  }
+
+  /** The number of collections, counted up to {@code max}. */
+  private static int countCollections(Connection c, int max) throws SQLException {
+    Set<String> names = new HashSet<>();
+    addNames(c, "SELECT DISTINCT collection FROM ren_documents", names, max);
+    addNames(c, "SELECT DISTINCT collection FROM ren_indexes", names, max);
+    return names.size();
+  }
+
+  private DocumentStoreFullException full(String name) {
+    int max = config.maxCollections();
+    return new DocumentStoreFullException("maxCollections", max, "collection '" + name
+        + "' cannot be created: the store holds " + max + " collections already");
+  }
+
+  // ---------------------------------------------------------------- locks in the database (PostgreSQL)
+
+  /** Advisory lock key space of the store-wide lock (two-int form: this, 0). */
+  private static final int STORE_LOCK_SPACE = 0x52454E00;
+  /** Advisory lock key space of collection locks (two-int form: this, hash of the stored name). */
+  private static final int COLLECTION_LOCK_SPACE = 0x52454E01;
+
+  /** Thrown in a transaction that found it must create its collection: it is rerun holding the store lock. */
+  private static final class NeedsCreation extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NeedsCreation() {
+      super(null, null, false, false);
+    }
+  }
+
+  /**
+   * The transaction of {@link #write} when the database holds the locks. It takes, in this order (so two writers
+   * never wait for each other in a cycle): the store lock, if it may create a collection (shared, or exclusive
+   * once it found that it does create one: then it counts the collections); and the collection's lock. Both are
+   * transaction-scoped, so they are released by the commit or rollback. A write that found its collection missing
+   * while holding the store lock shared rolls back and runs again with it exclusive; the exclusive holder sees
+   * every other write that may create or re-fill a collection committed or not yet begun, so the count is exact.
+   * Two names with one hash share a lock: that only serializes them.
+   */
+  private <T> Committed<T> writeLockedInDatabase(String name, boolean creates, boolean exclusive, TxWork<T> work) {
+    boolean creating = false;
+    while (true) {
+      boolean asCreator = creating;
+      String storeLock = !creates ? "" : asCreator ? "pg_advisory_xact_lock(?, 0), "
+          : "pg_advisory_xact_lock_shared(?, 0), ";
+      String lock = "SELECT " + storeLock
+          + (exclusive ? "pg_advisory_xact_lock(?, ?)" : "pg_advisory_xact_lock_shared(?, ?)");
+      try {
+        return attempt(name, (c, events) -> {
+          try (PreparedStatement ps = c.prepareStatement(lock)) {
+            int i = 1;
+            if (creates) {
+              ps.setInt(i++, STORE_LOCK_SPACE);
+            }
+            ps.setInt(i++, COLLECTION_LOCK_SPACE);
+            ps.setInt(i, name.hashCode());
+            ps.executeQuery().close();
+          }
+          if (creates && !exists(c, name)) {
+            if (!asCreator) {
+              throw new NeedsCreation();
+            }
+            if (countCollections(c, config.maxCollections()) >= config.maxCollections()) {
+              throw full(name);
+            }
+          }
+          return work.run(c, events);
+        });
+      } catch (NeedsCreation e) {
+        creating = true;
+      }
+    }
   }
 
   /** What a committed transaction returned, and its queued events. */
@@ -395,12 +487,27 @@ final class JdbcDocumentStore implements DocumentStore {
     return h2File;
   }
 
-  /** Runs a read on an auto-commit connection. */
+  /**
+   * Runs a read on an auto-commit connection; on PostgreSQL in a read-only transaction instead, so that a scan
+   * streams its rows through a cursor ({@code setFetchSize} is ignored outside a transaction) rather than holding
+   * the whole result in memory.
+   */
   <T> T read(ReadWork<T> work) {
     checkOpen();
     boolean interrupted = Thread.interrupted();
     try (Connection c = dataSource.getConnection()) {
-      return work.run(c);
+      if (!dialect.locksInDatabase) {
+        return work.run(c);
+      }
+      c.setAutoCommit(false);
+      try {
+        T result = work.run(c);
+        c.commit();
+        return result;
+      } finally {
+        rollbackQuietly(c);
+        c.setAutoCommit(true);
+      }
     } catch (SQLException e) {
       throw new DocumentStoreException("database error: " + e.getMessage(), e);
     } finally {
@@ -413,8 +520,9 @@ final class JdbcDocumentStore implements DocumentStore {
   static boolean isRetryable(SQLException e) {
     int code = e.getErrorCode();
     String state = e.getSQLState();
-    // H2: LOCK_TIMEOUT_1, DEADLOCK_1, CONCURRENT_UPDATE_1; PostgreSQL: serialization failure, deadlock
-    return code == 50200 || code == 40001 || code == 90131 || "40001".equals(state) || "40P01".equals(state);
+    // H2: LOCK_TIMEOUT_1, DEADLOCK_1, CONCURRENT_UPDATE_1; PostgreSQL: serialization failure, deadlock, lock timeout
+    return code == 50200 || code == 40001 || code == 90131 || "40001".equals(state) || "40P01".equals(state)
+        || "55P03".equals(state);
   }
 
   private static void rollbackQuietly(Connection c) {

@@ -8,9 +8,8 @@ import dev.ren.RenPublisher;
 import dev.ren.testing.RecordingPublisher;
 import dev.ren.testing.Waits;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -32,16 +31,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * writer with {@link AppliedButNotPublishedException}, stays in the database, and does not disturb other writers
  * or the commit order of events.
  */
-class AppliedButNotPublishedTest {
+abstract class AppliedButNotPublishedTest {
 
-  @TempDir
-  Path dir;
+  @RegisterExtension
+  final TestDatabase db;
+
+  AppliedButNotPublishedTest(TestDatabase.Kind kind) {
+    db = new TestDatabase(kind);
+  }
 
   @Test
   void insertOne_publisherFails_throwsAppliedButNotPublishedAndDocumentIsStored() {
     RecordingPublisher events = new RecordingPublisher();
     EventLogUnavailableException down = new EventLogUnavailableException("log down");
-    try (DocumentStore store = DocumentStore.h2(dir, events)) {
+    try (DocumentStore store = db.open(events)) {
       Collection c = store.collection("todos");
       events.failWith(down);
       AppliedButNotPublishedException e = assertThrows(AppliedButNotPublishedException.class,
@@ -61,7 +64,7 @@ class AppliedButNotPublishedTest {
   @Test
   void updateOne_publisherFails_throwsAppliedButNotPublishedAndUpdateIsStored() {
     RecordingPublisher events = new RecordingPublisher();
-    try (DocumentStore store = DocumentStore.h2(dir, events)) {
+    try (DocumentStore store = db.open(events)) {
       Collection c = store.collection("todos");
       c.insertOne(obj("{'_id':'a','n':1}"));
       events.failWith(new EventLogUnavailableException("log down"));
@@ -78,7 +81,7 @@ class AppliedButNotPublishedTest {
   @Test
   void deleteOne_publisherFails_throwsAppliedButNotPublishedAndDocumentIsGone() {
     RecordingPublisher events = new RecordingPublisher();
-    try (DocumentStore store = DocumentStore.h2(dir, events)) {
+    try (DocumentStore store = db.open(events)) {
       Collection c = store.collection("todos");
       c.insertOne(obj("{'_id':'a'}"));
       events.failWith(new EventLogUnavailableException("log down"));
@@ -98,7 +101,7 @@ class AppliedButNotPublishedTest {
       }
       return recorded.publish(e);
     };
-    try (DocumentStore store = DocumentStore.h2(dir, failsOnB)) {
+    try (DocumentStore store = db.open(failsOnB)) {
       Collection c = store.collection("todos");
       AppliedButNotPublishedException e = assertThrows(AppliedButNotPublishedException.class,
           () -> c.insertMany(List.of(obj("{'_id':'a'}"), obj("{'_id':'b'}"), obj("{'_id':'c'}"))));
@@ -132,7 +135,7 @@ class AppliedButNotPublishedTest {
       }
       return "0";
     };
-    try (DocumentStore store = DocumentStore.h2(dir, publisher)) {
+    try (DocumentStore store = db.open(publisher)) {
       Collection c = store.collection("race");
       CompletableFuture<String> a = runAs("writer-a", () -> c.insertOne(obj("{'_id':'a'}")));
       assertTrue(aPublishing.await(30, TimeUnit.SECONDS));

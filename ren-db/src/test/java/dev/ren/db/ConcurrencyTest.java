@@ -5,9 +5,8 @@ import dev.ren.RenEvent;
 import dev.ren.testing.RecordingPublisher;
 import dev.ren.testing.Waits;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,10 +27,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** RELIABILITY 25: many writers on few documents; no lost update, one event per committed change, in order. */
-class ConcurrencyTest {
+abstract class ConcurrencyTest {
 
-  @TempDir
-  Path dir;
+  @RegisterExtension
+  final TestDatabase db;
+
+  ConcurrencyTest(TestDatabase.Kind kind) {
+    db = new TestDatabase(kind);
+  }
 
   @Test
   void updateOne_manyWritersFewDocuments_noLostUpdateAndOrderedEvents() throws Exception {
@@ -39,7 +42,7 @@ class ConcurrencyTest {
     int docs = 3;
     int threads = 8;
     int opsPerThread = 40;
-    try (DocumentStore store = DocumentStore.h2(dir, events)) {
+    try (DocumentStore store = db.open(events)) {
       Collection c = store.collection("counters");
       c.createIndex(List.of("n"));
       for (int d = 0; d < docs; d++) {
@@ -104,7 +107,7 @@ class ConcurrencyTest {
   void updateOne_writersWithSameExpectedRevision_exactlyOneWins() throws Exception {
     RecordingPublisher events = new RecordingPublisher();
     int threads = 6;
-    try (DocumentStore store = DocumentStore.h2(dir, events)) {
+    try (DocumentStore store = db.open(events)) {
       Collection c = store.collection("race");
       c.insertOne(obj("{'_id':'x','owner':null}"));
       events.drain();
@@ -159,7 +162,7 @@ class ConcurrencyTest {
       }
       return "0";
     };
-    try (DocumentStore store = DocumentStore.h2(dir, publisher)) {
+    try (DocumentStore store = db.open(publisher)) {
       Collection c = store.collection("origins");
       Thread a = new Thread(() -> {
         try (dev.ren.RenOrigin.Scope s = dev.ren.RenOrigin.open("client-a")) {

@@ -7,13 +7,11 @@ import dev.ren.RenOrigin;
 import dev.ren.hub.RenFilter;
 import dev.ren.hub.RenHub;
 import dev.ren.testing.RecordingPublisher;
-import org.h2.jdbcx.JdbcConnectionPool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -30,10 +28,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class DocumentStoreTest {
+abstract class DocumentStoreTest {
 
-  @TempDir
-  Path dir;
+  @RegisterExtension
+  final TestDatabase db;
+
+  DocumentStoreTest(TestDatabase.Kind kind) {
+    db = new TestDatabase(kind);
+  }
 
   RecordingPublisher events;
   DocumentStore store;
@@ -42,7 +44,7 @@ class DocumentStoreTest {
   @BeforeEach
   void open() {
     events = new RecordingPublisher();
-    store = DocumentStore.h2(dir, events);
+    store = db.open(events);
     todos = store.collection("todos");
   }
 
@@ -219,18 +221,16 @@ class DocumentStoreTest {
 
   @Test
   void insertOne_storesRealJsonNotAQuotedString() throws Exception {
-    JdbcConnectionPool pool = JdbcConnectionPool.create("jdbc:h2:mem:json-check;DB_CLOSE_DELAY=-1", "sa", "");
-    try (DocumentStore s = DocumentStore.jdbc(pool, events)) {
-      s.collection("c").insertOne(obj("{'_id':'a','x':[1,2]}"));
-      try (Connection c = pool.getConnection(); Statement st = c.createStatement();
-           ResultSet rs = st.executeQuery(
-               "SELECT doc IS JSON OBJECT, CAST(doc AS VARCHAR) FROM ren_documents WHERE id = 'a'")) {
-        assertTrue(rs.next());
-        assertTrue(rs.getBoolean(1), "stored as a JSON object");
-        assertEquals("{\"_id\":\"a\",\"x\":[1,2]}", rs.getString(2));
-      }
-    } finally {
-      pool.dispose();
+    todos.insertOne(obj("{'_id':'a','x':[1,2],'big':1e300,'b':true}"));
+    store.close(); // an H2 file is opened by one pool at a time
+    String isObject = db.kind() == TestDatabase.Kind.H2 ? "doc IS JSON OBJECT" : "json_typeof(doc) = 'object'";
+    try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement();
+         ResultSet rs = st.executeQuery(
+             "SELECT " + isObject + ", CAST(doc AS VARCHAR) FROM ren_documents WHERE id = 'a'")) {
+      assertTrue(rs.next());
+      assertTrue(rs.getBoolean(1), "stored as a JSON object");
+      // as written: fields in their order, numbers as spelled (PostgreSQL's JSONB would change both)
+      assertEquals("{\"_id\":\"a\",\"x\":[1,2],\"big\":1.0E300,\"b\":true}", rs.getString(2));
     }
   }
 
@@ -240,23 +240,25 @@ class DocumentStoreTest {
     for (int i = 0; i < 50; i++) {
       todos.insertOne(obj("{'status':'s" + (i % 5) + "','n':" + i + "}"));
     }
-    assertFalse(c.explain(node("{'status':'s1'}")).contains("REN_INDEX_ENTRIES"), c.explain(node("{'status':'s1'}")));
+    assertFalse(db.readsIndexEntries(c.explain(node("{'status':'s1'}"))), c.explain(node("{'status':'s1'}")));
     String name = todos.createIndex(List.of("status"));
     assertEquals("status_1", name);
     assertEquals(name, todos.createIndex(List.of("status")), "idempotent");
     assertEquals(List.of(new IndexInfo("status_1", List.of("status"))), todos.listIndexes());
     String plan = c.explain(node("{'status':'s1','n':{'$gt':3}}"));
-    assertTrue(plan.contains("REN_INDEX_ENTRIES_KEY"), plan);
-    assertFalse(plan.contains("tableScan"), plan);
+    assertTrue(db.readsIndexEntries(plan), plan);
+    if (db.kind() == TestDatabase.Kind.H2) {
+      assertFalse(plan.contains("tableScan"), plan);
+    }
     assertEquals(10, todos.find(node("{'status':'s1'}")).size());
     todos.createIndex(List.of("n"));
     String range = c.explain(node("{'n':{'$gte':10,'$lt':20}}"));
-    assertTrue(range.contains("REN_INDEX_ENTRIES_KEY"), range);
+    assertTrue(db.readsIndexEntries(range), range);
     assertEquals(10, todos.find(node("{'n':{'$gte':10,'$lt':20}}")).size());
-    assertTrue(c.explain(node("{'_id':'x'}")).contains("PRIMARY_KEY"), c.explain(node("{'_id':'x'}")));
+    assertTrue(db.readsPrimaryKey(c.explain(node("{'_id':'x'}"))), c.explain(node("{'_id':'x'}")));
     assertTrue(todos.dropIndex("status_1"));
     assertFalse(todos.dropIndex("status_1"));
-    assertFalse(c.explain(node("{'status':'s1'}")).contains("REN_INDEX_ENTRIES"));
+    assertFalse(db.readsIndexEntries(c.explain(node("{'status':'s1'}"))));
     assertEquals(10, todos.find(node("{'status':'s1'}")).size());
   }
 
@@ -264,7 +266,7 @@ class DocumentStoreTest {
   void find_withIndex_returnsSameAsScan_forRandomDocumentsAndFilters() {
     Random rnd = new Random(42);
     store.close();
-    store = DocumentStore.h2InMemory(events);
+    store = db.open(events);
     Collection plain = store.collection("plain");
     Collection indexed = store.collection("indexed");
     indexed.createIndex(List.of("v"));
@@ -309,7 +311,7 @@ class DocumentStoreTest {
     store.close();
     store.close(); // idempotent
     assertThrows(IllegalStateException.class, () -> todos.get(id));
-    store = DocumentStore.h2(dir, events);
+    store = db.open(events);
     Collection again = store.collection("todos");
     assertEquals(2, again.get(id).orElseThrow().revision());
     assertEquals(List.of("n_1"), again.listIndexes().stream().map(IndexInfo::name).toList());
@@ -334,7 +336,8 @@ class DocumentStoreTest {
 
   @Test
   void events_throughRenHub_carryOriginAsSrc() throws Exception {
-    try (RenHub hub = RenHub.create(); DocumentStore s = DocumentStore.h2InMemory(hub)) {
+    store.close(); // the same database, through a store that publishes to a hub
+    try (RenHub hub = RenHub.create(); DocumentStore s = db.open(hub)) {
       LinkedBlockingQueue<RenEvent> got = new LinkedBlockingQueue<>();
       try (AutoCloseable l = hub.listen(RenFilter.parse("db:notes"), (id, e) -> got.add(e))) {
         String id;

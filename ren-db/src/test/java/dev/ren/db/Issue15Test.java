@@ -6,9 +6,8 @@ import dev.ren.testing.RecordingPublisher;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 
 import static dev.ren.db.TestDocs.node;
 import static dev.ren.db.TestDocs.obj;
@@ -17,10 +16,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Issue 15 (hardening), the document store's part: bad values are refused as bad input and nothing is stored. */
-class Issue15Test {
+abstract class Issue15Test {
 
-  @TempDir
-  Path dir;
+  @RegisterExtension
+  final TestDatabase db;
+
+  Issue15Test(TestDatabase.Kind kind) {
+    db = new TestDatabase(kind);
+  }
 
   RecordingPublisher events;
   DocumentStore store;
@@ -29,7 +32,7 @@ class Issue15Test {
   @BeforeEach
   void open() {
     events = new RecordingPublisher();
-    store = DocumentStore.h2(dir, events);
+    store = db.open(events);
     c = store.collection("docs");
   }
 

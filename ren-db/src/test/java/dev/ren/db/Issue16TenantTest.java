@@ -2,16 +2,15 @@ package dev.ren.db;
 
 import dev.ren.RenEvent;
 import dev.ren.testing.RecordingPublisher;
-import org.h2.jdbcx.JdbcConnectionPool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.List;
+import javax.sql.DataSource;
 
 import static dev.ren.db.TestDocs.node;
 import static dev.ren.db.TestDocs.obj;
@@ -22,10 +21,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Issue 16: tenants of a document store, and document owners carried by events. */
-class Issue16TenantTest {
+abstract class Issue16TenantTest {
 
-  @TempDir
-  Path dir;
+  @RegisterExtension
+  final TestDatabase db;
+
+  Issue16TenantTest(TestDatabase.Kind kind) {
+    db = new TestDatabase(kind);
+  }
 
   RecordingPublisher events;
   DocumentStore store;
@@ -33,7 +36,7 @@ class Issue16TenantTest {
   @BeforeEach
   void open() {
     events = new RecordingPublisher();
-    store = DocumentStore.h2(dir, events);
+    store = db.open(events);
   }
 
   @AfterEach
@@ -157,28 +160,25 @@ class Issue16TenantTest {
 
   @Test
   void open_aDatabaseMadeBeforeTenants_widensItsColumnsAndKeepsItsData() throws Exception {
-    store.close();
-    JdbcConnectionPool pool = JdbcConnectionPool.create("jdbc:h2:" + dir.resolve("old").toAbsolutePath(), "sa", "");
-    try {
-      try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
-        s.execute("CREATE TABLE ren_documents (collection VARCHAR(64) NOT NULL, id VARCHAR(256) NOT NULL, "
-            + "rev BIGINT NOT NULL, doc JSON NOT NULL, PRIMARY KEY (collection, id))");
-        s.execute("CREATE TABLE ren_indexes (collection VARCHAR(64) NOT NULL, name VARCHAR(600) NOT NULL, "
-            + "fields VARCHAR(4000) NOT NULL, PRIMARY KEY (collection, name))");
-        s.execute("CREATE TABLE ren_index_entries (collection VARCHAR(64) NOT NULL, index_name VARCHAR(600) NOT NULL,"
-            + " type_rank INT NOT NULL, num DOUBLE PRECISION, str VARCHAR(256), id VARCHAR(256) NOT NULL)");
-        s.execute("INSERT INTO ren_documents VALUES ('todos', 'x', 1, '{\"_id\":\"x\",\"title\":\"old\"}' FORMAT JSON)");
-      }
-      try (DocumentStore old = DocumentStore.jdbc(pool, events)) {
-        assertEquals("old", old.collection("todos").get("x").orElseThrow().json().path("title").asText());
-        old.tenant("y".repeat(64)).collection("todos").insertOne(obj("{'_id':'x','title':'new'}"));
-        assertEquals(List.of("todos"), old.collectionNames());
-        assertEquals("new", old.tenant("y".repeat(64)).collection("todos").get("x").orElseThrow().json()
-            .path("title").asText());
-      }
-    } finally {
-      pool.dispose();
+    store.close(); // left closed: @AfterEach closes it again, which does nothing
+    DataSource ds = db.dataSource();
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+      s.execute("DROP TABLE ren_documents, ren_indexes, ren_index_entries"); // as made by the store just closed
+      s.execute("CREATE TABLE ren_documents (collection VARCHAR(64) NOT NULL, id VARCHAR(256) NOT NULL, "
+          + "rev BIGINT NOT NULL, doc JSON NOT NULL, PRIMARY KEY (collection, id))");
+      s.execute("CREATE TABLE ren_indexes (collection VARCHAR(64) NOT NULL, name VARCHAR(600) NOT NULL, "
+          + "fields VARCHAR(4000) NOT NULL, PRIMARY KEY (collection, name))");
+      s.execute("CREATE TABLE ren_index_entries (collection VARCHAR(64) NOT NULL, index_name VARCHAR(600) NOT NULL,"
+          + " type_rank INT NOT NULL, num DOUBLE PRECISION, str VARCHAR(256), id VARCHAR(256) NOT NULL)");
+      s.execute("INSERT INTO ren_documents VALUES ('todos', 'x', 1, '{\"_id\":\"x\",\"title\":\"old\"}'"
+          + (db.kind() == TestDatabase.Kind.H2 ? " FORMAT JSON)" : ")"));
     }
-    store = DocumentStore.h2InMemory(events);
+    try (DocumentStore old = DocumentStore.jdbc(ds, events)) {
+      assertEquals("old", old.collection("todos").get("x").orElseThrow().json().path("title").asText());
+      old.tenant("y".repeat(64)).collection("todos").insertOne(obj("{'_id':'x','title':'new'}"));
+      assertEquals(List.of("todos"), old.collectionNames());
+      assertEquals("new", old.tenant("y".repeat(64)).collection("todos").get("x").orElseThrow().json()
+          .path("title").asText());
+    }
   }
 }
