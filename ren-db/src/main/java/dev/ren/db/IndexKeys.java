@@ -62,7 +62,15 @@ final class IndexKeys {
     return v.doubleValue();
   }
 
+  /**
+   * The key of string {@code s}: its first {@link #MAX_STR} units, and nothing from a NUL character on
+   * (PostgreSQL text cannot hold one). Both cuts are monotone, so keys and bounds made by it keep a superset.
+   */
   static String truncate(String s) {
+    int nul = s.indexOf('\u0000');
+    if (nul >= 0 && nul < MAX_STR) {
+      return s.substring(0, nul);
+    }
     if (s.length() <= MAX_STR) {
       return s;
     }

@@ -272,7 +272,8 @@ abstract class DocumentStoreTest {
     indexed.createIndex(List.of("v"));
     indexed.createIndex(List.of("o.k"));
     String[] values = {"1", "2", "2.5", "-1", "1e300", "9007199254740993", "'a'", "'b'", "'ab'", "''", "true",
-        "false", "null", "[1,'a']", "[2,3]", "{'x':1}", "'" + "z".repeat(300) + "'", "'" + "z".repeat(301) + "'"};
+        "false", "null", "[1,'a']", "[2,3]", "{'x':1}",
+        "'a\\u0000'", "'a\\u0000b'", "'" + "z".repeat(300) + "'", "'" + "z".repeat(301) + "'"};
     for (int i = 0; i < 150; i++) {
       String v = values[rnd.nextInt(values.length)];
       String doc = rnd.nextInt(10) == 0 ? "{'_id':'d" + i + "'}"
