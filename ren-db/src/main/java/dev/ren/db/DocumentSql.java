@@ -106,7 +106,7 @@ final class DocumentSql {
     // probes may overlap (an array document has one entry per element): collect by id, in id order
     TreeMap<String, Row> byId = new TreeMap<>();
     @Nullable String index = plan instanceof QueryPlanner.IndexProbes ix ? ix.index() : null;
-    for (IndexKeys.Probe p : probes(plan)) {
+    for (IndexKeys.Probe p : probes(plan, dialect)) {
       String probe = probeSql(p, index);
       try (PreparedStatement ps = c.prepareStatement(!lock ? probe : index == null ? probe + FOR_UPDATE
           : probe + " FOR UPDATE OF d")) {
@@ -129,7 +129,7 @@ final class DocumentSql {
 
   /** The database's own plan for the first query of {@code plan}; for tests and diagnostics. */
   String explain(Connection c, QueryPlanner.Plan plan) throws SQLException {
-    List<IndexKeys.Probe> probes = probes(plan);
+    List<IndexKeys.Probe> probes = probes(plan, dialect);
     @Nullable String index = plan instanceof QueryPlanner.IndexProbes ix ? ix.index() : null;
     IndexKeys.Probe first = probes.isEmpty() ? null : probes.get(0);
     try (PreparedStatement ps = c.prepareStatement("EXPLAIN " + (first == null ? SCAN : probeSql(first, index)))) {
@@ -148,14 +148,53 @@ final class DocumentSql {
     }
   }
 
-  private static List<IndexKeys.Probe> probes(QueryPlanner.Plan plan) {
+  /** The probes of {@code plan}, with the string bounds {@code dialect} cannot compare as Java does dropped. */
+  private static List<IndexKeys.Probe> probes(QueryPlanner.Plan plan, SqlDialect dialect) {
+    List<IndexKeys.Probe> probes;
     if (plan instanceof QueryPlanner.IdProbes ids) {
-      return ids.probes();
+      probes = ids.probes();
+    } else if (plan instanceof QueryPlanner.IndexProbes ix) {
+      probes = ix.probes();
+    } else {
+      return List.of();
     }
-    if (plan instanceof QueryPlanner.IndexProbes ix) {
-      return ix.probes();
+    if (dialect.collation.isEmpty()) {
+      return probes;
     }
-    return List.of();
+    List<IndexKeys.Probe> out = new ArrayList<>(probes.size());
+    for (IndexKeys.Probe p : probes) {
+      out.add(codePointSafe(p));
+    }
+    return out;
+  }
+
+  /**
+   * {@code p} with the string bounds that collation {@code "C"} may order unlike Java dropped (a wider probe, so
+   * still a superset). Java (and H2) order strings by UTF-16 unit, {@code "C"} by code point: they disagree only
+   * where a character above U+FFFF (a surrogate pair) meets one in U+E000..U+FFFF. A bound made only of characters
+   * below U+D800 compares with any string alike in both orders (at the first difference the bound's character is
+   * the same code point, and a surrogate or U+E000+ in the other string is above it either way), so it is kept, as
+   * is an equality ({@code strLo == strHi}), which no order changes.
+   */
+  static IndexKeys.Probe codePointSafe(IndexKeys.Probe p) {
+    String lo = p.strLo();
+    String hi = p.strHi();
+    if (lo != null && lo.equals(hi)) {
+      return p;
+    }
+    boolean keepLo = lo == null || belowSurrogates(lo);
+    boolean keepHi = hi == null || belowSurrogates(hi);
+    return keepLo && keepHi ? p
+        : new IndexKeys.Probe(p.rank(), p.numLo(), p.numHi(), keepLo ? lo : null, keepHi ? hi : null);
+  }
+
+  private static boolean belowSurrogates(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= Character.MIN_SURROGATE) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** A probe of the primary key ({@code index == null}) or of the entries of {@code index}. */

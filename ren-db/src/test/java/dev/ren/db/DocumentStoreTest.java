@@ -263,6 +263,17 @@ abstract class DocumentStoreTest {
   }
 
   @Test
+  void find_idRangeAcrossSurrogatePairs_matchesAsJavaComparesStrings() {
+    // UTF-16 order (Java, H2): "a\ud83d\ude00" < "a\ue000" < "a\ufffd"; code point order puts the emoji last
+    for (String id : List.of("a\ud83d\ude00", "a\ufffd", "b")) {
+      todos.insertOne(obj("{'_id':'" + id + "'}"));
+    }
+    assertEquals(List.of("a\ud83d\ude00", "a\ufffd"), ids(todos.find(node("{'_id':{'$gte':'a','$lt':'a\uffff'}}"))));
+    assertEquals(List.of("a\ufffd", "b"), ids(todos.find(node("{'_id':{'$gte':'a\ue000'}}"))));
+    assertEquals(List.of("a\ud83d\ude00"), ids(todos.find(node("{'_id':{'$lt':'a\ue000'}}"))));
+  }
+
+  @Test
   void find_withIndex_returnsSameAsScan_forRandomDocumentsAndFilters() {
     Random rnd = new Random(42);
     store.close();
@@ -273,7 +284,8 @@ abstract class DocumentStoreTest {
     indexed.createIndex(List.of("o.k"));
     String[] values = {"1", "2", "2.5", "-1", "1e300", "9007199254740993", "'a'", "'b'", "'ab'", "''", "true",
         "false", "null", "[1,'a']", "[2,3]", "{'x':1}",
-        "'a\\u0000'", "'a\\u0000b'", "'" + "z".repeat(300) + "'", "'" + "z".repeat(301) + "'"};
+        "'a\\u0000'", "'a\\u0000b'", "'\\ud83d\\ude00'", "'\\ufffd'",
+        "'" + "z".repeat(300) + "'", "'" + "z".repeat(301) + "'"};
     for (int i = 0; i < 150; i++) {
       String v = values[rnd.nextInt(values.length)];
       String doc = rnd.nextInt(10) == 0 ? "{'_id':'d" + i + "'}"
