@@ -1,5 +1,6 @@
 package dev.ren.examples;
 
+import dev.ren.db.DocumentStore;
 import dev.ren.hub.RenHub;
 import dev.ren.internal.Settings;
 import dev.ren.servlet.RenServlet;
@@ -40,8 +41,11 @@ import java.util.function.LongSupplier;
  * <pre>
  * java -jar ren-examples/target/ren-examples.jar [--port 3001] [--host 127.0.0.1] [--data DIR]
  *     [--heartbeat SECONDS] [--history EVENTS] [--cors ORIGINS] [--redis redis://host:port]
- *     [--users FILE] [--token-ttl SECONDS] [--publish-rate PER_SECOND[/BURST]]
+ *     [--users FILE] [--token-ttl SECONDS] [--publish-rate PER_SECOND[/BURST]] [--postgres JDBC_URL]
  * </pre>
+ *
+ * <p>Documents are kept in H2 under {@code --data}, or with {@code --postgres jdbc:postgresql://host/db?user=..}
+ * in that PostgreSQL database ({@link PostgresDocuments}), which several demo servers may share.
  *
  * <p>Access: the demo installs a {@link RenSecurity} in its context before the drop-in's bindings start. Without
  * {@code --users} it runs OPEN ({@link RenSecurity#open()}): no authentication, every client may read and write
@@ -79,7 +83,8 @@ public final class DemoServer implements AutoCloseable {
 
   /** Parsed command line. */
   public record Options(int port, String host, Path dataDir, int heartbeatSeconds, int history, String cors,
-                        @Nullable URI redis, @Nullable Path users, int tokenTtlSeconds, String publishRate) {
+                        @Nullable URI redis, @Nullable Path users, int tokenTtlSeconds, String publishRate,
+                        @Nullable String postgres) {
 
     /** The default lifetime of a stream token, in seconds. */
     public static final int DEFAULT_TOKEN_TTL_SECONDS = 300;
@@ -100,6 +105,7 @@ public final class DemoServer implements AutoCloseable {
       Path users = null;
       int tokenTtl = DEFAULT_TOKEN_TTL_SECONDS;
       String publishRate = "";
+      String postgres = null;
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
         if (a.equals("--help") || a.equals("-h")) {
@@ -123,6 +129,7 @@ public final class DemoServer implements AutoCloseable {
             case "--token-ttl" -> tokenTtl = given.once(a, intArg(a, v, 10, 86_400));
             // realtime messages per caller, checked by the drop-in (ren.realtimePublishRate) at start
             case "--publish-rate" -> publishRate = given.once(a, rateArg(a, v));
+            case "--postgres" -> postgres = given.once(a, postgresArg(v));
             default -> throw new IllegalArgumentException("unknown option " + a + "\n" + usage());
           }
         } catch (IllegalStateException e) {
@@ -132,13 +139,22 @@ public final class DemoServer implements AutoCloseable {
       if (users == null && given.isSet("--token-ttl")) {
         throw new IllegalArgumentException("--token-ttl needs --users (an open demo mints no tokens)\n" + usage());
       }
-      return new Options(port, host, data, heartbeat, history, cors, redis, users, tokenTtl, publishRate);
+      return new Options(port, host, data, heartbeat, history, cors, redis, users, tokenTtl, publishRate,
+          postgres);
     }
 
     static String usage() {
       return "usage: java -jar ren-examples.jar [--port 3001] [--host 127.0.0.1] [--data DIR] "
           + "[--heartbeat SECONDS] [--history EVENTS] [--cors ORIGINS] [--redis redis://host:port] "
-          + "[--users FILE] [--token-ttl SECONDS] [--publish-rate PER_SECOND[/BURST]]";
+          + "[--users FILE] [--token-ttl SECONDS] [--publish-rate PER_SECOND[/BURST]] [--postgres JDBC_URL]";
+    }
+
+    private static String postgresArg(String v) {
+      try {
+        return PostgresDocuments.checkUrl(v);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(e.getMessage() + "\n" + usage(), e);
+      }
     }
 
     private static String rateArg(String name, String v) {
@@ -166,6 +182,8 @@ public final class DemoServer implements AutoCloseable {
   private final ServerConnector connector;
   private final MinimumBodyRate bodyRate;
   private final RenHub hub;
+  /** The documents with {@code --postgres}, closed after Jetty; else the drop-in's H2 store. */
+  private final @Nullable PostgresDocuments documents;
   private final RenSecurity security;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -239,6 +257,10 @@ public final class DemoServer implements AutoCloseable {
     // (maybe on Redis) instead of creating one and leaves it to close()
     hub = Hubs.create(options);
     context.setAttribute(RenServlet.HUB_ATTRIBUTE, hub);
+    documents = postgresDocuments(options.postgres(), hub);
+    if (documents != null) {
+      context.setAttribute(DocumentStore.class.getName(), documents.store()); // the drop-in's db binding uses it
+    }
     context.addServletContainerInitializer(new RenInitializer());
     // bodies up to eagerBodyBytes arrive before a thread is given to the request; a larger one is handed over
     // at that size and read on by the servlet; the rate check wraps both
@@ -246,6 +268,19 @@ public final class DemoServer implements AutoCloseable {
         new EagerContentHandler.RetainedContentLoaderFactory(limits.eagerBodyBytes(), -1, false));
     bodyRate = new MinimumBodyRate(eager, limits.minBodyBytesPerSecond(), limits.bodyRateGrace(), nanoTime);
     server.setHandler(bodyRate);
+  }
+
+  /** The documents on PostgreSQL, or null without {@code --postgres}; a failure to open closes the hub. */
+  private static @Nullable PostgresDocuments postgresDocuments(@Nullable String url, RenHub hub) {
+    if (url == null) {
+      return null;
+    }
+    try {
+      return PostgresDocuments.open(url, hub);
+    } catch (RuntimeException e) {
+      hub.close();
+      throw e;
+    }
   }
 
   /**
@@ -350,7 +385,13 @@ public final class DemoServer implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("Jetty failed to stop", e);
     } finally {
-      hub.close();
+      try {
+        if (documents != null) {
+          documents.close();
+        }
+      } finally {
+        hub.close();
+      }
     }
   }
 
