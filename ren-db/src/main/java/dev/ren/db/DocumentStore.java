@@ -116,7 +116,17 @@ public interface DocumentStore extends AutoCloseable {
   /**
    * A store on any JDBC data source whose database is H2 or PostgreSQL (detected from the connection metadata),
    * with the default bounds. The tables {@code ren_documents}, {@code ren_indexes} and {@code ren_index_entries}
-   * are created if absent. The caller owns the data source; {@link #close()} does not close it.
+   * are created if absent. The caller owns the data source; {@link #close()} does not close it. Give it a pooled
+   * data source: every call takes a connection (a write one per attempt).
+   *
+   * <p><b>PostgreSQL, several nodes.</b> Stores in any number of processes may share one PostgreSQL database (or
+   * schema: the tables are made in the connection's current schema): every lock is the database's (row locks on
+   * the documents a write changes, transaction-scoped advisory locks for index declarations and for creating a
+   * collection), so no update is lost, a new index misses no document written by another node, and
+   * {@linkplain Builder#maxCollections maxCollections} counts every node's collections. Each store publishes the
+   * events of the writes it commits, once each and in revision order per document, to its own publisher: for
+   * every node's clients to hear every write, give the nodes one shared event log (a hub on Redis). Documents are
+   * stored as {@code JSON} (their text as written), not {@code JSONB}.
    */
   static DocumentStore jdbc(DataSource dataSource, RenPublisher publisher) {
     return builder(publisher).jdbc(dataSource).build();
