@@ -16,7 +16,8 @@ import java.util.Set;
 
 /**
  * The write path of one collection. Each write is one transaction of {@link JdbcDocumentStore#write}: it reads
- * its candidates, compare-and-sets each on its revision ({@code UPDATE ... WHERE rev = ?}; a lost race throws
+ * the declared indexes ({@link CollectionIndexes#current}) and its candidates (locked with {@code FOR UPDATE} where
+ * the database holds the locks, so store instances sharing it queue on the row), compare-and-sets each on its revision ({@code UPDATE ... WHERE rev = ?}; a lost race throws
  * {@link JdbcDocumentStore.StaleRead} and the store retries the whole transaction), maintains the index entries
  * in the same transaction and collects one event per changed document, published after the commit. Writes run
  * under {@link CollectionIndexes#whileStable} with the collection's {@link OpenCollection} pinned, which an insert
