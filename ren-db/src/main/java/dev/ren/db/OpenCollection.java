@@ -21,7 +21,9 @@ final class OpenCollection {
    * on H2: a concurrency test caught it losing one increment in a few hundred (an UPDATE that waited on a row
    * lock then applied to a version it never saw; compare H2 issue #4208). The CAS stays, for other processes
    * writing to a shared server database. One lock per open collection: all writers of a collection in this JVM
-   * share one {@code OpenCollection}, because it is only ever dropped while none holds it.
+   * share one {@code OpenCollection}, because it is only ever dropped while none holds it. Not taken where the
+   * database holds the locks ({@link SqlDialect#locksInDatabase}): row and advisory locks order the writers of
+   * every instance there.
    */
   final ReentrantLock writeLock = new ReentrantLock();
   /** Writers holding this state; guarded by the registry. */
