@@ -191,4 +191,20 @@ class RealtimeServletJsonTest {
     assertEquals(2, m.get("data").asInt());
     assertFalse(m.has("userId"), m.toString());
   }
+
+  @Test
+  void publishAndJoin_bodiesBrowsersSendCrossSite_415NothingPublishedNobodyJoined() throws Exception {
+    for (String type : new String[] {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"}) {
+      HttpResponse<String> publish = http.send(HttpRequest.newBuilder(server.uri("/api/realtime/publish"))
+          .header("Content-Type", type).POST(HttpRequest.BodyPublishers.ofString(
+              "{\"channel\":\"room-1\",\"data\":{\"a\":1}}")).build(), HttpResponse.BodyHandlers.ofString());
+      error(publish, 415, "unsupported_media_type");
+      HttpResponse<String> join = http.send(HttpRequest.newBuilder(server.uri("/api/realtime/presence/room-1/join"))
+          .header("Content-Type", type).POST(HttpRequest.BodyPublishers.ofString("{\"userId\":\"u\"}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      error(join, 415, "unsupported_media_type");
+    }
+    assertEquals(0, TestJson.parse(get("history/room-1").body()).path("lastSeq").asLong());
+    assertEquals(0, TestJson.parse(get("presence/room-1").body()).get("members").size());
+  }
 }

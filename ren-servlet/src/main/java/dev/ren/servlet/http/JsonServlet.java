@@ -1,9 +1,7 @@
 package dev.ren.servlet.http;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -72,12 +70,8 @@ public abstract class JsonServlet extends HttpServlet {
    */
   public static final String ALLOWED_ORIGINS_ATTRIBUTE = "dev.ren.servlet.http.allowedOrigins";
 
-  /** This module's own mapper, configured once and never exposed. */
-  private static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
-          .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_JSON_DEPTH).build())
-          .build())
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .build();
+  /** This module's own mapper for the JSON it writes, never exposed; bodies are read by {@link RequestBodyLimits}'s. */
+  private static final ObjectMapper MAPPER = JsonMapper.builder().build();
 
   private static final System.Logger LOG = System.getLogger(JsonServlet.class.getName());
 
@@ -350,7 +344,7 @@ public abstract class JsonServlet extends HttpServlet {
     if (body.length == 0) {
       throw new HttpError(400, "invalid_json", "request body is empty; expected JSON");
     }
-    JsonNode node = parse(body);
+    JsonNode node = parse(req, body);
     if (node == null || node.isMissingNode()) {
       throw new HttpError(400, "invalid_json", "request body is empty; expected JSON");
     }
@@ -366,7 +360,7 @@ public abstract class JsonServlet extends HttpServlet {
     if (body.length == 0 && optional) {
       return JsonNodeFactory.instance.objectNode();
     }
-    JsonNode node = body.length == 0 ? null : parse(body);
+    JsonNode node = body.length == 0 ? null : parse(req, body);
     if (node == null || !node.isObject()) {
       throw new HttpError(400, "invalid_json", "request body must be a JSON object");
     }
@@ -393,9 +387,16 @@ public abstract class JsonServlet extends HttpServlet {
     return body;
   }
 
-  private static @Nullable JsonNode parse(byte[] body) {
+  private static @Nullable JsonNode parse(HttpServletRequest req, byte[] body) {
+    RequestBodyLimits limits = limitsOf(req);
     try {
-      return MAPPER.readTree(body);
+      return limits.jsonReader().readTree(body);
+    } catch (StreamConstraintsException e) {
+      if (e.getMessage() != null && e.getMessage().contains("Token count")) {
+        throw HttpError.tooLarge("the JSON body has more than " + limits.maxJsonTokens()
+            + " tokens (values, names and brackets); the limit is RequestBodyLimits.maxJsonTokens");
+      }
+      throw new HttpError(400, "invalid_json", "request body is not valid JSON: " + e.getOriginalMessage());
     } catch (JsonProcessingException e) {
       throw new HttpError(400, "invalid_json", "request body is not valid JSON: " + e.getOriginalMessage());
     } catch (IOException e) {

@@ -1,5 +1,10 @@
 package dev.ren.servlet.http;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.ren.internal.Settings;
 
 import java.time.Duration;
@@ -11,7 +16,10 @@ import java.util.function.LongSupplier;
  * as long as it likes. {@link JsonServlet#readBody} and the JSON readers on top of it check, each time a read
  * returns, that the whole body arrived within {@link #timeout()} and, once {@link #grace()} has passed, at no less
  * than {@link #minBytesPerSecond()} on average. A body that breaks either rule is refused with
- * {@code 408 request_timeout} and the connection is closed.
+ * {@code 408 request_timeout} and the connection is closed. A JSON body is also bounded by the number of its
+ * tokens ({@link #maxJsonTokens()}), counted while it is parsed: a tree costs tens of bytes per token whatever the
+ * body's size ({@code [{},{},...]} is about 30 times its JSON), so the byte limit alone does not bound the heap
+ * one request takes. More tokens is a {@code 413 payload_too_large}.
  *
  * <p>What is guaranteed: the checks run each time a read returns; Servlet 6 has no portable read timeout, so a
  * read waiting for a client that sends nothing ends only at the container's idle timeout. Jetty (connector
@@ -38,25 +46,39 @@ public final class RequestBodyLimits {
    */
   public static final String ATTRIBUTE = RequestBodyLimits.class.getName();
 
+  /** Default of {@link #maxJsonTokens()}. */
+  public static final long DEFAULT_MAX_JSON_TOKENS = 100_000;
+
   private static final RequestBodyLimits DEFAULTS = builder().build();
 
   private final Duration timeout;
   private final Duration grace;
   private final long minBytesPerSecond;
+  private final long maxJsonTokens;
   private final LongSupplier nanoSource;
+  private final ObjectMapper jsonReader;
 
   private RequestBodyLimits(Builder b) {
     this.timeout = b.timeout;
     this.grace = b.grace;
     this.minBytesPerSecond = b.minBytesPerSecond;
+    this.maxJsonTokens = b.maxJsonTokens;
     this.nanoSource = b.nanoSource;
+    this.jsonReader = JsonMapper.builder(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                .maxNestingDepth(JsonServlet.MAX_JSON_DEPTH)
+                .maxTokenCount(maxJsonTokens)
+                .build())
+            .build())
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+        .build();
   }
 
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Timeout 30 s, minimum rate 1,024 bytes/s after a grace of 5 s. */
+  /** Timeout 30 s, minimum rate 1,024 bytes/s after a grace of 5 s, 100,000 JSON tokens. */
   public static RequestBodyLimits defaults() {
     return DEFAULTS;
   }
@@ -76,6 +98,19 @@ public final class RequestBodyLimits {
     return minBytesPerSecond;
   }
 
+  /**
+   * The most tokens (each value, each field name, each bracket) a JSON body may have; default 100,000, which
+   * bounds the tree one body becomes to a few MiB. More is a {@code 413 payload_too_large}.
+   */
+  public long maxJsonTokens() {
+    return maxJsonTokens;
+  }
+
+  /** The mapper that parses JSON bodies under these limits (depth, tokens, no trailing content). */
+  ObjectMapper jsonReader() {
+    return jsonReader;
+  }
+
   /** Starts measuring one body now. */
   Deadline start() {
     return new Deadline(nanoSource.getAsLong());
@@ -84,7 +119,7 @@ public final class RequestBodyLimits {
   @Override
   public String toString() {
     return "RequestBodyLimits[timeout=" + timeout + ", minBytesPerSecond=" + minBytesPerSecond + ", grace=" + grace
-        + "]";
+        + ", maxJsonTokens=" + maxJsonTokens + "]";
   }
 
   /** The measurement of one body being read. Confined to the reading thread. */
@@ -121,6 +156,7 @@ public final class RequestBodyLimits {
     private Duration timeout = Duration.ofSeconds(30);
     private Duration grace = Duration.ofSeconds(5);
     private long minBytesPerSecond = 1024;
+    private long maxJsonTokens = DEFAULT_MAX_JSON_TOKENS;
     private LongSupplier nanoSource = System::nanoTime;
 
     private final Settings settings = new Settings();
@@ -151,6 +187,15 @@ public final class RequestBodyLimits {
         throw new IllegalArgumentException("minBytesPerSecond must be >= 0, was " + rate);
       }
       this.minBytesPerSecond = settings.once("minBytesPerSecond", rate);
+      return this;
+    }
+
+    /** The most tokens a JSON body may have, at least 1; default 100,000. */
+    public Builder maxJsonTokens(long tokens) {
+      if (tokens < 1) {
+        throw new IllegalArgumentException("maxJsonTokens must be >= 1, was " + tokens);
+      }
+      this.maxJsonTokens = settings.once("maxJsonTokens", tokens);
       return this;
     }
 

@@ -149,6 +149,29 @@ class JsonServletTest {
     assertEquals(400, send("POST", "/echo", "application/json", objects).statusCode());
   }
 
+  @Test
+  void readJson_moreTokensThanTheLimit_is413AndHandlerNeverRuns() throws Exception {
+    EchoServlet s = start(new EchoServlet(RequestBodyLimits.builder().maxJsonTokens(10).build()));
+    assertEquals(200, send("POST", "/echo", "application/json", "[1,2,3,4,5,6,7,8]").statusCode()); // 10 tokens
+    HttpResponse<String> r = send("POST", "/echo", "application/json", "[1,2,3,4,5,6,7,8,9]");
+    assertEquals(413, r.statusCode(), r.body());
+    assertEquals("payload_too_large", json(r).get("error").asText());
+    assertTrue(json(r).get("message").asText().contains("maxJsonTokens"), r.body());
+    assertEquals(1, s.handled.get());
+  }
+
+  @Test
+  void readJson_smallBodyOfManyEmptyObjects_is413UnderTheDefaultLimit() throws Exception {
+    EchoServlet s = start(new EchoServlet());
+    // 600 KB that would be a tree of about 18 MB: 120,001 tokens, over the default 100,000
+    String body = "[" + "{},".repeat(60_000) + "{}]";
+    HttpResponse<String> r = send("POST", "/echo", "application/json", body);
+    assertEquals(413, r.statusCode(), r.body());
+    assertEquals(0, s.handled.get());
+    String fits = "[" + "{},".repeat(49_000) + "{}]"; // 98,002 tokens
+    assertEquals(200, send("POST", "/echo", "application/json", fits).statusCode());
+  }
+
   // ---- finding 9: media type
 
   @Test
@@ -404,7 +427,13 @@ class JsonServletTest {
         () -> RequestBodyLimits.builder().minBytesPerSecond(-1)).getMessage().contains("was -1"));
     assertTrue(assertThrows(IllegalArgumentException.class,
         () -> RequestBodyLimits.builder().grace(Duration.ofSeconds(-1))).getMessage().contains("PT-1S"));
+    assertTrue(assertThrows(IllegalArgumentException.class,
+        () -> RequestBodyLimits.builder().maxJsonTokens(0)).getMessage().contains("was 0"));
+    RequestBodyLimits.Builder t = RequestBodyLimits.builder().maxJsonTokens(5);
+    assertEquals("maxJsonTokens was already set to 5",
+        assertThrows(IllegalStateException.class, () -> t.maxJsonTokens(6)).getMessage());
     RequestBodyLimits d = RequestBodyLimits.defaults();
+    assertEquals(100_000, d.maxJsonTokens());
     assertEquals(Duration.ofSeconds(30), d.timeout());
     assertEquals(1024, d.minBytesPerSecond());
     assertEquals(Duration.ofSeconds(5), d.grace());
