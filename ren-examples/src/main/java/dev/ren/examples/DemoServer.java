@@ -1,6 +1,7 @@
 package dev.ren.examples;
 
 import dev.ren.hub.RenHub;
+import dev.ren.kv.KvStore;
 import dev.ren.internal.Settings;
 import dev.ren.servlet.RenServlet;
 import dev.ren.servlet.dropin.RenInitializer;
@@ -35,7 +36,8 @@ import java.util.function.LongSupplier;
 /**
  * The runnable demo: embedded Jetty 12 serving the REN stream, every HTTP binding ({@value #BINDINGS}), and the
  * live web app at {@code /}. REN is registered exactly as in the WAR, by the drop-in's {@link RenInitializer}, with
- * the demo's own hub (in memory, or on Redis Streams) put in the context first.
+ * the demo's own hub (in memory, or on Redis Streams) put in the context first; with {@code --redis} its KV store
+ * is on Redis too ({@link dev.ren.kv.redis.RedisKvBackend}), so demo nodes on one Redis share their keys.
  *
  * <pre>
  * java -jar ren-examples/target/ren-examples.jar [--port 3001] [--host 127.0.0.1] [--data DIR]
@@ -166,6 +168,8 @@ public final class DemoServer implements AutoCloseable {
   private final ServerConnector connector;
   private final MinimumBodyRate bodyRate;
   private final RenHub hub;
+  /** The KV store on Redis with {@code --redis}, closed after Jetty; null: the drop-in makes its own. */
+  private final @Nullable KvStore kv;
   private final RenSecurity security;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -239,6 +243,10 @@ public final class DemoServer implements AutoCloseable {
     // (maybe on Redis) instead of creating one and leaves it to close()
     hub = Hubs.create(options);
     context.setAttribute(RenServlet.HUB_ATTRIBUTE, hub);
+    kv = Hubs.kv(options, hub);
+    if (kv != null) {
+      context.setAttribute(KvStore.class.getName(), kv); // the drop-in binds this one instead of its own
+    }
     context.addServletContainerInitializer(new RenInitializer());
     // bodies up to eagerBodyBytes arrive before a thread is given to the request; a larger one is handed over
     // at that size and read on by the servlet; the rate check wraps both
@@ -350,7 +358,13 @@ public final class DemoServer implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("Jetty failed to stop", e);
     } finally {
-      hub.close();
+      try {
+        if (kv != null) {
+          kv.close();
+        }
+      } finally {
+        hub.close();
+      }
     }
   }
 
