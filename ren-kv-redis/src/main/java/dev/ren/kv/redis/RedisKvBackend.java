@@ -45,6 +45,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A {@link KvBackend} on Redis: one store shared by every node that points at the same Redis and prefix. Plug it
@@ -72,9 +73,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       the client reconnects by itself, and the backend works again once Redis answers.</li>
  * </ul>
  *
- * <p>Limits: one Redis (or primary), not Redis Cluster (scripts touch keys they compute). Across nodes, a
- * {@code kv.expired} and a concurrent {@code kv.put} of the same key by another node may reach subscribers in
- * either order; the versions tell which is newer. A command that times out may still have been applied.
+ * <p>Limits: one Redis (or primary), not Redis Cluster (scripts touch keys they compute). On one node a
+ * {@code kv.expired} is published before a later put of the same key (a sweep and this node's writes exclude each
+ * other); across nodes, a {@code kv.expired} and a concurrent {@code kv.put} of the same key by another node may
+ * reach subscribers in either order, and the versions tell which is newer. A command that times out may still have been applied.
  *
  * <p>Thread-safety: thread-safe; one connection is shared by all callers (Lettuce pipelines them).
  */
@@ -108,6 +110,12 @@ public final class RedisKvBackend implements KvBackend {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean sweepFailing = new AtomicBoolean();
   private final Object connectLock = new Object();
+  /**
+   * Write-held by a sweep from its claim until its announcements are handed to the listener, read-held by this
+   * node's puts and removes around their script: a put of this node applied after a claim of the same key is
+   * published only after that key's {@code kv.expired} (the listener contract), and puts do not block each other.
+   */
+  private final ReentrantReadWriteLock sweepLock = new ReentrantReadWriteLock();
   private volatile @Nullable StatefulRedisConnection<String, byte[]> connection;
   private volatile @Nullable Listener listener;
 
@@ -172,11 +180,17 @@ public final class RedisKvBackend implements KvBackend {
   public KvEntry put(KvKey key, byte[] json, @Nullable Duration ttl) {
     String id = id(key);
     long ttlMs = ttl == null ? 0 : Math.max(1, ttl.toMillis());
-    List<Object> r = run(put, prefix, utf8(id), json, num(ttlMs), num(weight(key, json.length)), num(maxEntries),
-        num(maxTotalBytes));
-    Object expired = r.get(3);
-    if (expired != null) {
-      announceExpired(key, (Long) expired); // before the put is published, as with Caffeine
+    List<Object> r;
+    sweepLock.readLock().lock();
+    try {
+      r = run(put, prefix, utf8(id), json, num(ttlMs), num(weight(key, json.length)), num(maxEntries),
+          num(maxTotalBytes));
+      Object expired = r.get(3);
+      if (expired != null) {
+        announceExpired(key, (Long) expired); // before the put is published, as with Caffeine
+      }
+    } finally {
+      sweepLock.readLock().unlock();
     }
     long status = (Long) r.get(0);
     if (status == 1) {
@@ -202,7 +216,13 @@ public final class RedisKvBackend implements KvBackend {
 
   @Override
   public @Nullable KvEntry remove(KvKey key) {
-    List<Object> r = run(remove, prefix, utf8(id(key)));
+    List<Object> r;
+    sweepLock.readLock().lock();
+    try {
+      r = run(remove, prefix, utf8(id(key)));
+    } finally {
+      sweepLock.readLock().unlock();
+    }
     if (r.isEmpty()) {
       return null;
     }
@@ -258,11 +278,17 @@ public final class RedisKvBackend implements KvBackend {
   int sweepOnce() {
     int announced = 0;
     while (true) {
-      List<Object> r = run(sweep, prefix, num(SWEEP_BATCH));
-      for (int i = 0; i + 1 < r.size(); i += 2) {
-        String id = new String((byte[]) r.get(i), StandardCharsets.UTF_8);
-        announceExpired(fromId(id), (Long) r.get(i + 1));
-        announced++;
+      List<Object> r;
+      sweepLock.writeLock().lock();
+      try {
+        r = run(sweep, prefix, num(SWEEP_BATCH));
+        for (int i = 0; i + 1 < r.size(); i += 2) {
+          String id = new String((byte[]) r.get(i), StandardCharsets.UTF_8);
+          announceExpired(fromId(id), (Long) r.get(i + 1));
+          announced++;
+        }
+      } finally {
+        sweepLock.writeLock().unlock();
       }
       if (r.size() / 2 < SWEEP_BATCH) {
         return announced;
