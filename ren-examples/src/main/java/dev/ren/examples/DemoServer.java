@@ -2,6 +2,7 @@ package dev.ren.examples;
 
 import dev.ren.db.DocumentStore;
 import dev.ren.hub.RenHub;
+import dev.ren.kv.KvStore;
 import dev.ren.internal.Settings;
 import dev.ren.servlet.RenServlet;
 import dev.ren.servlet.dropin.RenInitializer;
@@ -36,7 +37,8 @@ import java.util.function.LongSupplier;
 /**
  * The runnable demo: embedded Jetty 12 serving the REN stream, every HTTP binding ({@value #BINDINGS}), and the
  * live web app at {@code /}. REN is registered exactly as in the WAR, by the drop-in's {@link RenInitializer}, with
- * the demo's own hub (in memory, or on Redis Streams) put in the context first.
+ * the demo's own hub (in memory, or on Redis Streams) put in the context first; with {@code --redis} its KV store
+ * is on Redis too ({@link dev.ren.kv.redis.RedisKvBackend}), so demo nodes on one Redis share their keys.
  *
  * <pre>
  * java -jar ren-examples/target/ren-examples.jar [--port 3001] [--host 127.0.0.1] [--data DIR]
@@ -184,6 +186,8 @@ public final class DemoServer implements AutoCloseable {
   private final RenHub hub;
   /** The documents with {@code --postgres}, closed after Jetty; else the drop-in's H2 store. */
   private final @Nullable PostgresDocuments documents;
+  /** The KV store on Redis with {@code --redis}, closed after Jetty; null: the drop-in makes its own. */
+  private final @Nullable KvStore kv;
   private final RenSecurity security;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -260,6 +264,10 @@ public final class DemoServer implements AutoCloseable {
     documents = postgresDocuments(options.postgres(), hub);
     if (documents != null) {
       context.setAttribute(DocumentStore.class.getName(), documents.store()); // the drop-in's db binding uses it
+    }
+    kv = Hubs.kv(options, hub);
+    if (kv != null) {
+      context.setAttribute(KvStore.class.getName(), kv); // the drop-in binds this one instead of its own
     }
     context.addServletContainerInitializer(new RenInitializer());
     // bodies up to eagerBodyBytes arrive before a thread is given to the request; a larger one is handed over
@@ -390,7 +398,13 @@ public final class DemoServer implements AutoCloseable {
           documents.close();
         }
       } finally {
-        hub.close();
+        try {
+          if (kv != null) {
+            kv.close();
+          }
+        } finally {
+          hub.close();
+        }
       }
     }
   }

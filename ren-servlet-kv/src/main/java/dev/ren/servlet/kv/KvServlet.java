@@ -15,6 +15,7 @@ import dev.ren.kv.KvNamespace;
 import dev.ren.kv.KvPage;
 import dev.ren.kv.KvStore;
 import dev.ren.kv.KvStoreFullException;
+import dev.ren.kv.KvUnavailableException;
 import dev.ren.kv.KvValueTooLargeException;
 import dev.ren.servlet.http.HttpError;
 import dev.ren.servlet.http.JsonServlet;
@@ -72,6 +73,8 @@ import java.util.regex.Pattern;
  * <p>Thread-safety: thread-safe (the store is).
  */
 public class KvServlet extends JsonServlet {
+
+  private static final System.Logger LOG = System.getLogger(KvServlet.class.getName());
 
   private static final Pattern SECONDS = Pattern.compile("[0-9]{1,12}");
   private static final int DEFAULT_LIST_LIMIT = KvNamespace.MAX_LIST_LIMIT;
@@ -221,7 +224,8 @@ public class KvServlet extends JsonServlet {
 
   /**
    * The store's bounds: {@code 413} for one value too large, {@code 507} for a full store; a value that is not one
-   * JSON value {@code 400 invalid_json}; the rest as usual.
+   * JSON value {@code 400 invalid_json}; a backend that cannot be reached {@code 503 kv_unavailable} with
+   * {@code Retry-After: 1} ({@link KvUnavailableException}); the rest as usual.
    */
   @Override
   protected HttpError toHttpError(HttpServletRequest req, RuntimeException e) {
@@ -233,6 +237,12 @@ public class KvServlet extends JsonServlet {
     }
     if (e instanceof KvStoreFullException full) {
       return new HttpError(507, "insufficient_storage", String.valueOf(full.getMessage()));
+    }
+    if (e instanceof KvUnavailableException unavailable) {
+      LOG.log(System.Logger.Level.WARNING, req.getMethod() + " " + req.getRequestURI() + ": the KV store is"
+          + " unavailable: " + unavailable.getMessage());
+      return new HttpError(503, "kv_unavailable", "the KV store is unavailable; retry shortly")
+          .withHeader("Retry-After", "1");
     }
     return super.toHttpError(req, e);
   }
