@@ -53,11 +53,16 @@ final class DemoChild implements AutoCloseable {
 
   /** Starts {@link DemoServer} on a free port and a data directory under {@code dir}, with {@code heap}. */
   static DemoChild start(Path dir, String heap, String... demoArgs) throws Exception {
+    return start(dir, dir.resolve("data"), heap, demoArgs);
+  }
+
+  /** As {@link #start(Path, String, String...)} with the data directory {@code data} (two nodes may share one). */
+  static DemoChild start(Path dir, Path data, String heap, String... demoArgs) throws Exception {
     Path gcLog = dir.resolve("gc.log");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(List.of(java, heap,
         "-Xlog:gc:file=" + gcLog, "-cp", System.getProperty("java.class.path"), DemoServer.class.getName(),
-        "--port", "0", "--data", dir.resolve("data").toString()));
+        "--port", "0", "--data", data.toString()));
     command.addAll(List.of(demoArgs));
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     DemoChild c = new DemoChild(p, new GcLog(gcLog));
