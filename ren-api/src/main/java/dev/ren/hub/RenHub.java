@@ -36,6 +36,11 @@ import java.util.concurrent.locks.LockSupport;
  * is told so ({@link Subscription.PollResult#OVERRUN}) instead of growing memory, and a publisher never waits for
  * a subscriber: one dispatcher thread tells subscribers that events are waiting.
  *
+ * <p>Storage changes: an event published under a storage object name ({@code storage.object.created|updated|
+ * deleted}) stays one event (one id, one ring slot, one log entry); the ring entry also holds its frame under the
+ * table name ({@code storage.put} / {@code storage.delete}), and each subscriber gets the frame(s) its filter
+ * selects among the names {@link Builder#storageEventNames} allows. Other events take the single-frame path.
+ *
  * <pre>{@code
  * RenHub hub = RenHub.builder().capacity(65_536).build();
  * hub.publish(RenEvent.kvPut("demo", "todo:1", "1"));
