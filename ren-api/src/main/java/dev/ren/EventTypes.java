@@ -117,15 +117,11 @@ public final class EventTypes {
     if (type.length() < 20 || !type.startsWith(STORAGE_OBJECT) || type.charAt(14) != '.') {
       return null;
     }
-    switch (type) {
-      case STORAGE_OBJECT_CREATED:
-      case STORAGE_OBJECT_UPDATED:
-        return STORAGE_PUT;
-      case STORAGE_OBJECT_DELETED:
-        return STORAGE_DELETE;
-      default:
-        return null;
-    }
+    return switch (type) {
+      case STORAGE_OBJECT_CREATED, STORAGE_OBJECT_UPDATED -> STORAGE_PUT;
+      case STORAGE_OBJECT_DELETED -> STORAGE_DELETE;
+      default -> null;
+    };
   }
 
   static boolean isTransform(String type) {

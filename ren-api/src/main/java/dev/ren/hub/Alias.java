@@ -21,6 +21,6 @@ final class Alias {
   }
 
   long bytes() {
-    return tableFrame.length + objectFrame.length;
+    return (long) tableFrame.length + objectFrame.length;
   }
 }

@@ -202,7 +202,29 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
   }
 
   /** A log entry as the hub writes it: the event as streams see it, its frame(s), and its second name if any. */
-  record Framed(RenEvent event, byte[] frame, @Nullable Alias alias) {}
+  static final class Framed {
+    private final RenEvent event;
+    private final byte[] frame;
+    private final @Nullable Alias alias;
+
+    Framed(RenEvent event, byte[] frame, @Nullable Alias alias) {
+      this.event = event;
+      this.frame = frame;
+      this.alias = alias;
+    }
+
+    RenEvent event() {
+      return event;
+    }
+
+    byte[] frame() {
+      return frame;
+    }
+
+    @Nullable Alias alias() {
+      return alias;
+    }
+  }
 
   /**
    * Frames a storage event published under its object name ({@code table} is its table name) as the

@@ -348,7 +348,7 @@ final class FileSystemBlobStore implements BlobStore {
     publisher.publishApplied(scoped(created ? RenEvent.storageCreated(bucket, key, i.etag())
         : RenEvent.storageUpdated(bucket, key, i.etag()), i.owner()));
     // announced: a second confirm is an update (a failed announcement leaves it, so the retry still says created)
-    shared.unconfirmed.remove(at.object(), Boolean.TRUE);
+    shared.unconfirmed.remove(at.object(), true);
     return info;
   }
 
