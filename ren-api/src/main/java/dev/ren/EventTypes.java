@@ -1,5 +1,7 @@
 package dev.ren;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.Set;
 
 /**
@@ -26,8 +28,20 @@ public final class EventTypes {
   public static final String DB_UPDATED = "db.document.updated";
   public static final String DB_DELETED = "db.document.deleted";
 
+  /**
+   * Storage changes have two names each (see {@link #storageTableName}): the table names {@code storage.put} /
+   * {@code storage.delete}, and the object names {@code storage.object.created} (a key that did not exist),
+   * {@code storage.object.updated} (an overwrite) and {@code storage.object.deleted}. The store publishes one
+   * event under its object name; the hub writes it under the names the stream's filter and the hub's
+   * {@link dev.ren.hub.StorageEventNames} setting select, every frame with the same {@code id:}.
+   */
   public static final String STORAGE_PUT = "storage.put";
   public static final String STORAGE_DELETE = "storage.delete";
+  /** The object-name family: the filter clause {@code storage.object} selects all three. */
+  public static final String STORAGE_OBJECT = "storage.object";
+  public static final String STORAGE_OBJECT_CREATED = "storage.object.created";
+  public static final String STORAGE_OBJECT_UPDATED = "storage.object.updated";
+  public static final String STORAGE_OBJECT_DELETED = "storage.object.deleted";
 
   public static final String TRANSFORM_QUEUED = "transform.queued";
   public static final String TRANSFORM_STARTED = "transform.started";
@@ -92,6 +106,22 @@ public final class EventTypes {
       }
     }
     return true;
+  }
+
+  /**
+   * The table name of a storage object type: {@code storage.put} for {@code storage.object.created} and
+   * {@code storage.object.updated}, {@code storage.delete} for {@code storage.object.deleted}; null for any other
+   * type (including the table names themselves: {@code storage.put} does not say whether the key existed).
+   */
+  public static @Nullable String storageTableName(String type) {
+    if (type.length() < 20 || !type.startsWith(STORAGE_OBJECT) || type.charAt(14) != '.') {
+      return null;
+    }
+    return switch (type) {
+      case STORAGE_OBJECT_CREATED, STORAGE_OBJECT_UPDATED -> STORAGE_PUT;
+      case STORAGE_OBJECT_DELETED -> STORAGE_DELETE;
+      default -> null;
+    };
   }
 
   static boolean isTransform(String type) {

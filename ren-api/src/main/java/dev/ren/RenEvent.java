@@ -125,13 +125,37 @@ public record RenEvent(
         revision, 0, null, null, null, null);
   }
 
-  /** {@code storage.put}: an object is complete and visible. */
+  /**
+   * {@code storage.object.created}: an object whose key did not exist is complete and visible. Streams also see it
+   * as {@code storage.put} (same id), as the hub's {@link dev.ren.hub.StorageEventNames} setting says.
+   */
+  public static RenEvent storageCreated(String bucket, String key, String etag) {
+    return new RenEvent(EventTypes.STORAGE_OBJECT_CREATED, EventTypes.STORAGE, req(key, "key"),
+        req(bucket, "bucket"), etag, 0, null, null, null, null);
+  }
+
+  /** {@code storage.object.updated}: an existing object was overwritten; streams also see it as {@code storage.put}. */
+  public static RenEvent storageUpdated(String bucket, String key, String etag) {
+    return new RenEvent(EventTypes.STORAGE_OBJECT_UPDATED, EventTypes.STORAGE, req(key, "key"),
+        req(bucket, "bucket"), etag, 0, null, null, null, null);
+  }
+
+  /** {@code storage.object.deleted}: an object that existed was removed; streams also see it as {@code storage.delete}. */
+  public static RenEvent storageDeleted(String bucket, String key) {
+    return new RenEvent(EventTypes.STORAGE_OBJECT_DELETED, EventTypes.STORAGE, req(key, "key"),
+        req(bucket, "bucket"), null, 0, null, null, null, null);
+  }
+
+  /**
+   * {@code storage.put} under its table name only: for a publisher that cannot tell a new key from an overwrite.
+   * Such an event has no object name; stores use {@link #storageCreated} / {@link #storageUpdated}.
+   */
   public static RenEvent storagePut(String bucket, String key, String etag) {
     return new RenEvent(EventTypes.STORAGE_PUT, EventTypes.STORAGE, req(key, "key"), req(bucket, "bucket"),
         etag, 0, null, null, null, null);
   }
 
-  /** {@code storage.delete}: an object that existed was removed. */
+  /** {@code storage.delete} under its table name only; stores use {@link #storageDeleted}. */
   public static RenEvent storageDelete(String bucket, String key) {
     return new RenEvent(EventTypes.STORAGE_DELETE, EventTypes.STORAGE, req(key, "key"), req(bucket, "bucket"),
         null, 0, null, null, null, null);
@@ -170,6 +194,11 @@ public record RenEvent(
   }
 
   // ---------------------------------------------------------------- copies
+
+  /** This event under another type of the same domain (all other fields kept). */
+  public RenEvent withType(String newType) {
+    return newType.equals(t) ? this : new RenEvent(newType, r, k, ns, v, ts, src, ch, data, uid, tenant);
+  }
 
   /** This event with {@code ts} set. */
   public RenEvent withTs(long newTs) {

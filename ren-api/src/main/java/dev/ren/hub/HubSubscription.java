@@ -1,5 +1,6 @@
 package dev.ren.hub;
 
+import dev.ren.EventTypes;
 import dev.ren.RenEvent;
 import dev.ren.log.LogEntry;
 import dev.ren.log.Position;
@@ -112,7 +113,13 @@ final class HubSubscription implements Subscription {
     while (replayIndex < replay.size()) {
       LogEntry le = replay.get(replayIndex++);
       RenEvent e = le.encoded().event();
-      if (deliverable(e)) {
+      String table = EventTypes.STORAGE.equals(e.r()) ? EventTypes.storageTableName(e.t()) : null;
+      if (table != null) {
+        RenHub.Framed f = hub.frameStorage(le.id(), e, le.encoded().json(), table);
+        if (!offer(visitor, le.id(), f.event(), f.frame(), f.alias())) {
+          return PollResult.STOPPED;
+        }
+      } else if (deliverable(e)) {
         byte[] frame = SseFrames.frame(le.id(), e.t(), le.encoded().json());
         if (!visitor.accept(le.id(), e, frame)) {
           return PollResult.STOPPED;
@@ -138,7 +145,12 @@ final class HubSubscription implements Subscription {
           }
           skipThrough = null;
         }
-        if (deliverable(e.event) && !visitor.accept(e.id, e.event, e.frame)) {
+        Alias a = e.alias;
+        if (a == null) {
+          if (deliverable(e.event) && !visitor.accept(e.id, e.event, e.frame)) {
+            return PollResult.STOPPED;
+          }
+        } else if (!offer(visitor, e.id, e.event, e.frame, a)) {
           return PollResult.STOPPED;
         }
       }
@@ -148,10 +160,39 @@ final class HubSubscription implements Subscription {
     return closed ? PollResult.CLOSED : PollResult.DRAINED;
   }
 
+  /**
+   * Hands over a storage event under the names the filter selects: both frames (one id), or the frame of the one
+   * name selected, with the event under that name; the event under its object name when both are selected.
+   *
+   * @return false if the visitor asked to stop
+   */
+  private boolean offer(Subscription.Visitor visitor, String id, RenEvent e, byte[] frame, @Nullable Alias a) {
+    if (a == null) {
+      return !deliverable(e) || visitor.accept(id, e, frame);
+    }
+    if (!Objects.equals(e.tenant(), tenant)) {
+      return true;
+    }
+    boolean object = filter.test(e);
+    boolean table = filter.test(a.tableEvent);
+    if (!object && !table) {
+      return true;
+    }
+    RenEvent shown = object ? e : a.tableEvent;
+    if (!allowed(shown)) {
+      return true;
+    }
+    return visitor.accept(id, shown, object && table ? frame : object ? a.objectFrame : a.tableFrame);
+  }
+
   private boolean deliverable(RenEvent e) {
     if (!Objects.equals(e.tenant(), tenant) || !filter.test(e)) {
       return false;
     }
+    return allowed(e);
+  }
+
+  private boolean allowed(RenEvent e) {
     try {
       return access.test(e);
     } catch (RuntimeException ex) {

@@ -16,7 +16,9 @@ import java.util.regex.Pattern;
  * <p>Grammar: a comma-separated list of clauses; {@code *} or nothing means every event. A clause is a domain
  * ({@code kv}), optionally narrowed to a type ({@code kv.expired}, {@code db.document} — a prefix at a dot
  * boundary) and/or a namespace ({@code db:todos}; for {@code realtime} and {@code presence} the channel:
- * {@code realtime:room-1}). Clauses are parsed into a closed structure and compared, never evaluated;
+ * {@code realtime:room-1}). A storage change carries two names (see {@link StorageEventNames}): {@code storage}
+ * selects both, {@code storage.put} / {@code storage.delete} only the table name, {@code storage.object} (or one
+ * of {@code storage.object.created|updated|deleted}) only the object name. Clauses are parsed into a closed structure and compared, never evaluated;
  * duplicates collapse; at most {@value #MAX_CLAUSES} clauses and {@value #MAX_LENGTH} characters.
  *
  * <pre>{@code

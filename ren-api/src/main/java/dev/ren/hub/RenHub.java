@@ -17,7 +17,9 @@ import org.jspecify.annotations.Nullable;
 
 import java.lang.System.Logger.Level;
 import java.security.SecureRandom;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -33,6 +35,11 @@ import java.util.concurrent.locks.LockSupport;
  * reconnect and live delivery are the same code path. A subscriber that falls further behind than the ring holds
  * is told so ({@link Subscription.PollResult#OVERRUN}) instead of growing memory, and a publisher never waits for
  * a subscriber: one dispatcher thread tells subscribers that events are waiting.
+ *
+ * <p>Storage changes: an event published under a storage object name ({@code storage.object.created|updated|
+ * deleted}) stays one event (one id, one ring slot, one log entry); the ring entry also holds its frame under the
+ * table name ({@code storage.put} / {@code storage.delete}), and each subscriber gets the frame(s) its filter
+ * selects among the names {@link Builder#storageEventNames} allows. Other events take the single-frame path.
  *
  * <pre>{@code
  * RenHub hub = RenHub.builder().capacity(65_536).build();
@@ -60,6 +67,7 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
   private final int maxEventBytes;
   private final boolean showTenant;
   private final long maxRingBytes;
+  private final StorageEventNames storageNames;
 
   // ring: written by the log's sink (one caller at a time), read by subscribers; head publishes the slots
   private final @Nullable Entry[] slots;
@@ -90,6 +98,7 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
     this.maxEventBytes = b.maxEventBytes;
     this.showTenant = b.showTenant;
     this.maxRingBytes = b.maxRingBytes;
+    this.storageNames = b.storageNames;
     this.dispatcher = new Thread(this::dispatchLoop, "ren-hub-dispatcher-" + nodeId);
     this.dispatcher.setDaemon(true);
     this.startPosition = log.start(new EventLog.Sink() {
@@ -158,12 +167,23 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
   /** Called by the log, one entry at a time, in log order. */
   private void ingest(LogEntry le) {
     RenEvent e = le.encoded().event();
-    byte[] frame = SseFrames.frame(le.id(), e.t(), le.encoded().json());
+    String table = EventTypes.STORAGE.equals(e.r()) ? EventTypes.storageTableName(e.t()) : null;
+    byte[] frame;
+    Alias alias = null;
+    if (table == null) {
+      frame = SseFrames.frame(le.id(), e.t(), le.encoded().json());
+    } else {
+      Framed f = frameStorage(le.id(), e, le.encoded().json(), table);
+      e = f.event();
+      frame = f.frame();
+      alias = f.alias();
+    }
     long idx = head + 1;
     Entry prev = idx == 0 ? null : slots[(int) ((idx - 1) & mask)];
     long end = (prev == null ? 0 : prev.endOffset) + frame.length;
-    long held = (prev == null ? 0 : prev.heldOffset) + frame.length + treeBytes(e, le.encoded().json());
-    slots[(int) (idx & mask)] = new Entry(idx, le.position(), le.id(), e, frame, end, held);
+    long held = (prev == null ? 0 : prev.heldOffset) + frame.length + treeBytes(e, le.encoded().json())
+        + (alias == null ? 0 : alias.bytes());
+    slots[(int) (idx & mask)] = new Entry(idx, le.position(), le.id(), e, frame, alias, end, held);
     long oldest = Math.max(oldestHeld, idx - slots.length + 1);
     while (oldest < idx) {
       Entry o = slots[(int) (oldest & mask)];
@@ -179,6 +199,63 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
     if (dispatcherParked && !subscriptions.isEmpty()) {
       LockSupport.unpark(dispatcher);
     }
+  }
+
+  /** A log entry as the hub writes it: the event as streams see it, its frame(s), and its second name if any. */
+  static final class Framed {
+    private final RenEvent event;
+    private final byte[] frame;
+    private final @Nullable Alias alias;
+
+    Framed(RenEvent event, byte[] frame, @Nullable Alias alias) {
+      this.event = event;
+      this.frame = frame;
+      this.alias = alias;
+    }
+
+    RenEvent event() {
+      return event;
+    }
+
+    byte[] frame() {
+      return frame;
+    }
+
+    @Nullable Alias alias() {
+      return alias;
+    }
+  }
+
+  /**
+   * Frames a storage event published under its object name ({@code table} is its table name) as the
+   * {@link StorageEventNames} setting says: under one name, or under both as two frames with the same id (table
+   * name first) plus each frame alone for streams whose filter selects only one name.
+   */
+  Framed frameStorage(String id, RenEvent e, byte[] json, String table) {
+    if (storageNames == StorageEventNames.OBJECT) {
+      return new Framed(e, SseFrames.frame(id, e.t(), json), null);
+    }
+    RenEvent te = e.withType(table);
+    byte[] tableFrame = SseFrames.frame(id, table, retype(json, e, te));
+    if (storageNames == StorageEventNames.TABLE) {
+      return new Framed(te, tableFrame, null);
+    }
+    byte[] objectFrame = SseFrames.frame(id, e.t(), json);
+    byte[] both = Arrays.copyOf(tableFrame, tableFrame.length + objectFrame.length);
+    System.arraycopy(objectFrame, 0, both, tableFrame.length, objectFrame.length);
+    return new Framed(e, both, new Alias(te, tableFrame, objectFrame));
+  }
+
+  /** {@code json} (of {@code from}) with {@code to}'s type: compact event JSON starts with its type. */
+  private byte[] retype(byte[] json, RenEvent from, RenEvent to) {
+    byte[] prefix = ("{\"t\":\"" + from.t() + "\"").getBytes(StandardCharsets.US_ASCII);
+    if (json.length < prefix.length || !Arrays.equals(json, 0, prefix.length, prefix, 0, prefix.length)) {
+      return EventJson.encode(to, showTenant);
+    }
+    byte[] head = ("{\"t\":\"" + to.t() + "\"").getBytes(StandardCharsets.US_ASCII);
+    byte[] out = Arrays.copyOf(head, head.length + json.length - prefix.length);
+    System.arraycopy(json, prefix.length, out, head.length, json.length - prefix.length);
+    return out;
   }
 
   /**
@@ -482,6 +559,7 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
     private Clock clock = Clock.systemUTC();
     private @Nullable String nodeId;
     private boolean showTenant;
+    private StorageEventNames storageNames = StorageEventNames.BOTH;
     private final Settings settings = new Settings();
 
     private Builder() {}
@@ -543,6 +621,16 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
      */
     public Builder showTenant(boolean show) {
       this.showTenant = settings.once("showTenant", show);
+      return this;
+    }
+
+    /**
+     * Under which names streams see storage changes: {@link StorageEventNames#TABLE} ({@code storage.put},
+     * {@code storage.delete}), {@link StorageEventNames#OBJECT} ({@code storage.object.created|updated|deleted}),
+     * or {@link StorageEventNames#BOTH} (default: two frames with one id, table name first).
+     */
+    public Builder storageEventNames(StorageEventNames names) {
+      this.storageNames = settings.once("storageEventNames", Objects.requireNonNull(names, "names"));
       return this;
     }
 

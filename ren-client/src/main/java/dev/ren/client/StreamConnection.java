@@ -1,5 +1,6 @@
 package dev.ren.client;
 
+import dev.ren.EventTypes;
 import org.jspecify.annotations.Nullable;
 
 import java.net.http.HttpClient;
@@ -32,6 +33,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Read timeout: a timer on the scheduler fires {@code readTimeout} after the last byte (heartbeat comments
  * included) and ends the attempt with an {@link HttpTimeoutException}; each time it fires early it re-arms itself
  * for the rest, so there is one pending task per connection and no polling.
+ *
+ * <p>A storage change written under both its names is two frames with one id, {@code storage.put} (or
+ * {@code storage.delete}) and then its object name; the second frame (same id as the frame just before it on this
+ * connection, the object name of that frame's table name) is not delivered again.
  *
  * <p>Thread-safety and ownership: the HTTP client's threads deliver the body serially (the {@link Flow} contract),
  * so the parser and {@code gotMessage} belong to whichever thread is delivering; {@link #cancel} may come from any
@@ -74,6 +79,9 @@ final class StreamConnection implements Flow.Subscriber<List<ByteBuffer>>, SsePa
   private final @Nullable String resumeFrom;
   private final SseParser parser; // delivery thread
   private boolean gotMessage; // delivery thread
+  /** The id of the frame delivered last on this connection ("" for none): a frame repeating it is skipped. */
+  private String lastDeliveredId = ""; // delivery thread
+  private String lastDeliveredType = ""; // delivery thread
 
   private final AtomicBoolean finished = new AtomicBoolean();
   private volatile long lastByteNanos;
@@ -213,6 +221,13 @@ final class StreamConnection implements Flow.Subscriber<List<ByteBuffer>>, SsePa
       gotMessage = true;
       owner.firstMessage(this);
     }
+    // one change written under two names (storage.put, then storage.object.created) is two frames with one id:
+    // listeners see it once, under the first name
+    if (!id.isEmpty() && id.equals(lastDeliveredId) && lastDeliveredType.equals(EventTypes.storageTableName(type))) {
+      return;
+    }
+    lastDeliveredId = id;
+    lastDeliveredType = type;
     owner.message(this, RenMessage.decode(id.isEmpty() ? null : id, type, data));
   }
 

@@ -45,6 +45,15 @@ final class Nodes implements AutoCloseable {
     return node(100_000);
   }
 
+  /** A node whose hub holds only {@code capacity} events, so older resumes are served from the Redis log. */
+  RenHub smallNode(int capacity) {
+    RedisEventLog log = RedisEventLog.builder(redis).streamPrefix(prefix).retention(100_000)
+        .commandTimeout(Duration.ofSeconds(2)).maxReconnectBackoff(Duration.ofMillis(200)).build();
+    RenHub hub = RenHub.builder().log(log).capacity(capacity).build();
+    open.add(hub);
+    return hub;
+  }
+
   /** An in-process listener that records (id, event) pairs. */
   Collector listen(RenHub hub) {
     Collector c = new Collector();

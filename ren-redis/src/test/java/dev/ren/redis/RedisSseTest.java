@@ -116,6 +116,42 @@ class RedisSseTest {
   }
 
   @Test
+  void storageChangeOnA_clientsOnBSeeBothNamesWithOneIdLiveAndReplayedFromTheLog() throws Exception {
+    Nodes n = nodes(redis(false));
+    RenHub a = n.node();
+    RenHub b = n.smallNode(8);
+    JettyTestServer sb = serve(b);
+    SseTestClient live = client(sb, "");
+    live.next("ren.meta", WAIT);
+    String before = a.publish(Nodes.event(0));
+    live.next("kv.put", WAIT);
+    String id = a.publish(dev.ren.RenEvent.storageCreated("bkt", "x.txt", "e1"));
+    SseTestClient.Event put = live.next(WAIT);
+    SseTestClient.Event created = live.next(WAIT);
+    assertEquals(List.of("storage.put", "storage.object.created"), List.of(put.type(), created.type()));
+    assertEquals(id, put.id());
+    assertEquals(id, created.id());
+    assertEquals("storage.object.created", created.json().get("t").asText());
+    assertEquals("storage.put", put.json().get("t").asText());
+    // push the storage event out of B's 8-event ring: a resume from before it is read back from Redis
+    List<String> later = new ArrayList<>();
+    for (int i = 1; i <= 8; i++) {
+      later.add(a.publish(Nodes.event(i)));
+    }
+    Waits.until(() -> later.get(later.size() - 1).equals(b.headId()));
+    SseTestClient replayed = resume(sb, before);
+    assertFalse(replayed.next("ren.meta", WAIT).json().has("reset"));
+    SseTestClient.Event rPut = replayed.next(WAIT);
+    SseTestClient.Event rCreated = replayed.next(WAIT);
+    assertEquals(List.of("storage.put", "storage.object.created"), List.of(rPut.type(), rCreated.type()));
+    assertEquals(List.of(id, id), List.of(rPut.id(), rCreated.id()));
+    assertEquals(later.get(0), replayed.next(WAIT).id(), "then the next event, nothing twice");
+    SseTestClient afterIt = resume(sb, id);
+    assertFalse(afterIt.next("ren.meta", WAIT).json().has("reset"));
+    assertEquals(later.get(0), afterIt.next(WAIT).id(), "resuming from the change's id replays neither frame");
+  }
+
+  @Test
   void concurrentPublishersOnTwoNodes_everySseClientSeesTheSameOrder() throws Exception {
     Nodes n = nodes(redis(false));
     RenHub a = n.node();

@@ -17,6 +17,9 @@
 // - The resume point (last event id) and the client id travel as query parameters (`lastEventId`, `cid`) and the
 //   only request header is `Accept`, so a cross-origin stream (dev page on :5173, server on :3001) is a "simple"
 //   CORS request without a preflight.
+// Storage changes: the server writes each one under its table name (storage.put / storage.delete) and then its
+// object name (storage.object.created|updated|deleted), both frames with one id; listeners see it once, as the
+// first frame (subscribe to 'storage.object' for the object names only).
 // Parsing follows the HTML standard's event-stream rules: lines end at CRLF, LF or a lone CR (also when split
 // across chunks), data lines join with LF, an id containing NUL is ignored, retry must be all digits, an event
 // cut off before its blank line is dropped, and the last event id only moves at a blank line.
@@ -27,6 +30,13 @@ const STREAM_PATH = '/api/maravilla/ren';
 const DEV_PORTS = new Set(['5173', '5174', '4173']);
 const DEV_SERVER_PORT = '3001';
 const CLIENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The table name of a storage object event type (storage.put / storage.delete), else null. */
+export function storageTableName(type) {
+  if (type === 'storage.object.created' || type === 'storage.object.updated') return 'storage.put';
+  if (type === 'storage.object.deleted') return 'storage.delete';
+  return null;
+}
 
 function storage() {
   try {
@@ -371,12 +381,19 @@ export class RenClient {
         this._log('connected', this._endpoint);
         const reader = res.body.getReader();
         const decoder = new TextDecoder('utf-8'); // streaming mode keeps UTF-8 sequences split across chunks
+        let prevId = '';
+        let prevType = '';
         const parser = new SseParser({
           event: (id, type, data) => {
             if (!gotMessage) {
               gotMessage = true;
               this._failures = 0;
             }
+            // a storage change under both names is two frames with one id (storage.put, then
+            // storage.object.created): listeners see it once, under the first name
+            if (id && id === prevId && storageTableName(type) === prevType) return;
+            prevId = id;
+            prevType = type;
             this._deliver(id, type, data);
           },
           lastEventId: (id) => {

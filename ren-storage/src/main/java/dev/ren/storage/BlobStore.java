@@ -12,9 +12,12 @@ import java.util.Optional;
 import java.util.function.Predicate;
 
 /**
- * One bucket of objects that announces every change: {@code storage.put} (ns = bucket, k = key, v = etag, uid =
- * the object's owner, if it has one) once an object is complete and visible, {@code storage.delete} (uid = the
- * owner it had) when an existing object was removed.
+ * One bucket of objects that announces every change, under its object name: {@code storage.object.created} (the
+ * key did not exist) or {@code storage.object.updated} (an overwrite) once an object is complete and visible (ns =
+ * bucket, k = key, v = etag, uid = the object's owner, if it has one), {@code storage.object.deleted} (uid = the
+ * owner it had) when an existing object was removed. Whether the key existed is decided atomically with the
+ * write. Streams see each change also under its table name, {@code storage.put} / {@code storage.delete}, with
+ * the same id ({@link dev.ren.hub.StorageEventNames}).
  *
  * <p>Tenants: a store works in the default tenant; {@link #tenant(String)} gives the same bucket as another tenant
  * sees it. Each tenant has its own objects (one key in two tenants is two objects), its listings show only its
@@ -142,8 +145,10 @@ public interface BlobStore {
   BlobPage list(String prefix, int limit, @Nullable String cursor, Predicate<BlobInfo> visible) throws IOException;
 
   /**
-   * Announces {@code storage.put} for an object that already landed (a presigned upload stores silently), and
-   * returns its info; empty (and no event) when there is no such object.
+   * Announces an object that already landed (a presigned upload stores silently), and returns its info; empty
+   * (and no event) when there is no such object. The announcement is {@code storage.object.created} when the key
+   * did not exist before the silent upload(s) it confirms, else {@code storage.object.updated} (also when that is
+   * not known, e.g. after a restart, and for a second confirm).
    */
   Optional<BlobInfo> confirm(String key) throws IOException;
 }

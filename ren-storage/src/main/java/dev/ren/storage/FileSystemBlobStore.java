@@ -46,7 +46,9 @@ import java.util.regex.Pattern;
  * <p>Keys are taken in their NFC form ({@link BlobKeys#canonical}); a segment longer than the filesystem's name
  * limit is refused before anything is written. A listing skips (and logs) an object whose file is damaged.
  *
- * <p>Events: {@code storage.put} and {@code storage.delete} are published after the change is durable, through
+ * <p>Events: {@code storage.object.created} (the key did not exist), {@code storage.object.updated} (an
+ * overwrite) and {@code storage.object.deleted}, which streams also see as {@code storage.put} /
+ * {@code storage.delete} (see {@link dev.ren.hub.StorageEventNames}), are published after the change is durable, through
  * {@link RenPublisher#publishApplied}: a failed publish surfaces as
  * {@link dev.ren.AppliedButNotPublishedException}, with the change in place.
  *
@@ -79,6 +81,12 @@ final class FileSystemBlobStore implements BlobStore {
     final BlobPaths defaultPaths;
     final ListCursors cursors = new ListCursors();
     final int maxListScan;
+    /**
+     * Objects stored silently (presigned uploads) and not confirmed yet, by file: whether the key was new before
+     * the first such write, so confirm can say created or updated. Guarded by the key's lock; bounded, an
+     * object left out (or unknown after a restart) is announced as updated.
+     */
+    final Map<Path, Boolean> unconfirmed = new java.util.concurrent.ConcurrentHashMap<>();
 
     Shared(String bucket, RenPublisher publisher, BlobPaths defaultPaths, int maxListScan) {
       this.bucket = bucket;
@@ -158,6 +166,9 @@ final class FileSystemBlobStore implements BlobStore {
     return e.withUid(owner).withTenant(tenant);
   }
 
+  /** Unconfirmed silent uploads remembered at most (see {@code Shared.unconfirmed}). */
+  private static final int MAX_UNCONFIRMED = 100_000;
+
   private Object lock(String key) {
     Object[] locks = shared.locks;
     return locks[(key.hashCode() & 0x7fffffff) % locks.length];
@@ -184,12 +195,14 @@ final class FileSystemBlobStore implements BlobStore {
     // the owner the new version gets: the writer's, or the one it keeps; made sure of under the lock
     String guess = writer != null ? writer : ownerGuess(at);
     BlobInfo info;
+    boolean existed;
     try (StagedFile staged = StagedFile.copy(at.object(), data, options.maxBytes(),
         (size, sha256) -> new BlobInfo(key, size, contentType, sha256,
             Instant.ofEpochMilli(System.currentTimeMillis()), metadata, guess))) {
       synchronized (lock(key)) {
         String ifMatch = options.ifMatch();
         Optional<BlobInfo> current;
+        boolean damagedBefore = false;
         try {
           current = headLocked(at);
         } catch (UnreadableBlobException damaged) {
@@ -197,6 +210,7 @@ final class FileSystemBlobStore implements BlobStore {
             throw damaged; // a precondition cannot be checked against a damaged version
           }
           current = Optional.empty(); // a plain write replaces a damaged file (whose owner is unknown)
+          damagedBefore = true;
         }
         if (ifMatch != null) {
           checkMatch(at, current, ifMatch);
@@ -211,6 +225,7 @@ final class FileSystemBlobStore implements BlobStore {
           staged.rewriteInfo(staged.info().withOwner(owner)); // the kept owner changed since the guess
         }
         info = staged.info();
+        existed = current.isPresent() || damagedBefore; // an overwrite, also of a damaged version
         try {
           staged.commit();
         } catch (DirectoryNotEmptyException e) {
@@ -219,10 +234,20 @@ final class FileSystemBlobStore implements BlobStore {
           throw nameTooLong(key, e);
         }
         staged.syncDirectory();
+        if (!options.publish()) {
+          Boolean wasNew = shared.unconfirmed.get(at.object());
+          if (wasNew == null && shared.unconfirmed.size() < MAX_UNCONFIRMED) {
+            shared.unconfirmed.put(at.object(), !existed);
+          }
+        } else {
+          shared.unconfirmed.remove(at.object());
+        }
       }
     }
     if (options.publish()) {
-      publisher.publishApplied(scoped(RenEvent.storagePut(bucket, key, info.etag()), info.owner()));
+      RenEvent e = existed ? RenEvent.storageUpdated(bucket, key, info.etag())
+          : RenEvent.storageCreated(bucket, key, info.etag());
+      publisher.publishApplied(scoped(e, info.owner()));
     }
     return info;
   }
@@ -298,17 +323,32 @@ final class FileSystemBlobStore implements BlobStore {
       } catch (NoSuchFileException e) {
         return false;
       }
+      shared.unconfirmed.remove(at.object());
     }
-    publisher.publishApplied(scoped(RenEvent.storageDelete(bucket, key), owner));
+    publisher.publishApplied(scoped(RenEvent.storageDeleted(bucket, key), owner));
     return true;
   }
 
   @Override
   public Optional<BlobInfo> confirm(String rawKey) throws IOException {
     String key = BlobKeys.canonical(rawKey);
-    Optional<BlobInfo> info = head(key);
+    BlobPaths.Location at = paths.locate(key);
+    Optional<BlobInfo> info;
+    boolean created;
+    synchronized (lock(key)) {
+      info = headLocked(at);
+      // created if the key was new before the silent upload(s) confirm announces; else (or unknown) updated
+      created = info.isPresent() && Boolean.TRUE.equals(shared.unconfirmed.get(at.object()));
+    }
+    if (info.isEmpty()) {
+      return info;
+    }
+    BlobInfo i = info.get();
     // the object landed earlier (a silent presigned upload): announcing it is the change confirm applies
-    info.ifPresent(i -> publisher.publishApplied(scoped(RenEvent.storagePut(bucket, key, i.etag()), i.owner())));
+    publisher.publishApplied(scoped(created ? RenEvent.storageCreated(bucket, key, i.etag())
+        : RenEvent.storageUpdated(bucket, key, i.etag()), i.owner()));
+    // announced: a second confirm is an update (a failed announcement leaves it, so the retry still says created)
+    shared.unconfirmed.remove(at.object(), true);
     return info;
   }
 

@@ -73,7 +73,7 @@ class FileSystemBlobStoreTest {
     assertArrayEquals(bytes("meow"), read(store, "photos/cat.txt"));
     assertEquals(info, store.head("photos/cat.txt").orElseThrow());
     RenEvent e = events.last();
-    assertEquals(EventTypes.STORAGE_PUT, e.t());
+    assertEquals(EventTypes.STORAGE_OBJECT_CREATED, e.t());
     assertEquals("default", e.ns());
     assertEquals("photos/cat.txt", e.k());
     assertEquals(info.etag(), e.v());
@@ -103,8 +103,44 @@ class FileSystemBlobStoreTest {
     BlobInfo info = store.confirm("up.bin").orElseThrow();
     assertEquals("application/octet-stream", info.contentType());
     RenEvent e = events.last();
-    assertEquals(EventTypes.STORAGE_PUT, e.t());
+    assertEquals(EventTypes.STORAGE_OBJECT_CREATED, e.t());
     assertEquals(info.etag(), e.v());
+  }
+
+  @Test
+  void put_newThenOverwriteThenDelete_createdUpdatedDeleted() throws Exception {
+    store.put("cud.txt", new ByteArrayInputStream(bytes("1")), "text/plain", Map.of());
+    store.put("cud.txt", new ByteArrayInputStream(bytes("2")), "text/plain", Map.of());
+    store.delete("cud.txt");
+    store.put("cud.txt", new ByteArrayInputStream(bytes("3")), "text/plain", Map.of());
+    assertEquals(List.of(EventTypes.STORAGE_OBJECT_CREATED, EventTypes.STORAGE_OBJECT_UPDATED,
+        EventTypes.STORAGE_OBJECT_DELETED, EventTypes.STORAGE_OBJECT_CREATED),
+        events.drain().stream().map(RenEvent::t).toList());
+  }
+
+  @Test
+  void confirm_silentUploads_createdForANewKeyUpdatedForAnOverwriteAndASecondConfirm() throws Exception {
+    store.put("pre/new.bin", new ByteArrayInputStream(bytes("a")), PutOptions.of(null).withPublish(false));
+    store.put("pre/new.bin", new ByteArrayInputStream(bytes("b")), PutOptions.of(null).withPublish(false));
+    store.confirm("pre/new.bin");
+    store.confirm("pre/new.bin");
+    store.put("pre/old.bin", new ByteArrayInputStream(bytes("a")), "text/plain", Map.of());
+    store.put("pre/old.bin", new ByteArrayInputStream(bytes("b")), PutOptions.of(null).withPublish(false));
+    store.confirm("pre/old.bin");
+    assertEquals(List.of(EventTypes.STORAGE_OBJECT_CREATED, EventTypes.STORAGE_OBJECT_UPDATED,
+        EventTypes.STORAGE_OBJECT_CREATED, EventTypes.STORAGE_OBJECT_UPDATED),
+        events.drain().stream().map(RenEvent::t).toList());
+  }
+
+  @Test
+  void confirm_silentUploadThenDelete_nothingAnnouncedAndALaterUploadIsCreated() throws Exception {
+    store.put("pre/gone.bin", new ByteArrayInputStream(bytes("a")), PutOptions.of(null).withPublish(false));
+    store.delete("pre/gone.bin");
+    assertTrue(store.confirm("pre/gone.bin").isEmpty());
+    store.put("pre/gone.bin", new ByteArrayInputStream(bytes("b")), PutOptions.of(null).withPublish(false));
+    store.confirm("pre/gone.bin");
+    assertEquals(List.of(EventTypes.STORAGE_OBJECT_DELETED, EventTypes.STORAGE_OBJECT_CREATED),
+        events.drain().stream().map(RenEvent::t).toList());
   }
 
   @Test
@@ -120,7 +156,7 @@ class FileSystemBlobStoreTest {
     assertTrue(store.delete("d/x"));
     assertTrue(store.head("d/x").isEmpty());
     RenEvent e = events.last();
-    assertEquals(EventTypes.STORAGE_DELETE, e.t());
+    assertEquals(EventTypes.STORAGE_OBJECT_DELETED, e.t());
     assertEquals("d/x", e.k());
     assertNull(e.v());
   }
@@ -355,7 +391,7 @@ class FileSystemBlobStoreTest {
     AppliedButNotPublishedException e = assertThrows(AppliedButNotPublishedException.class,
         () -> store.put("np/a.txt", new ByteArrayInputStream(bytes("kept")), "text/plain", Map.of()));
     assertEquals(down, e.getCause());
-    assertEquals(EventTypes.STORAGE_PUT, e.event().t());
+    assertEquals(EventTypes.STORAGE_OBJECT_CREATED, e.event().t());
     assertEquals("np/a.txt", e.event().k());
     assertArrayEquals(bytes("kept"), read(store, "np/a.txt"));
     assertEquals(sha256(bytes("kept")), e.event().v());
@@ -369,7 +405,7 @@ class FileSystemBlobStoreTest {
     events.failWith(new EventLogUnavailableException("log down"));
     AppliedButNotPublishedException e = assertThrows(AppliedButNotPublishedException.class,
         () -> store.delete("np/d.txt"));
-    assertEquals(EventTypes.STORAGE_DELETE, e.event().t());
+    assertEquals(EventTypes.STORAGE_OBJECT_DELETED, e.event().t());
     assertTrue(store.head("np/d.txt").isEmpty());
     assertFalse(Files.exists(root.resolve("default/blobs/np/d.txt")));
     events.failWith(null);
@@ -383,12 +419,12 @@ class FileSystemBlobStoreTest {
     events.failWith(new EventLogUnavailableException("log down"));
     AppliedButNotPublishedException e = assertThrows(AppliedButNotPublishedException.class,
         () -> store.confirm("np/up.bin"));
-    assertEquals(EventTypes.STORAGE_PUT, e.event().t());
+    assertEquals(EventTypes.STORAGE_OBJECT_CREATED, e.event().t());
     assertEquals(info.etag(), e.event().v());
     assertEquals(info, store.head("np/up.bin").orElseThrow());
     events.failWith(null);
     assertEquals(info, store.confirm("np/up.bin").orElseThrow());
-    assertEquals(List.of(EventTypes.STORAGE_PUT), events.drain().stream().map(RenEvent::t).toList());
+    assertEquals(List.of(EventTypes.STORAGE_OBJECT_CREATED), events.drain().stream().map(RenEvent::t).toList());
   }
 
   @Test

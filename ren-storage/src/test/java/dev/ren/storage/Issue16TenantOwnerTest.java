@@ -131,9 +131,9 @@ class Issue16TenantOwnerTest {
     acme.put("b", in("3"), PutOptions.of(null).withPublish(false));
     acme.confirm("b");
     assertEquals("acme", events.last().tenant());
-    assertEquals(EventTypes.STORAGE_PUT, events.last().t());
+    assertEquals(EventTypes.STORAGE_OBJECT_CREATED, events.last().t());
     acme.delete("a");
-    assertEquals(EventTypes.STORAGE_DELETE, events.last().t());
+    assertEquals(EventTypes.STORAGE_OBJECT_DELETED, events.last().t());
     assertEquals("acme", events.last().tenant());
     assertEquals("default", events.last().ns());
   }
@@ -239,7 +239,7 @@ class Issue16TenantOwnerTest {
     assertFalse(store.deleteIfOwner("absent", "alice"));
     assertTrue(store.deleteIfOwner("a", "alice"));
     RenEvent e = events.last();
-    assertEquals(EventTypes.STORAGE_DELETE, e.t());
+    assertEquals(EventTypes.STORAGE_OBJECT_DELETED, e.t());
     assertEquals("alice", e.uid());
   }
 

@@ -136,7 +136,7 @@ class TransformServiceTest {
     assertEquals(EventTypes.TRANSFORM_QUEUED, types.get(0));
     assertEquals(EventTypes.TRANSFORM_STARTED, types.get(1));
     assertEquals(EventTypes.TRANSFORM_COMPLETE, types.get(types.size() - 1));
-    int putAt = types.indexOf(EventTypes.STORAGE_PUT);
+    int putAt = types.indexOf(EventTypes.STORAGE_OBJECT_CREATED);
     assertTrue(putAt > 1 && putAt < types.size() - 1, "storage.put before complete: " + types);
     List<RenEvent> progress = seen.stream().filter(e -> e.t().equals(EventTypes.TRANSFORM_PROGRESS)).toList();
     assertFalse(progress.isEmpty());
@@ -336,7 +336,7 @@ class TransformServiceTest {
     TransformJob done = awaitFinished(job.id());
     assertEquals(JobStatus.COMPLETE, done.status());
     assertNotNull(done.error(), "the lost announcement is recorded on the job");
-    assertTrue(done.error().contains("applied but its storage.put event could not be published"), done.error());
+    assertTrue(done.error().contains("applied but its storage.object.created event could not be published"), done.error());
     try (BlobRead r = store.get("n.copy.txt").orElseThrow()) {
       assertEquals("data", new String(r.stream().readAllBytes()));
     }
@@ -352,7 +352,7 @@ class TransformServiceTest {
     TransformJob done = awaitFinished(service.submit("copy", "m.txt", Map.of()).id());
     assertEquals(JobStatus.COMPLETE, done.status());
     assertTrue(done.error().contains("transform.complete"), done.error());
-    assertEquals(List.of(EventTypes.STORAGE_PUT), publisher.drain().stream().map(RenEvent::t).toList());
+    assertEquals(List.of(EventTypes.STORAGE_OBJECT_CREATED), publisher.drain().stream().map(RenEvent::t).toList());
   }
 
   @Test

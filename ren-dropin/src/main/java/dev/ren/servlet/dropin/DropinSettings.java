@@ -1,5 +1,6 @@
 package dev.ren.servlet.dropin;
 
+import dev.ren.hub.StorageEventNames;
 import dev.ren.internal.Printable;
 import dev.ren.servlet.Cors;
 import dev.ren.servlet.RenServlet;
@@ -28,7 +29,7 @@ import java.util.regex.Pattern;
  */
 record DropinSettings(String path, Duration heartbeat, int history, int maxStreams, Cors cors,
                       @Nullable Path dataDir, int realtimeHistory, PublishRate publishRate, Set<Binding> bindings,
-                      @Nullable String errorPage, DropinAccess access) {
+                      @Nullable String errorPage, DropinAccess access, StorageEventNames storageEventNames) {
 
   static final String ENABLED = "ren.enabled";
   static final String BINDINGS = "ren.bindings";
@@ -42,10 +43,12 @@ record DropinSettings(String path, Duration heartbeat, int history, int maxStrea
   static final String PUBLISH_RATE = "ren.realtimePublishRate";
   private static final Pattern RATE = Pattern.compile("\\s*(\\d{1,7})\\s*(?:/\\s*(\\d{1,7})\\s*)?");
   static final String ERROR_PAGE = "ren.errorPage";
+  /** {@code table}, {@code object} or {@code both} (default): see {@link StorageEventNames}. */
+  static final String STORAGE_EVENT_NAMES = "ren.storageEventNames";
 
   private static final List<String> KNOWN = List.of(ENABLED, BINDINGS, PATH, HEARTBEAT, HISTORY, MAX_STREAMS, CORS,
       DATA_DIR, REALTIME_HISTORY, PUBLISH_RATE, ERROR_PAGE, DropinAccess.ACCESS, DropinAccess.RULES,
-      DropinAccess.TENANT_HEADER, DropinAccess.MAX_STREAMS_PER_CALLER);
+      DropinAccess.TENANT_HEADER, DropinAccess.MAX_STREAMS_PER_CALLER, STORAGE_EVENT_NAMES);
 
   DropinSettings {
     bindings = Collections.unmodifiableSet(bindings.isEmpty() ? EnumSet.noneOf(Binding.class)
@@ -90,7 +93,19 @@ record DropinSettings(String path, Duration heartbeat, int history, int maxStrea
     }
     int realtimeHistory = intParam(ctx, REALTIME_HISTORY, 100, 0, 100_000);
     return new DropinSettings(path, Duration.ofSeconds(heartbeat), history, maxStreams, cors, dataDir(ctx),
-        realtimeHistory, publishRate(ctx), bindings(ctx), errorPath, DropinAccess.parse(ctx));
+        realtimeHistory, publishRate(ctx), bindings(ctx), errorPath, DropinAccess.parse(ctx), storageEventNames(ctx));
+  }
+
+  /** {@code ren.storageEventNames}: {@code table}, {@code object} or {@code both}. */
+  private static StorageEventNames storageEventNames(ServletContext ctx) throws ServletException {
+    String v = param(ctx, STORAGE_EVENT_NAMES, "both").toLowerCase(Locale.ROOT);
+    return switch (v) {
+      case "table" -> StorageEventNames.TABLE;
+      case "object" -> StorageEventNames.OBJECT;
+      case "both" -> StorageEventNames.BOTH;
+      default -> throw new ServletException(STORAGE_EVENT_NAMES + " must be table, object or both, was '"
+          + Printable.of(ctx.getInitParameter(STORAGE_EVENT_NAMES)) + "'");
+    };
   }
 
   /**

@@ -147,7 +147,8 @@ public final class RenInitializer implements ServletContainerInitializer {
     Object given = ctx.getAttribute(RenServlet.HUB_ATTRIBUTE);
     RenHub hub;
     if (given == null) {
-      RenHub created = owned.closeWithContext(RenHub.builder().capacity(settings.history()).build());
+      RenHub created = owned.closeWithContext(RenHub.builder().capacity(settings.history())
+          .storageEventNames(settings.storageEventNames()).build());
       hub = owned.attribute(RenHub.class, created);
     } else if (given instanceof RenHub h) {
       hub = h;

@@ -123,6 +123,13 @@ class RenInitializerFailureTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"tables", "none", "put"})
+  void onStartup_malformedStorageEventNames_failsNamingTheParameter(String names) {
+    assertMentions(startupFailure(server("ren.bindings", "kv", "ren.storageEventNames", names)),
+        "ren.storageEventNames", "table, object or both");
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"fast", "0", "20/0", "-1", "20/40/60", "2000000"})
   void onStartup_malformedPublishRate_failsNamingTheParameter(String rate) {
     assertMentions(startupFailure(server("ren.bindings", "realtime", "ren.realtimePublishRate", rate)),

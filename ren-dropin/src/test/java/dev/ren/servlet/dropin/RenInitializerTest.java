@@ -225,6 +225,36 @@ class RenInitializerTest {
   }
 
   @Test
+  void onStartup_storageEventNamesObject_streamsCarryObjectNamesOnly() throws Exception {
+    try (JettyTestServer s = server("ren.bindings", "storage", "ren.dataDir", data.toString(),
+        "ren.storageEventNames", "object").start();
+         SseTestClient c = SseTestClient.open(s.uri("/api/maravilla/ren"))) {
+      c.next("ren.meta", WAIT);
+      for (int i = 0; i < 2; i++) {
+        assertEquals(200, send(HttpRequest.newBuilder(s.uri("/api/storage/n.txt")).header("Content-Type", "text/plain")
+            .PUT(HttpRequest.BodyPublishers.ofString("v" + i))).statusCode());
+      }
+      assertEquals("storage.object.created", c.next(WAIT).type());
+      assertEquals("storage.object.updated", c.next(WAIT).type());
+    }
+  }
+
+  @Test
+  void onStartup_storageEventNamesDefault_bothNamesWithOneId() throws Exception {
+    try (JettyTestServer s = server("ren.bindings", "storage", "ren.dataDir", data.toString()).start();
+         SseTestClient c = SseTestClient.open(s.uri("/api/maravilla/ren"))) {
+      c.next("ren.meta", WAIT);
+      assertEquals(200, send(HttpRequest.newBuilder(s.uri("/api/storage/n.txt")).header("Content-Type", "text/plain")
+          .PUT(HttpRequest.BodyPublishers.ofString("v"))).statusCode());
+      SseTestClient.Event put = c.next(WAIT);
+      SseTestClient.Event created = c.next(WAIT);
+      assertEquals("storage.put", put.type());
+      assertEquals("storage.object.created", created.type());
+      assertEquals(put.id(), created.id());
+    }
+  }
+
+  @Test
   void onStartup_customPath_isHonoured() throws Exception {
     try (JettyTestServer s = server("ren.path", "/events").start();
          SseTestClient c = SseTestClient.open(s.uri("/events?s=*"))) {

@@ -199,8 +199,8 @@ class Issue16StorageSecurityTest {
   void tenants_sameKey_twoObjectsListingsAndStreamsLiveAndReplayed() throws Exception {
     f = new SecureStorageFixture(dir, ROLES);
     String start = f.marker(null, "start");
-    SseTestClient acmeLive = f.stream(WRITER, "storage,test", null);
-    SseTestClient globexLive = f.stream(OTHER, "storage,test", null);
+    SseTestClient acmeLive = f.stream(WRITER, "storage.put,storage.delete,test", null);
+    SseTestClient globexLive = f.stream(OTHER, "storage.put,storage.delete,test", null);
 
     assertEquals(200, f.put(WRITER, "/api/storage/k.txt", "acme's", "text/plain").statusCode());
     assertEquals(200, f.put(OTHER, "/api/storage/k.txt", "globex's", "text/plain").statusCode());
@@ -224,8 +224,8 @@ class Issue16StorageSecurityTest {
     assertEquals(List.of("storage.put k.txt", "storage.put only-globex.txt", "storage.delete k.txt"), globexSeen);
 
     // resuming from before it all replays each tenant's own events, and no other's
-    SseTestClient acmeReplay = f.stream(WRITER, "storage,test", start);
-    SseTestClient globexReplay = f.stream(OTHER, "storage,test", start);
+    SseTestClient acmeReplay = f.stream(WRITER, "storage.put,storage.delete,test", start);
+    SseTestClient globexReplay = f.stream(OTHER, "storage.put,storage.delete,test", start);
     assertEquals(acmeSeen, summary(untilMarker(acmeReplay, "end")));
     assertEquals(globexSeen, summary(untilMarker(globexReplay, "end")));
   }
@@ -244,8 +244,8 @@ class Issue16StorageSecurityTest {
     f = new SecureStorageFixture(dir, ROLES);
     f.store.tenant(ACME).put("img.png", new ByteArrayInputStream(TestImages.png(40, 20)),
         PutOptions.of("image/png"));
-    SseTestClient acme = f.stream(WRITER, "transform,storage,test", null);
-    SseTestClient globex = f.stream(OTHER, "transform,storage,test", null);
+    SseTestClient acme = f.stream(WRITER, "transform,storage.put,storage.delete,test", null);
+    SseTestClient globex = f.stream(OTHER, "transform,storage.put,storage.delete,test", null);
 
     HttpResponse<String> r = f.postJson(WRITER, "/api/media/transforms/thumbnail",
         "{\"srcKey\":\"img.png\",\"opts\":{\"size\":\"8\"}}");
@@ -363,9 +363,9 @@ class Issue16StorageSecurityTest {
   @Test
   void owned_events_reachOnlyTheOwnerAndAdmin() throws Exception {
     f = new SecureStorageFixture(dir, OWNED);
-    SseTestClient alices = f.stream(ALICE, "storage,test", null);
-    SseTestClient bobs = f.stream(BOB, "storage,test", null);
-    SseTestClient admins = f.stream(ADMIN, "storage,test", null);
+    SseTestClient alices = f.stream(ALICE, "storage.put,storage.delete,test", null);
+    SseTestClient bobs = f.stream(BOB, "storage.put,storage.delete,test", null);
+    SseTestClient admins = f.stream(ADMIN, "storage.put,storage.delete,test", null);
 
     assertEquals(200, f.put(ALICE, "/api/storage/a.txt", "1", "text/plain").statusCode());
     assertEquals(200, f.put(BOB, "/api/storage/b.txt", "2", "text/plain").statusCode());

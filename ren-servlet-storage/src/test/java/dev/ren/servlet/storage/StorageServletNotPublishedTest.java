@@ -121,6 +121,6 @@ class StorageServletNotPublishedTest {
     assertEquals("png", get("/api/storage/np/up.png").body());
     events.failWith(null);
     assertEquals(200, post("/api/storage/confirm", "{\"key\":\"np/up.png\"}").statusCode());
-    assertEquals(List.of(EventTypes.STORAGE_PUT), events.drain().stream().map(RenEvent::t).toList());
+    assertEquals(List.of(EventTypes.STORAGE_OBJECT_CREATED), events.drain().stream().map(RenEvent::t).toList());
   }
 }

@@ -57,7 +57,7 @@ class StorageServletTest {
         .servlet("/api/storage", storage)
         .servlet("/api/storage/*", storage)
         .start();
-    sse = SseTestClient.open(server.uri("/api/maravilla/ren?s=storage"));
+    sse = SseTestClient.open(server.uri("/api/maravilla/ren?s=storage.put,storage.delete"));
     assertEquals("ren.meta", sse.next(WAIT).type());
   }
 

@@ -60,7 +60,7 @@ class TransformServletTest {
         .servlet("/api/storage/*", storage)
         .servlet("/api/media/transforms/*", new TransformServlet(transforms))
         .start();
-    sse = SseTestClient.open(server.uri("/api/maravilla/ren?s=transform,storage"));
+    sse = SseTestClient.open(server.uri("/api/maravilla/ren?s=transform,storage.put,storage.delete"));
     assertEquals("ren.meta", sse.next(WAIT).type());
   }
 
