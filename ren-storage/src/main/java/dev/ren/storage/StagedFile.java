@@ -6,8 +6,11 @@ import java.io.InputStream;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -23,7 +26,10 @@ import java.util.stream.Stream;
  * ({@code .ren-tmp-*}, a name no key can have), hashed and size-checked on the way, followed by its info as a
  * trailer, forced to disk, and only then renamed over the target with
  * {@code ATOMIC_MOVE} by {@link #commit}. Until then the target is untouched, so a reader sees the old version or
- * the new one, never a mix; a crash leaves only a temp file, which {@link #sweep} removes at the next start.
+ * the new one, never a mix; a crash leaves only a temp file, which {@link #sweep} removes at the next start. The
+ * writer holds an exclusive OS lock on its temp file from creation to {@link #close}, so a store opening on the
+ * same directory (another node on a shared volume, or a second store in this JVM) sweeps only the files of writes
+ * that died: the lock goes with the process that held it.
  *
  * <pre>{@code
  * try (StagedFile staged = StagedFile.copy(target, in, limit, (size, sha256) -> info)) {
@@ -41,6 +47,8 @@ final class StagedFile implements Closeable {
 
   private final Path tmp;
   private final Path target;
+  /** Open, and holding the exclusive lock on {@link #tmp}, until {@link #close}. */
+  private final FileChannel channel;
   private BlobInfo info;
 
   /** Describes the content once it is streamed: its size and lowercase hex SHA-256 become the info's. */
@@ -49,9 +57,10 @@ final class StagedFile implements Closeable {
     BlobInfo describe(long size, String sha256);
   }
 
-  private StagedFile(Path tmp, Path target, BlobInfo info) {
+  private StagedFile(Path tmp, Path target, FileChannel channel, BlobInfo info) {
     this.tmp = tmp;
     this.target = target;
+    this.channel = channel;
     this.info = info;
   }
 
@@ -68,39 +77,43 @@ final class StagedFile implements Closeable {
     long size = 0;
     BlobInfo info;
     boolean staged = false;
+    FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+        LinkOption.NOFOLLOW_LINKS);
     try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-          LinkOption.NOFOLLOW_LINKS)) {
-        byte[] buf = new byte[BUFFER];
-        ByteBuffer bb = ByteBuffer.wrap(buf);
-        int n;
-        while ((n = data.read(buf)) >= 0) {
-          if (n == 0) {
-            continue;
-          }
-          size += n;
-          if (size > maxBytes) {
-            throw new BlobTooLargeException(maxBytes);
-          }
-          digest.update(buf, 0, n);
-          bb.clear().limit(n);
-          while (bb.hasRemaining()) {
-            ch.write(bb);
-          }
+      ch.lock(); // released when the channel closes, or by the OS when this process dies
+      byte[] buf = new byte[BUFFER];
+      ByteBuffer bb = ByteBuffer.wrap(buf);
+      int n;
+      while ((n = data.read(buf)) >= 0) {
+        if (n == 0) {
+          continue;
         }
-        info = describer.describe(size, HexFormat.of().formatHex(digest.digest()));
-        ByteBuffer trailer = ByteBuffer.wrap(BlobFormat.trailer(info));
-        while (trailer.hasRemaining()) {
-          ch.write(trailer);
+        size += n;
+        if (size > maxBytes) {
+          throw new BlobTooLargeException(maxBytes);
         }
-        ch.force(true);
+        digest.update(buf, 0, n);
+        bb.clear().limit(n);
+        while (bb.hasRemaining()) {
+          ch.write(bb);
+        }
       }
-      StagedFile file = new StagedFile(tmp, target, info);
+      info = describer.describe(size, HexFormat.of().formatHex(digest.digest()));
+      ByteBuffer trailer = ByteBuffer.wrap(BlobFormat.trailer(info));
+      while (trailer.hasRemaining()) {
+        ch.write(trailer);
+      }
+      ch.force(true);
+      StagedFile file = new StagedFile(tmp, target, ch, info);
       staged = true;
       return file;
     } finally {
       if (!staged) {
-        Files.deleteIfExists(tmp);
+        try {
+          ch.close();
+        } finally {
+          Files.deleteIfExists(tmp);
+        }
       }
     }
   }
@@ -119,15 +132,13 @@ final class StagedFile implements Closeable {
     if (newInfo.size() != info.size() || !newInfo.etag().equals(info.etag())) {
       throw new IllegalArgumentException("rewriteInfo keeps the content; only the info may change");
     }
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-      ch.truncate(newInfo.size());
-      ByteBuffer trailer = ByteBuffer.wrap(BlobFormat.trailer(newInfo));
-      long at = newInfo.size();
-      while (trailer.hasRemaining()) {
-        at += ch.write(trailer, at);
-      }
-      ch.force(true);
+    channel.truncate(newInfo.size());
+    ByteBuffer trailer = ByteBuffer.wrap(BlobFormat.trailer(newInfo));
+    long at = newInfo.size();
+    while (trailer.hasRemaining()) {
+      at += channel.write(trailer, at);
     }
+    channel.force(true);
     this.info = newInfo;
   }
 
@@ -153,21 +164,45 @@ final class StagedFile implements Closeable {
     }
   }
 
-  /** Removes the temp file if it was not committed. */
+  /** Removes the temp file if it was not committed, and releases its lock. */
   @Override
   public void close() throws IOException {
-    Files.deleteIfExists(tmp);
+    try {
+      Files.deleteIfExists(tmp);
+    } finally {
+      channel.close();
+    }
   }
 
-  /** Removes temp files a crashed write left behind under {@code dir}; they were never visible. */
+  /**
+   * Removes temp files a crashed write left behind under {@code dir}; they were never visible. A temp file whose
+   * lock is held (a write in progress in this or another process) is left alone.
+   */
   static void sweep(Path dir) throws IOException {
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path p : (Iterable<Path>) files::iterator) {
         if (p.getFileName().toString().startsWith(TMP_PREFIX) && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-          Files.deleteIfExists(p);
-          LOG.log(Level.INFO, "removed leftover temp file " + p);
+          sweepOne(p);
         }
       }
+    }
+  }
+
+  private static void sweepOne(Path p) throws IOException {
+    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+      FileLock lock;
+      try {
+        lock = ch.tryLock();
+      } catch (OverlappingFileLockException inThisJvm) {
+        return; // a writer of this JVM holds it
+      }
+      if (lock == null) {
+        return; // a writer of another process holds it
+      }
+      Files.deleteIfExists(p); // under the lock; the channel's close releases it
+      LOG.log(Level.INFO, "removed leftover temp file " + p);
+    } catch (NoSuchFileException committedOrRemoved) {
+      // its writer renamed or removed it meanwhile
     }
   }
 

@@ -310,6 +310,50 @@ class FileSystemBlobStoreTest {
   }
 
   @Test
+  void open_anotherStoreOnTheDirectoryWhileAWriteIsInProgress_writeCompletesLeftoversSwept() throws Exception {
+    Path objects = root.resolve("default/blobs");
+    Files.write(objects.resolve(".ren-tmp-crashed"), new byte[10]); // a write that died: no lock on it
+    CountDownLatch halfway = new CountDownLatch(1);
+    CountDownLatch go = new CountDownLatch(1);
+    InputStream slow = new InputStream() {
+      int sent;
+
+      @Override
+      public int read() throws IOException {
+        if (sent == 100) {
+          halfway.countDown();
+          try {
+            go.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            throw new IOException(e);
+          }
+        }
+        return sent < 200 ? (sent++ % 10) + '0' : -1;
+      }
+    };
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    Thread writer = new Thread(() -> {
+      try {
+        store.put("big", slow, "text/plain", Map.of());
+      } catch (Throwable t) {
+        failures.add(t);
+      }
+    });
+    writer.start();
+    assertTrue(halfway.await(10, TimeUnit.SECONDS));
+    assertEquals(2, tempFiles().size()); // the live write's and the dead one's
+
+    BlobStore second = BlobStore.fileSystem(root, events); // sweeps at open: only the dead write's file
+    assertEquals(1, tempFiles().size());
+    go.countDown();
+    writer.join(10_000);
+
+    assertEquals(List.of(), failures);
+    assertEquals(200, read(second, "big").length);
+    assertEquals(List.of(), tempFiles());
+  }
+
+  @Test
   void list_prefixLimitCursor_pagesInKeyOrder() throws Exception {
     for (String k : List.of("p/c", "p/a", "p/b", "q/a", "p/sub/z", "pa")) {
       store.put(k, new ByteArrayInputStream(bytes(k)), "text/plain", Map.of());
