@@ -181,6 +181,7 @@ public final class RealtimeConnection extends Endpoint {
     onMessage(bytes);
   }
 
+  @SuppressWarnings("try") // the scope is the client id of everything the action publishes
   private void onMessage(byte[] bytes) {
     String action = null;
     String channel = null;
@@ -507,6 +508,7 @@ public final class RealtimeConnection extends Endpoint {
   }
 
   /** Releases everything: the hub subscription, this connection's presence holds (leaves now), its slot. */
+  @SuppressWarnings("try") // the scope names this connection as the holder whose hold is dropped
   void cleanup() {
     if (!closed.compareAndSet(false, true)) {
       return;

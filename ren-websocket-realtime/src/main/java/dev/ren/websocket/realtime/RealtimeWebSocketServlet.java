@@ -117,6 +117,8 @@ public final class RealtimeWebSocketServlet extends JsonServlet {
   private final Map<String, AtomicInteger> perCaller = new ConcurrentHashMap<>();
   private volatile @Nullable ScheduledExecutorService executor;
   private volatile @Nullable Registration revocation;
+  /** The ping-timeout and expiry sweep; cancelled with the executor. */
+  private volatile java.util.concurrent.@Nullable ScheduledFuture<?> sweeper;
 
   private RealtimeWebSocketServlet(Builder b) {
     super(null, b.calls.security());
@@ -155,7 +157,7 @@ public final class RealtimeWebSocketServlet extends JsonServlet {
     });
     ex.setRemoveOnCancelPolicy(true);
     long every = Math.max(50, Math.min(1000, pingTimeout.toMillis() / 4));
-    ex.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
+    sweeper = ex.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
     executor = ex;
     revocation = security().onRevoke(user -> {
       for (RealtimeConnection c : connections) {
@@ -174,6 +176,10 @@ public final class RealtimeWebSocketServlet extends JsonServlet {
     }
     for (RealtimeConnection c : connections) {
       c.cut(RealtimeConnection.POLICY, "shutting down");
+    }
+    java.util.concurrent.ScheduledFuture<?> sw = sweeper;
+    if (sw != null) {
+      sw.cancel(false);
     }
     ScheduledExecutorService ex = executor;
     if (ex != null) {

@@ -34,6 +34,7 @@ class TomcatRealtimeWebSocketTest extends RealtimeWebSocketContract {
   private Path dir;
 
   @Override
+  @SuppressWarnings("deprecation") // addServletMappingDecoded, as the other Tomcat tests map servlets
   URI start(Map<String, Servlet> servlets, RenSecurity security) throws Exception {
     dir = Files.createTempDirectory("ren-ws-tomcat");
     tomcat = new Tomcat();
