@@ -64,8 +64,9 @@ abstract class RealtimeWebSocketContract {
   void setUp() throws Exception {
     hub = RenHub.create();
     realtime = Realtime.builder(hub).history("hist-*", 1000).history("private-*", 10).build();
-    security = RenSecurity.builder(AccessPolicy.open()).authenticator(HEADERS).tokens(JwtTokens.randomKey())
-        .build();
+    JwtTokens tokens = JwtTokens.randomKey();
+    security = RenSecurity.builder(AccessPolicy.open())
+        .authenticator(RenAuthenticator.chain(RenAuthenticator.tokens(tokens), HEADERS)).tokens(tokens).build();
     RealtimeCalls calls = new RealtimeCalls(realtime, security, new RealtimeServlet.PublishRate(10_000, 10_000));
     ws = RealtimeWebSocketServlet.builder(hub, calls).maxFrameBytes(4096).maxQueueBytes(64 << 10).build();
     shortPing = RealtimeWebSocketServlet.builder(hub, calls).pingTimeout(Duration.ofMillis(300)).build();
@@ -75,6 +76,8 @@ abstract class RealtimeWebSocketContract {
     servlets.put(RealtimeServlet.PATH, new RealtimeServlet(calls));
     servlets.put(RealtimeWebSocketServlet.PATH, ws);
     servlets.put("/_rt/ws-short", shortPing);
+    RealtimeCalls slowRate = new RealtimeCalls(realtime, security, new RealtimeServlet.PublishRate(0.01, 2));
+    servlets.put("/_rt/ws-rate", RealtimeWebSocketServlet.builder(hub, slowRate).build());
     base = start(servlets, security);
   }
 
@@ -302,6 +305,43 @@ abstract class RealtimeWebSocketContract {
       Thread.sleep(100);
     }
     assertEquals(1, shortPing.connectionCount());
+  }
+
+  @Test
+  void tokenInQuery_authenticatesInItsTenant_otherTenantsMessagesNotDelivered() throws Exception {
+    String token = security.mintStreamToken(RenCaller.user("alice", Set.of(), "t1"));
+    WsTestClient c = client("/_rt/ws", "c14&token=" + token, Map.of());
+    subscribe(c, "room-t", "");
+    realtime.publish("room-t", WsTestClient.JSON.getNodeFactory().textNode("default tenant"), null);
+    realtime.tenant("t1").publish("room-t", WsTestClient.JSON.getNodeFactory().textNode("t1"), null);
+    assertEquals("t1", c.next("message", WAIT).path("data").asText());
+    c.send("{\"action\":\"publish\",\"channel\":\"room-t\",\"data\":1,\"userId\":\"mallory\"}");
+    assertEquals("unauthorized", c.next("error", WAIT).path("code").asText()); // not as another user
+    c.send("{\"action\":\"presence:join\",\"channel\":\"room-t\",\"metadata\":{}}");
+    JsonNode join = c.next("presence:join", WAIT);
+    assertEquals("alice", join.path("userId").asText()); // the principal's user
+    assertTrue(realtime.members("room-t").isEmpty(), "the default tenant has no member");
+
+    java.util.concurrent.CompletionException refused = org.junit.jupiter.api.Assertions.assertThrows(
+        java.util.concurrent.CompletionException.class, () -> client("/_rt/ws", "c15&token=forged", Map.of()));
+    assertTrue(refused.getCause() instanceof java.net.http.WebSocketHandshakeException, refused.toString());
+    assertEquals(401, ((java.net.http.WebSocketHandshakeException) refused.getCause()).getResponse().statusCode());
+  }
+
+  @Test
+  void publishOverRate_rateLimitedError_connectionStays() throws Exception {
+    SseTestClient sse = stream("realtime:room-r", "s5");
+    WsTestClient c = client("/_rt/ws-rate", "c16", Map.of());
+    for (int i = 0; i < 3; i++) {
+      c.send("{\"action\":\"publish\",\"channel\":\"room-r\",\"data\":" + i + "}");
+    }
+    JsonNode err = c.next("error", WAIT);
+    assertEquals("rate_limited", err.path("code").asText());
+    assertEquals(0, sse.next("realtime.message", WAIT).json().path("data").asInt());
+    assertEquals(1, sse.next("realtime.message", WAIT).json().path("data").asInt());
+    c.send("{\"action\":\"ping\"}");
+    c.next("pong", WAIT);
+    assertNull(sse.poll(Duration.ofMillis(200)));
   }
 
   static void waitFor(java.util.function.BooleanSupplier cond, String what) throws InterruptedException {
