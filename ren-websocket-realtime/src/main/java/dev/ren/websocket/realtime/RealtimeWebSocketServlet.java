@@ -76,7 +76,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <h2>Bounds</h2>
  * {@linkplain Builder#maxFrameBytes frames} of at most 64 KiB (a larger one is {@code too_large}, the connection
- * stays; the container may close a frame far over its own limit with 1009); {@linkplain Builder#maxSubscriptions
+ * stays: frames are received in parts and measured, whatever the container's buffer sizes); {@linkplain Builder#maxSubscriptions
  * 256 subscriptions} per connection; a {@linkplain Builder#maxQueueBytes send queue} of 1 MiB (about, in characters)
  * per connection: a connection over it is cut with {@code 1008}, as the SSE stream cuts a slow reader, and catches
  * up by {@code lastEventId} when it reconnects; the publish rate of {@link RealtimeCalls} per caller (shared with

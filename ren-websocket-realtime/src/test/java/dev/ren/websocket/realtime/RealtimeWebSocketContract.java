@@ -344,6 +344,20 @@ abstract class RealtimeWebSocketContract {
     assertNull(sse.poll(Duration.ofMillis(200)));
   }
 
+  @Test
+  void frameUnderDefaultLimit_largerThanContainerBuffer_published() throws Exception {
+    SseTestClient sse = stream("realtime:room-big", "s6");
+    WsTestClient c = client("/_rt/ws-rate", "c17", Map.of()); // the default 64 KiB frame limit
+    String text = "z".repeat(60_000);
+    c.send("{\"action\":\"publish\",\"channel\":\"room-big\",\"data\":\"" + text + "\"}");
+    assertEquals(text, sse.next("realtime.message", WAIT).json().path("data").asText());
+    c.send("{\"action\":\"publish\",\"channel\":\"room-big\",\"data\":\"" + "z".repeat(70_000) + "\"}");
+    c.send("{\"action\":\"ping\"}");
+    JsonNode next = c.next(m -> !m.path("event").asText().equals("subscribed"), WAIT);
+    // over the limit (and over Tomcat's 8 KiB buffer and Jetty's 64 KiB message default): too_large, socket stays
+    assertEquals("too_large", next.path("code").asText(), next.toString());
+  }
+
   static void waitFor(java.util.function.BooleanSupplier cond, String what) throws InterruptedException {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (!cond.getAsBoolean()) {
