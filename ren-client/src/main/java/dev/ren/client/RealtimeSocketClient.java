@@ -197,7 +197,8 @@ public final class RealtimeSocketClient implements AutoCloseable {
     }
     WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
     headers.forEach(b::header);
-    java.util.concurrent.CompletableFuture<WebSocket> unused = b.buildAsync(uri, new Listener()).whenComplete((ws, error) -> {
+    java.util.concurrent.CompletableFuture<WebSocket> unused =
+        b.buildAsync(uri, new Listener()).whenComplete((ws, error) -> {
       if (error != null) {
         lost();
         return;

@@ -76,10 +76,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <h2>Bounds</h2>
  * {@linkplain Builder#maxFrameBytes frames} of at most 64 KiB (a larger one is {@code too_large}, the connection
- * stays: frames are received in parts and measured, whatever the container's buffer sizes); {@linkplain Builder#maxSubscriptions
- * 256 subscriptions} per connection; a {@linkplain Builder#maxQueueBytes send queue} of 1 MiB (about, in characters)
- * per connection: a connection over it is cut with {@code 1008}, as the SSE stream cuts a slow reader, and catches
- * up by {@code lastEventId} when it reconnects; the publish rate of {@link RealtimeCalls} per caller (shared with
+ * stays: frames are received in parts and measured, whatever the container's buffer sizes);
+ * {@linkplain Builder#maxSubscriptions 256 subscriptions} per connection; a {@linkplain Builder#maxQueueBytes send
+ * queue} of 1 MiB (about, in characters) per connection: a connection over it is cut with {@code 1008}, as the SSE
+ * stream cuts a slow reader, and catches up by {@code lastEventId} when it reconnects (a catch-up is queued like
+ * live messages: one larger than the queue cuts the connection too, after what the socket took, and the client
+ * resumes from the sequence number it reached); the publish rate of {@link RealtimeCalls} per caller (shared with
  * HTTP when both get the same {@link RealtimeCalls}); at most {@link RenSecurity#maxStreamsPerCaller()} connections
  * per caller (user in tenant, else remote address; {@code 429} at the upgrade), and
  * {@linkplain Builder#maxConnections 10,000} in all ({@code 503}). Cross-origin upgrades (an {@code Origin} other
