@@ -20,6 +20,8 @@ import java.nio.file.Path;
  */
 final class Bindings {
 
+  private static final System.Logger LOG = System.getLogger(Bindings.class.getName());
+
   private Bindings() {}
 
   static void install(DropinSettings settings, ServletContext ctx, RenHub hub, Registrar registrar, Owned owned)
@@ -147,9 +149,50 @@ final class Bindings {
             env.owned().closeWithContext(b.build()));
       }
       DropinSettings.PublishRate rate = env.settings().publishRate();
-      env.registrar().servlet("ren-realtime", new dev.ren.servlet.realtime.RealtimeServlet(realtime, null,
-              new dev.ren.servlet.realtime.RealtimeServlet.PublishRate(rate.perSecond(), rate.burst())),
+      dev.ren.servlet.realtime.RealtimeServlet.PublishRate publishRate =
+          new dev.ren.servlet.realtime.RealtimeServlet.PublishRate(rate.perSecond(), rate.burst());
+      dev.ren.servlet.security.RenSecurity security =
+          dev.ren.servlet.security.RenSecurity.find(env.ctx()).orElse(null);
+      if (security == null) {
+        env.registrar().servlet("ren-realtime", new dev.ren.servlet.realtime.RealtimeServlet(realtime, null,
+            publishRate), dev.ren.servlet.realtime.RealtimeServlet.PATH);
+        return;
+      }
+      // one RealtimeCalls for both transports: one mechanism, one publish rate bucket per caller
+      dev.ren.servlet.realtime.RealtimeCalls calls =
+          new dev.ren.servlet.realtime.RealtimeCalls(realtime, security, publishRate);
+      env.registrar().servlet("ren-realtime", new dev.ren.servlet.realtime.RealtimeServlet(calls),
           dev.ren.servlet.realtime.RealtimeServlet.PATH);
+      if (webSocketAvailable(env.ctx())) {
+        RealtimeWebSocket.install(env, calls);
+      } else {
+        LOG.log(System.Logger.Level.DEBUG, "realtime over WebSocket (" + WEBSOCKET_SERVLET + ") not mounted: "
+            + "ren-websocket-realtime or the container's Jakarta WebSocket (ServerContainer) is missing");
+      }
+    }
+
+    private static final String WEBSOCKET_SERVLET = "dev.ren.websocket.realtime.RealtimeWebSocketServlet";
+
+    /** ren-websocket-realtime is in the application and the container installed Jakarta WebSocket here. */
+    private static boolean webSocketAvailable(ServletContext ctx) {
+      if (ctx.getAttribute("jakarta.websocket.server.ServerContainer") == null) {
+        return false;
+      }
+      try {
+        Class.forName(WEBSOCKET_SERVLET, false, Bindings.class.getClassLoader());
+        return true;
+      } catch (ClassNotFoundException | LinkageError e) {
+        return false;
+      }
+    }
+  }
+
+  /** The WebSocket transport of realtime at {@code /_rt/ws}; loaded only when its module is present. */
+  private static final class RealtimeWebSocket {
+    static void install(Env env, dev.ren.servlet.realtime.RealtimeCalls calls) throws ServletException {
+      env.registrar().servlet("ren-realtime-ws",
+          dev.ren.websocket.realtime.RealtimeWebSocketServlet.builder(env.hub(), calls).build(),
+          dev.ren.websocket.realtime.RealtimeWebSocketServlet.PATH);
     }
   }
 }

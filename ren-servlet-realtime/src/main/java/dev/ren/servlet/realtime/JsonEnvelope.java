@@ -29,9 +29,11 @@ import java.util.Set;
  * nesting at most {@value JsonServlet#MAX_JSON_DEPTH} deep; anything else is {@code 400 invalid_json} with the same
  * messages. A field given twice counts with its last value, as in a tree.
  *
- * <p>Thread-safety: confined to the request's thread.
+ * <p>Used by both realtime transports (HTTP bodies, WebSocket frames).
+ *
+ * <p>Thread-safety: confined to the thread that reads it.
  */
-final class JsonEnvelope {
+public final class JsonEnvelope {
 
   private static final JsonFactory JSON = JsonFactory.builder()
       .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(JsonServlet.MAX_JSON_DEPTH).build())
@@ -49,7 +51,7 @@ final class JsonEnvelope {
    *
    * @throws HttpError {@code 400 invalid_json} unless the body is one JSON object within the rules above
    */
-  static JsonEnvelope read(byte[] body, Set<String> valueFields) {
+  public static JsonEnvelope read(byte[] body, Set<String> valueFields) {
     JsonEnvelope e = new JsonEnvelope();
     try (JsonParser p = JSON.createParser(body)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -115,7 +117,7 @@ final class JsonEnvelope {
    *
    * @throws HttpError {@code 400} when required and absent, or not a string
    */
-  @Nullable String text(String field, boolean required) {
+  public @Nullable String text(String field, boolean required) {
     String kind = kinds.get(field);
     if (kind == null) {
       if (required) {
@@ -131,7 +133,7 @@ final class JsonEnvelope {
   }
 
   /** A value field's JSON text (UTF-8), or null when absent or JSON null. */
-  byte @Nullable [] json(String field) {
+  public byte @Nullable [] json(String field) {
     return values.get(field);
   }
 }

@@ -19,7 +19,6 @@ import dev.ren.realtime.StoredMessage;
 import dev.ren.servlet.http.HttpError;
 import dev.ren.servlet.http.JsonServlet;
 import dev.ren.servlet.security.RenSecurity;
-import dev.ren.servlet.security.TokenClaims;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.jspecify.annotations.Nullable;
@@ -86,6 +85,9 @@ import java.util.Set;
  * context.addServlet(new ServletHolder(new RealtimeServlet(realtime)), "/api/realtime/*");
  * }</pre>
  *
+ * <p>Every operation is authorized and called through {@link RealtimeCalls}, which the WebSocket transport
+ * ({@code ren-websocket-realtime}) uses too.
+ *
  * <p>Thread-safety: stateless apart from the {@link Realtime} and the rate limiter (both thread-safe); safe for
  * concurrent requests.
  */
@@ -102,13 +104,16 @@ public final class RealtimeServlet extends JsonServlet {
   private static final JsonFactory OUT = new JsonFactory();
 
   /** The prefix of channels that need a channel token ({@link RenSecurity#mintChannelToken}). */
-  public static final String PRIVATE_PREFIX = "private-";
+  public static final String PRIVATE_PREFIX = RealtimeCalls.PRIVATE_PREFIX;
   /** The header a channel token may come in (else the body's {@code token} field). */
   public static final String CHANNEL_TOKEN_HEADER = "X-Ren-Channel-Token";
 
   private final Realtime realtime;
   private final long maxBody;
-  private final PublishRateLimiter publishRate;
+  private final RealtimeServlet.PublishRate rate;
+  private final java.util.function.LongSupplier nanos;
+  /** Set at construction when the security is known, else at {@link #init}. */
+  private volatile @Nullable RealtimeCalls calls;
 
   /**
    * How many messages one caller (an authenticated user in its tenant, else a remote address) may publish: a token
@@ -151,66 +156,66 @@ public final class RealtimeServlet extends JsonServlet {
     this(realtime, security, publishRate, System::nanoTime);
   }
 
+  /**
+   * Over {@code calls}: their realtime, security and publish rate. Give the WebSocket endpoint the same instance
+   * and both transports share each caller's rate bucket.
+   */
+  public RealtimeServlet(RealtimeCalls calls) {
+    super(null, calls.security());
+    this.realtime = calls.realtime();
+    this.maxBody = Math.max(DEFAULT_MAX_BODY, 4L * realtime.maxPayloadBytes() + BODY_OVERHEAD);
+    this.rate = PublishRate.DEFAULT;
+    this.nanos = System::nanoTime;
+    this.calls = calls;
+  }
+
   /** For tests: the limiter reads {@code nanos}. */
   RealtimeServlet(Realtime realtime, @Nullable RenSecurity security, PublishRate publishRate,
       java.util.function.LongSupplier nanos) {
     super(null, security);
     this.realtime = Objects.requireNonNull(realtime, "realtime");
     this.maxBody = Math.max(DEFAULT_MAX_BODY, 4L * realtime.maxPayloadBytes() + BODY_OVERHEAD);
-    this.publishRate = new PublishRateLimiter(Objects.requireNonNull(publishRate, "publishRate"), nanos,
-        PublishRateLimiter.MAX_BUCKETS);
+    this.rate = Objects.requireNonNull(publishRate, "publishRate");
+    this.nanos = nanos;
+    if (security != null) {
+      this.calls = new RealtimeCalls(realtime, security, publishRate, nanos);
+    }
   }
 
-  /** The realtime as {@code caller} works in it: its tenant, as its user (anonymous: as before users). */
-  private Realtime realtimeFor(RenCaller caller) {
-    return realtime.tenant(caller.tenant()).as(caller.user());
+  @Override
+  public void init(jakarta.servlet.ServletConfig config) throws jakarta.servlet.ServletException {
+    super.init(config);
+    if (calls == null) {
+      calls = new RealtimeCalls(realtime, security(), rate, nanos);
+    }
   }
 
-  /**
-   * Refuses a {@code private-} channel without a channel token granting {@code permission} for it: the token comes
-   * in the body's {@code token} field or the {@value #CHANNEL_TOKEN_HEADER} header and is verified for the caller
-   * ({@link RenSecurity#verifyChannelToken}). Without one: {@code 401} anonymous, {@code 403} authenticated.
-   */
-  private void checkPrivate(HttpServletRequest req, RenCaller caller, String channel, @Nullable String bodyToken,
-      String permission) {
-    if (!channel.startsWith(PRIVATE_PREFIX)) {
-      return;
+  private RealtimeCalls calls() {
+    RealtimeCalls c = calls;
+    if (c == null) {
+      throw new IllegalStateException("RealtimeServlet used before init: " + RenSecurity.NOT_CONFIGURED);
     }
-    if (!caller.authenticated()) {
-      throw new HttpError(401, "unauthorized", "private channel '" + channel + "' needs an authenticated user"
-          + " with a channel token");
-    }
-    String token = bodyToken != null ? bodyToken : req.getHeader(CHANNEL_TOKEN_HEADER);
-    if (token == null || token.isEmpty()) {
-      throw new HttpError(403, "forbidden", "private channel '" + channel + "' needs a channel token ('token' in"
-          + " the body or the " + CHANNEL_TOKEN_HEADER + " header)");
-    }
-    TokenClaims claims = security().verifyChannelToken(caller, token);
-    if (!claims.grants(channel, permission)) {
-      throw new HttpError(403, "forbidden", "the channel token does not grant " + permission + " on '" + channel
-          + "'");
-    }
+    return c;
+  }
+
+  /** The channel token a request presents: the body's {@code token} field, else the header. */
+  private static @Nullable String channelToken(HttpServletRequest req, @Nullable String bodyToken) {
+    return bodyToken != null ? bodyToken : req.getHeader(CHANNEL_TOKEN_HEADER);
   }
 
   @Override
   protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     String[] p = path(req);
     if (p.length == 1 && p[0].equals("channels")) {
-      RenCaller caller = security().authorize(req, RenOperation.REALTIME_CHANNELS, RenResource.channel(null));
+      RenCaller caller = security().caller(req);
       ObjectNode body = JsonNodeFactory.instance.objectNode();
       ArrayNode list = body.putArray("channels");
-      // the caller's tenant's channels only, and never a private one: its name alone may say who talks to whom
-      for (String channel : realtimeFor(caller).channels()) {
-        if (!channel.startsWith(PRIVATE_PREFIX)) {
-          list.add(channel);
-        }
-      }
+      calls().channels(caller).forEach(list::add);
       writeJson(resp, 200, body);
     } else if (p.length == 2 && p[0].equals("presence")) {
       String channel = channel(p[1]);
-      RenCaller caller = security().authorize(req, RenOperation.PRESENCE_MEMBERS, RenResource.presence(channel, null));
-      checkPrivate(req, caller, channel, null, TokenClaims.SUBSCRIBE);
-      List<StoredMember> members = realtimeFor(caller).membersJson(channel);
+      RenCaller caller = security().caller(req);
+      List<StoredMember> members = calls().members(caller, channel, channelToken(req, null));
       writeStreamed(resp, g -> {
         g.writeStartObject();
         g.writeArrayFieldStart("members");
@@ -278,23 +283,11 @@ public final class RealtimeServlet extends JsonServlet {
 
   private ObjectNode post(HttpServletRequest req, String[] p, JsonEnvelope in) {
     ObjectNode out = JsonNodeFactory.instance.objectNode();
+    RenCaller caller = security().caller(req);
     if (p.length == 1) {
       String channel = Realtime.checkChannel(in.text("channel", true));
-      RenCaller caller = security().authorize(req, RenOperation.REALTIME_PUBLISH, RenResource.channel(channel));
-      String userId = in.text("userId", false);
-      String user = caller.user();
-      if (user != null && userId != null && !userId.equals(user)) {
-        throw new HttpError(403, "forbidden", "a message is published as the caller's own user, not as '"
-            + userId + "'");
-      }
-      checkPrivate(req, caller, channel, in.text("token", false), TokenClaims.PUBLISH);
-      long retryAfter = publishRate.acquire(PublishRateLimiter.key(caller, req.getRemoteAddr()));
-      if (retryAfter > 0) {
-        throw new HttpError(429, "rate_limited", "too many messages from this caller; retry in " + retryAfter
-            + " s").withHeader("Retry-After", Long.toString(retryAfter));
-      }
-      // measured as stored before a tree is built: an oversized payload is refused having cost its text
-      ChannelMessage m = realtimeFor(caller).publishJson(channel, in.json("data"), userId);
+      ChannelMessage m = calls().publish(caller, req.getRemoteAddr(), channel, in.json("data"),
+          in.text("userId", false), channelToken(req, in.text("token", false)));
       out.put("success", true);
       out.put("id", m.id());
       if (m.seq() > 0) {
@@ -303,38 +296,24 @@ public final class RealtimeServlet extends JsonServlet {
       return out;
     }
     String channel = channel(p[1]);
-    String user = security().caller(req).user();
-    RenOperation op = switch (p[2]) {
-      case "join" -> RenOperation.PRESENCE_JOIN;
-      case "update" -> RenOperation.PRESENCE_UPDATE;
-      default -> RenOperation.PRESENCE_LEAVE;
+    RealtimeCalls.PresenceChange change = switch (p[2]) {
+      case "join" -> RealtimeCalls.PresenceChange.JOIN;
+      case "update" -> RealtimeCalls.PresenceChange.UPDATE;
+      default -> RealtimeCalls.PresenceChange.LEAVE;
     };
-    // with a principal the member is the principal: an absent userId is the caller's, another one is refused
-    String given = in.text("userId", false);
-    if (given == null && user == null) {
-      security().authorize(req, op, RenResource.presence(channel, null)); // refused: 401 before the 400
-      in.text("userId", true); // 400: anonymous callers name the member
-    }
-    String userId = Objects.requireNonNull(given != null ? given : user);
-    RenCaller caller = security().authorize(req, op, RenResource.presence(channel, userId));
-    if (user != null && !userId.equals(user)) {
-      throw new HttpError(403, "forbidden", "presence is joined, updated and left as the caller's own user, not as '"
-          + userId + "'");
-    }
-    if (op != RenOperation.PRESENCE_LEAVE) {
-      checkPrivate(req, caller, channel, in.text("token", false), TokenClaims.SUBSCRIBE);
-    }
-    Realtime rt = realtimeFor(caller);
-    switch (p[2]) {
-      case "join" -> out.put("isNew", rt.joinJson(channel, userId, in.json("metadata")));
-      case "update" -> {
-        if (!rt.updateJson(channel, userId, in.json("metadata"))) {
+    String userId = calls().presenceUser(caller, change, channel, in.text("userId", false));
+    boolean result = calls().presence(caller, change, channel, userId, in.json("metadata"),
+        channelToken(req, in.text("token", false)));
+    switch (change) {
+      case JOIN -> out.put("isNew", result);
+      case UPDATE -> {
+        if (!result) {
           throw new HttpError(404, "not_present", "user '" + userId + "' is not present on channel '" + channel
               + "'; join first");
         }
         out.put("updated", true);
       }
-      default -> out.put("wasPresent", rt.leave(channel, userId));
+      default -> out.put("wasPresent", result);
     }
     return out;
   }
@@ -350,18 +329,14 @@ public final class RealtimeServlet extends JsonServlet {
   }
 
   private void history(HttpServletRequest req, HttpServletResponse resp, String channel) throws IOException {
-    RenCaller caller = security().authorize(req, RenOperation.REALTIME_HISTORY, RenResource.channel(channel));
-    checkPrivate(req, caller, channel, null, TokenClaims.SUBSCRIBE);
-    Realtime rt = realtimeFor(caller);
+    RenCaller caller = security().caller(req);
+    calls().authorize(caller, RenOperation.REALTIME_HISTORY, RenResource.channel(channel)); // before the 400s
     long after = number(req, "after", 0);
     long limit = number(req, "limit", DEFAULT_HISTORY_LIMIT);
     if (limit < 1 || limit > Realtime.MAX_HISTORY_LIMIT) {
       throw HttpError.badRequest("limit must be in [1, " + Realtime.MAX_HISTORY_LIMIT + "], was " + limit);
     }
-    if (!realtime.historyEnabled(channel)) {
-      throw new HttpError(404, "history_not_enabled", "channel '" + channel + "' keeps no history");
-    }
-    StoredHistory h = rt.historyJson(channel, after, (int) limit);
+    StoredHistory h = calls().history(caller, channel, after, (int) limit, channelToken(req, null));
     writeStreamed(resp, g -> {
       g.writeStartObject();
       g.writeArrayFieldStart("messages");
