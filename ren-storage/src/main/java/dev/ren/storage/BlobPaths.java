@@ -242,8 +242,11 @@ final class BlobPaths {
     return keys;
   }
 
-  /** Resolves a validated key under {@code base}, proving the result stays strictly inside it. */
-  private static Path resolve(Path base, String key) {
+  /**
+   * Resolves a validated key under {@code base}, proving the result stays strictly inside it (compared as paths,
+   * by name elements, so a sibling such as {@code data2} of {@code data} is outside). Package-private for its test.
+   */
+  static Path resolve(Path base, String key) {
     Path p = base;
     for (String segment : key.split("/", -1)) {
       p = p.resolve(segment);
