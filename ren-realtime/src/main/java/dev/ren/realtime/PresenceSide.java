@@ -31,4 +31,7 @@ interface PresenceSide extends ClientListener {
 
   /** Expires holders past their deadline at {@code now}; see {@link PresenceTracker#expire}. */
   void expire(long now);
+
+  /** Presence members on all channels of all tenants (of the cluster, when shared): what {@code maxMembers} bounds. */
+  int memberCount();
 }

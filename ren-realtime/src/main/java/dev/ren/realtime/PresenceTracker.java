@@ -394,7 +394,8 @@ final class PresenceTracker implements PresenceSide {
   }
 
   /** Presence members on all channels (for tests and metrics). */
-  int memberCount() {
+  @Override
+  public int memberCount() {
     lock.lock();
     try {
       return memberCount;

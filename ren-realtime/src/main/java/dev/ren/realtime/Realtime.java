@@ -527,7 +527,8 @@ public final class Realtime implements Closeable {
   /**
    * Presence members on all channels of all tenants of this realtime (a member is one user on one channel,
    * however many streams hold it): what {@link Builder#maxMembers} bounds. A view ({@link #tenant}, {@link #as})
-   * answers for the whole. Cheap (one counter read under the presence lock).
+   * answers for the whole. Cheap: one counter read (under the presence lock; with a shared
+   * {@link RealtimeBackend}, the cluster's count in one round trip, or {@link RealtimeUnavailableException}).
    */
   public int presenceMembers() {
     return presence.memberCount();

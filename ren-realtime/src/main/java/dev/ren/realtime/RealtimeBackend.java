@@ -112,6 +112,12 @@ public interface RealtimeBackend extends AutoCloseable {
   /** The channel's members in join order. */
   List<Member> members(@Nullable String tenant, String channel);
 
+  /**
+   * Presence members on all channels of all tenants of the cluster: what {@code maxMembers} bounds. One cheap read
+   * (a counter the backend keeps).
+   */
+  int memberCount();
+
   /** Releases what the backend created (it stops holding members: other nodes will see them leave). Idempotent. */
   @Override
   void close();

@@ -494,4 +494,9 @@ final class SharedPresence implements PresenceSide {
       this.owner = owner;
     }
   }
+
+  @Override
+  public int memberCount() {
+    return backend.memberCount();
+  }
 }

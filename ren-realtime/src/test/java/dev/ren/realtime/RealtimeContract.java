@@ -198,8 +198,11 @@ public abstract class RealtimeContract {
         assertThrows(RealtimeFullException.class, () -> rt.update("b", "u4", json(big))).setting());
     assertEquals(json("{}"), rt.members("b").get(0).metadata(), "the refused update changed nothing");
     assertEquals(3, events.ofType(EventTypes.PRESENCE_JOIN).size());
+    assertEquals(3, rt.presenceMembers(), "the count the bound is checked against");
     rt.leave("a", "u2");
+    assertEquals(2, rt.presenceMembers());
     assertTrue(rt.join("c", "u5", null), "room again once a member left");
+    assertEquals(3, rt.presenceMembers());
   }
 
   @Test

@@ -383,6 +383,20 @@ public final class RedisRealtimeBackend implements RealtimeBackend {
     return list;
   }
 
+  @Override
+  public int memberCount() {
+    if (closed.get()) {
+      throw new IllegalStateException("realtime backend is closed");
+    }
+    try {
+      byte[] count = connection().sync().get(prefix + "pc");
+      return count == null ? 0 : Integer.parseInt(new String(count, StandardCharsets.UTF_8));
+    } catch (RedisException e) {
+      throw new RealtimeUnavailableException("Redis at " + uri.getHost() + ":" + uri.getPort()
+          + " is unavailable: " + e.getMessage(), e);
+    }
+  }
+
   // ------------------------------------------------------------------------------------------------ background
 
   private void beatSafely() {
