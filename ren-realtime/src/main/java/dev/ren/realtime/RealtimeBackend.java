@@ -151,10 +151,58 @@ public interface RealtimeBackend extends AutoCloseable {
   /**
    * A message as a backend keeps it.
    *
-   * <p>Thread-safety: immutable (do not change the array).
+   * <p>Thread-safety: immutable (the payload array is not copied: neither side changes it).
    */
-  record Message(long seq, @Nullable String id, long ts, byte @Nullable [] data, @Nullable String userId,
-      @Nullable String src) {}
+  final class Message {
+    private final long seq;
+    private final @Nullable String id;
+    private final long ts;
+    private final byte @Nullable [] data;
+    private final @Nullable String userId;
+    private final @Nullable String src;
+
+    /**
+     * @param seq    the channel sequence number
+     * @param id     the event id, null until published (or when its publish failed)
+     * @param ts     unix ms
+     * @param data   the payload as compact JSON, or null
+     * @param userId the sender, or null
+     * @param src    the client id of the request that published it, or null
+     */
+    public Message(long seq, @Nullable String id, long ts, byte @Nullable [] data, @Nullable String userId,
+        @Nullable String src) {
+      this.seq = seq;
+      this.id = id;
+      this.ts = ts;
+      this.data = data;
+      this.userId = userId;
+      this.src = src;
+    }
+
+    public long seq() {
+      return seq;
+    }
+
+    public @Nullable String id() {
+      return id;
+    }
+
+    public long ts() {
+      return ts;
+    }
+
+    public byte @Nullable [] data() {
+      return data;
+    }
+
+    public @Nullable String userId() {
+      return userId;
+    }
+
+    public @Nullable String src() {
+      return src;
+    }
+  }
 
   /**
    * A page of history: as {@link StoredHistory}.
@@ -170,31 +218,62 @@ public interface RealtimeBackend extends AutoCloseable {
   /**
    * A present member: as {@link StoredMember}.
    *
-   * <p>Thread-safety: immutable (do not change the array).
+   * <p>Thread-safety: immutable (the metadata array is not copied: neither side changes it).
    */
-  record Member(String userId, byte[] metadata, long lastSeen) {
-    public Member {
-      Objects.requireNonNull(userId, "userId");
-      Objects.requireNonNull(metadata, "metadata");
+  final class Member {
+    private final String userId;
+    private final byte[] metadata;
+    private final long lastSeen;
+
+    /** A member with its metadata as compact JSON and the unix ms of its latest join or update. */
+    public Member(String userId, byte[] metadata, long lastSeen) {
+      this.userId = Objects.requireNonNull(userId, "userId");
+      this.metadata = Objects.requireNonNull(metadata, "metadata");
+      this.lastSeen = lastSeen;
+    }
+
+    public String userId() {
+      return userId;
+    }
+
+    public byte[] metadata() {
+      return metadata;
+    }
+
+    public long lastSeen() {
+      return lastSeen;
     }
   }
 
   /**
-   * What a presence call did.
+   * What a presence call did: its {@link Kind}, and the member's metadata before the call ({@link Kind#UPDATED})
+   * or when it left ({@link Kind#REMOVED}), else null.
    *
    * <p>Thread-safety: immutable.
-   *
-   * @param kind     what happened
-   * @param metadata the member's metadata before the call ({@link Kind#UPDATED}) or when it left
-   *                 ({@link Kind#REMOVED}); else null
    */
-  record Change(Kind kind, byte @Nullable [] metadata) {
+  final class Change {
     /** What a presence call did. */
     public enum Kind { ABSENT, CREATED, UPDATED, REMOVED, REFUSED }
 
     private static final Change ABSENT = new Change(Kind.ABSENT, null);
     private static final Change CREATED = new Change(Kind.CREATED, null);
     private static final Change REFUSED = new Change(Kind.REFUSED, null);
+
+    private final Kind kind;
+    private final byte @Nullable [] metadata;
+
+    private Change(Kind kind, byte @Nullable [] metadata) {
+      this.kind = kind;
+      this.metadata = metadata;
+    }
+
+    public Kind kind() {
+      return kind;
+    }
+
+    public byte @Nullable [] metadata() {
+      return metadata;
+    }
 
     public static Change absent() {
       return ABSENT;
@@ -208,6 +287,7 @@ public interface RealtimeBackend extends AutoCloseable {
       return REFUSED;
     }
 
+    /** Updated (or, from {@link #release}, still held by other nodes); {@code previous} the metadata before. */
     public static Change updated(byte[] previous) {
       return new Change(Kind.UPDATED, Objects.requireNonNull(previous, "previous"));
     }

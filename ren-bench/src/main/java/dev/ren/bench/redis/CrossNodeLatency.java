@@ -55,14 +55,12 @@ import java.util.stream.Stream;
  */
 public final class CrossNodeLatency {
 
-  private final URI redis;
   private final int streams;
   private final int rate;
   private final int seconds;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  private CrossNodeLatency(URI redis, int streams, int rate, int seconds) {
-    this.redis = redis;
+  private CrossNodeLatency(int streams, int rate, int seconds) {
     this.streams = streams;
     this.rate = rate;
     this.seconds = seconds;
@@ -87,14 +85,20 @@ public final class CrossNodeLatency {
     }
 
     @Override
-    public void close() throws Exception {
-      server.stop();
-      hub.close();
+    public void close() {
+      try {
+        server.stop();
+      } catch (Exception e) {
+        throw new IllegalStateException("Jetty did not stop", e);
+      } finally {
+        hub.close();
+      }
     }
   }
 
-  /** What one scenario measured, in microseconds. */
-  private record Result(String name, long samples, long expected, long[] latency, long[] publish) {}
+  /** What one scenario measured: deliveries, and latency and publish-call quantiles in microseconds. */
+  private record Result(String name, long samples, long expected, long p50, long p99, long p999, long max,
+      long publishP50, long publishP99) {}
 
   /** Publishes one timed event (its data carries {@code sent}, System.nanoTime()). */
   @FunctionalInterface
@@ -104,7 +108,6 @@ public final class CrossNodeLatency {
 
   private Result run(String name, Node receiver, Publisher publisher) throws Exception {
     List<long[]> perStream = new ArrayList<>();
-    List<Thread> readers = new ArrayList<>();
     CountDownLatch open = new CountDownLatch(streams);
     long[] measuring = {Long.MAX_VALUE}; // nanoTime after which samples count
     for (int s = 0; s < streams; s++) {
@@ -115,7 +118,7 @@ public final class CrossNodeLatency {
         int i = (int) count[0]++;
         if (i + 1 < buf.length) {
           buf[i + 1] = v; // buf[0] holds the count
-          buf[0] = i + 1;
+          buf[0] = i + 1L;
         }
       };
       HttpResponse<Stream<String>> r = http.send(HttpRequest.newBuilder(receiver.stream()).build(),
@@ -123,7 +126,6 @@ public final class CrossNodeLatency {
       Thread t = new Thread(() -> read(r.body(), open, measuring, sample), "sse-" + s);
       t.setDaemon(true);
       t.start();
-      readers.add(t);
     }
     if (!open.await(30, TimeUnit.SECONDS)) {
       throw new IllegalStateException("streams did not open");
@@ -166,7 +168,8 @@ public final class CrossNodeLatency {
     }
     long[] lat = all.stream().mapToLong(Long::longValue).sorted().toArray();
     long[] pub = publishTimes.stream().mapToLong(Long::longValue).sorted().toArray();
-    return new Result(name, lat.length, published[0] * streams, lat, pub);
+    return new Result(name, lat.length, published[0] * streams, q(lat, 0.5), q(lat, 0.99), q(lat, 0.999),
+        lat.length == 0 ? -1 : lat[lat.length - 1], q(pub, 0.5), q(pub, 0.99));
   }
 
   private static void read(Stream<String> lines, CountDownLatch open, long[] measuring, LongConsumer sample) {
@@ -235,7 +238,7 @@ public final class CrossNodeLatency {
     String prefix = "ren-bench-x-" + UUID.randomUUID().toString().substring(0, 8);
     loads.add("before: " + loadavg());
     try {
-      CrossNodeLatency bench = new CrossNodeLatency(redis, streams, rate, seconds);
+      CrossNodeLatency bench = new CrossNodeLatency(streams, rate, seconds);
       try (Node one = Node.start(RenHub.create())) {
         results.add(bench.run("in process: hub.publish → SSE, one node", one,
             d -> one.hub().publish(RenEvent.realtimeMessage("bench", d, null))));
@@ -243,12 +246,12 @@ public final class CrossNodeLatency {
       loads.add("after in-process hub: " + loadavg());
       try (Node one = Node.start(RenHub.create());
            Realtime rt = Realtime.builder(one.hub()).history("*", 100).build()) {
-        results.add(new CrossNodeLatency(redis, streams, rate, seconds).run(
+        results.add(new CrossNodeLatency(streams, rate, seconds).run(
             "in process: Realtime.publish (history) → SSE, one node", one, d -> rt.publish("bench", d, null)));
       }
       loads.add("after in-process realtime: " + loadavg());
       try (Node a = Node.start(hub(redis, prefix)); Node b = Node.start(hub(redis, prefix))) {
-        results.add(new CrossNodeLatency(redis, streams, rate, seconds).run(
+        results.add(new CrossNodeLatency(streams, rate, seconds).run(
             "cross-node: hub.publish on A → Redis Stream → SSE on B", b,
             d -> a.hub().publish(RenEvent.realtimeMessage("bench", d, null))));
       }
@@ -256,7 +259,7 @@ public final class CrossNodeLatency {
       try (Node a = Node.start(hub(redis, prefix + "r")); Node b = Node.start(hub(redis, prefix + "r"));
            Realtime rt = Realtime.builder(a.hub()).history("*", 100)
                .backend(RedisRealtimeBackend.builder(redis).prefix(prefix + ":rt:").build()).build()) {
-        results.add(new CrossNodeLatency(redis, streams, rate, seconds).run(
+        results.add(new CrossNodeLatency(streams, rate, seconds).run(
             "cross-node: Realtime.publish (Redis sequence + history) on A → SSE on B", b,
             d -> rt.publish("bench", d, null)));
       }
@@ -269,10 +272,9 @@ public final class CrossNodeLatency {
     md.append("|---|---:|---:|---:|---:|---:|---:|\n");
     for (Result r : results) {
       md.append("| ").append(r.name()).append(" | ").append(r.samples()).append(" (").append(r.expected())
-          .append(") | ").append(ms(q(r.latency(), 0.5))).append(" | ").append(ms(q(r.latency(), 0.99)))
-          .append(" | ").append(ms(q(r.latency(), 0.999))).append(" | ")
-          .append(ms(r.latency().length == 0 ? -1 : r.latency()[r.latency().length - 1])).append(" | ")
-          .append(ms(q(r.publish(), 0.5))).append(" / ").append(ms(q(r.publish(), 0.99))).append(" |\n");
+          .append(") | ").append(ms(r.p50())).append(" | ").append(ms(r.p99())).append(" | ").append(ms(r.p999()))
+          .append(" | ").append(ms(r.max())).append(" | ").append(ms(r.publishP50())).append(" / ")
+          .append(ms(r.publishP99())).append(" |\n");
     }
     md.append("\nSettings: ").append(streams).append(" SSE streams, ").append(rate).append(" events/s, 3 s warm-up, ")
         .append(seconds).append(" s measured per scenario; Redis ").append(redis).append(".\n");

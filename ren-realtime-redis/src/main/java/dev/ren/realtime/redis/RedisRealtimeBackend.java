@@ -171,6 +171,7 @@ public final class RedisRealtimeBackend implements RealtimeBackend {
   }
 
   @Override
+  @SuppressWarnings("FutureReturnValueIgnored") // periodic tasks, cancelled by shutting the scheduler down
   public void start(Config c, Listener l) {
     if (listener != null) {
       throw new IllegalStateException("backend was already started with " + listener);
@@ -200,8 +201,8 @@ public final class RedisRealtimeBackend implements RealtimeBackend {
 
   /** What a message is charged against {@code maxHistoryBytes}. */
   static long cost(byte @Nullable [] data, @Nullable String userId, @Nullable String src) {
-    return MESSAGE_OVERHEAD + (data == null ? 0 : data.length) + (userId == null ? 0 : utf8(userId).length)
-        + (src == null ? 0 : utf8(src).length);
+    return (long) MESSAGE_OVERHEAD + (data == null ? 0 : data.length)
+        + (userId == null ? 0 : utf8(userId).length) + (src == null ? 0 : utf8(src).length);
   }
 
   @Override
@@ -223,6 +224,7 @@ public final class RedisRealtimeBackend implements RealtimeBackend {
   }
 
   @Override
+  @SuppressWarnings("FutureReturnValueIgnored") // fire and forget: its outcome is handled in whenComplete
   public void published(@Nullable String tenant, String channel, long seq, String id) {
     if (closed.get()) {
       return;

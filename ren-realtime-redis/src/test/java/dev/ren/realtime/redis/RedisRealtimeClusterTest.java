@@ -62,12 +62,17 @@ class RedisRealtimeClusterTest {
   }
 
   Node node() {
+    return node(b -> b);
+  }
+
+  Node node(java.util.function.UnaryOperator<Realtime.Builder> settings) {
     RedisRealtimeBackend backend = RedisRealtimeBackend.builder(redis.uri()).sweepInterval(Duration.ofMillis(100))
         .heartbeatInterval(Duration.ofMillis(100)).heartbeatTtl(Duration.ofMillis(500))
         .commandTimeout(Duration.ofMillis(500)).build();
     RecordingPublisher events = new RecordingPublisher();
     RenHub clients = RenHub.create();
-    Realtime rt = Realtime.builder(events, clients).history("room-*", 10_000).backend(backend).build();
+    Realtime rt = settings.apply(Realtime.builder(events, clients).history("room-*", 10_000)).backend(backend)
+        .build();
     Node n = new Node(rt, events, backend, clients);
     nodes.add(n);
     return n;
@@ -221,5 +226,36 @@ class RedisRealtimeClusterTest {
     });
     assertTrue(a.realtime().join("chat", "alice", null));
     assertEquals(1, a.realtime().members("chat").size());
+  }
+
+  @Test
+  void memberBounds_holdForTheWholeCluster() {
+    Node a = node(b -> b.maxMembers(4).maxMembersPerChannel(2));
+    Node b = node(b2 -> b2.maxMembers(4).maxMembersPerChannel(2));
+    a.realtime().join("x", "u1", null);
+    b.realtime().join("x", "u2", null);
+    a.realtime().join("y", "u3", null);
+
+    assertEquals("maxMembersPerChannel", assertThrows(dev.ren.realtime.RealtimeFullException.class,
+        () -> a.realtime().join("x", "u4", null)).setting());
+    assertTrue(b.realtime().join("z", "u4", null));
+    assertEquals("maxMembers", assertThrows(dev.ren.realtime.RealtimeFullException.class,
+        () -> a.realtime().join("w", "u5", null)).setting());
+    b.realtime().leave("x", "u2");
+    assertTrue(a.realtime().join("w", "u5", null));
+  }
+
+  @Test
+  void heartbeatLost_redisFlushed_theNodeRecordsItsHeldMembersAgain() {
+    Node a = node();
+    Node b = node();
+    a.realtime().join("chat", "alice", TestJson.parse("{\"k\":1}"));
+    b.realtime().publish("room-1", TestJson.parse("1"), null);
+
+    assertEquals("OK", redis.command("FLUSHALL").substring(1)); // every key gone, heartbeats too
+
+    Waits.until(() -> b.realtime().members("chat").size() == 1);
+    assertEquals(TestJson.parse("{\"k\":1}"), b.realtime().members("chat").get(0).metadata());
+    assertEquals(2, a.events().ofType(EventTypes.PRESENCE_JOIN).size(), "joined again, announced again");
   }
 }
