@@ -389,6 +389,19 @@ final class PresenceTracker implements ClientListener {
     return Arrays.equals(stored, fresh) || StoredJson.decode(stored).equals(freshTree);
   }
 
+  /** Releases every client id this tracker marked {@linkplain ClientTracker#held held} (realtime is closing). */
+  void releaseClients() {
+    lock.lock();
+    try {
+      for (String cid : clientHolds.keySet()) {
+        clients.released(cid);
+      }
+      clientHolds.clear();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Presence members on all channels (for tests and metrics). */
   int memberCount() {
     lock.lock();
@@ -420,7 +433,13 @@ final class PresenceTracker implements ClientListener {
     long deadline = live ? LIVE : now + ttlMs;
     m.holds.put(key, deadline);
     if (cid != null) {
-      clientHolds.computeIfAbsent(cid, c -> new HashSet<>()).add(m);
+      Set<Member> held = clientHolds.get(cid);
+      if (held == null) {
+        held = new HashSet<>();
+        clientHolds.put(cid, held);
+        clients.held(cid); // the transports watch this client's streams closely while it holds a member
+      }
+      held.add(m);
     }
     return live ? (m.owner != null ? now + liveCheckMs : LIVE) : deadline;
   }
@@ -452,6 +471,7 @@ final class PresenceTracker implements ClientListener {
       held.remove(m);
       if (held.isEmpty()) {
         clientHolds.remove(holder);
+        clients.released(holder);
       }
     }
   }

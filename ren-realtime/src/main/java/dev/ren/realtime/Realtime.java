@@ -528,6 +528,7 @@ public final class Realtime implements Closeable {
     }
     clientRegistration.close();
     timer.close();
+    presence.releaseClients();
   }
 
   /** The expiry timer (for tests of its ownership). */
