@@ -7,7 +7,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
+import dev.ren.testing.SseTestClient;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.WindowType;
@@ -34,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The demo's chat over ren.js's RealtimeClient, on the WebSocket at {@code /_rt/ws}, in headless Chromium: two
  * pages chat and see each other's presence, and closing one page makes the other see {@code presence:leave} within
  * 2 s (the socket's close, and before it the page's {@code pagehide} leave); a page whose socket the server cuts
- * reconnects by itself and catches up by sequence number, every message exactly once and in order.
+ * reconnects by itself and catches up by sequence number, every message exactly once and in order; and presence
+ * joined over HTTP, held by a page's SSE stream, leaves as the page goes away ({@code leaveOnPageHide}).
  */
 @Tag("e2e")
 class RealtimeWebSocketE2ETest {
@@ -156,6 +159,40 @@ class RealtimeWebSocketE2ETest {
     int reconnecting = states.indexOf("reconnecting");
     assertTrue(reconnecting > 0 && states.subList(reconnecting, states.size()).contains("live"),
         "the chat's socket was cut and came back: " + states);
+  }
+
+  @Test
+  void presenceHeldBySseStream_pageGoesAway_leaveOnPageHideLeavesAtOnce() throws Exception {
+    start();
+    WebDriver w = browsers.open(demo.uri().resolve("/"));
+    awaitReady(w);
+    try (SseTestClient observer = SseTestClient.open(demo.uri().resolve("/api/maravilla/ren?s=presence:sse-room"))) {
+      observer.next("ren.meta", WAIT);
+      // a page that holds presence the HTTP way: its SSE stream holds the member it joined with its client id
+      Object status = ((JavascriptExecutor) w).executeAsyncScript("const done = arguments[arguments.length - 1];"
+          + "import('/api/maravilla/ren/client.js').then(async (m) => {"
+          + "  const ren = new m.RenClient({ clientId: 'sse-holder', subscriptions: ['presence:sse-room'] });"
+          + "  await new Promise((r) => ren.onStateChange((s) => { if (s === 'open') r(); }));"
+          + "  const res = await fetch('/api/realtime/presence/sse-room/join', { method: 'POST', headers: {"
+          + "    'Content-Type': 'application/json', 'X-Ren-Client': 'sse-holder' },"
+          + "    body: JSON.stringify({ userId: 'sse-user' }) });"
+          + "  m.leaveOnPageHide('sse-room', 'sse-user', { clientId: 'sse-holder' });"
+          + "  done(res.status);"
+          + "}).catch((e) => done(String(e)));");
+      assertEquals(200L, status);
+      assertEquals("sse-user", observer.next("presence.join", WAIT).json().get("uid").asText());
+
+      long leftPage = System.currentTimeMillis();
+      w.get("about:blank"); // pagehide: the keepalive leave goes out as the page is torn down
+      SseTestClient.Event leave = observer.next("presence.leave", WAIT);
+      long afterLeaving = System.currentTimeMillis() - leftPage;
+      System.getLogger(getClass().getName()).log(System.Logger.Level.INFO,
+          "presence held by the SSE stream left " + afterLeaving + " ms after the page went away");
+      assertEquals("sse-user", leave.json().get("uid").asText());
+      // an expiry (the stream's close noticed, then the 10 s grace) is system-caused and has no src
+      assertEquals("sse-holder", leave.json().path("src").asText(), "the page's own leave: " + leave.data());
+      assertTrue(afterLeaving < 10_000, "left " + afterLeaving + " ms after the page went away");
+    }
   }
 
   private static void awaitChatLive(WebDriver w) {
