@@ -26,6 +26,9 @@ final class ClientStreams implements ClientTracker {
   // the same counts by who opened them: a client id is a label any caller can send, its holder is not
   private final ConcurrentHashMap<Holder, Integer> openBy = new ConcurrentHashMap<>();
 
+  // client ids whose streams hold presence (counted holds): probed for a dead connection more often
+  private final ConcurrentHashMap<String, Integer> held = new ConcurrentHashMap<>();
+
   private record Holder(String clientId, @Nullable String user, @Nullable String tenant) {}
   private final List<ClientListener> listeners = new CopyOnWriteArrayList<>();
 
@@ -37,6 +40,26 @@ final class ClientStreams implements ClientTracker {
   @Override
   public boolean isClientConnected(String clientId, @Nullable String user, @Nullable String tenant) {
     return openBy.containsKey(new Holder(clientId, user, tenant));
+  }
+
+  @Override
+  public void held(String clientId) {
+    held.merge(Objects.requireNonNull(clientId, "clientId"), 1, Integer::sum);
+  }
+
+  @Override
+  public void released(String clientId) {
+    held.computeIfPresent(clientId, (k, n) -> n <= 1 ? null : n - 1);
+  }
+
+  @Override
+  public boolean isClientHeld(String clientId) {
+    return held.containsKey(clientId);
+  }
+
+  @Override
+  public boolean anyClientHeld() {
+    return !held.isEmpty();
   }
 
   @Override

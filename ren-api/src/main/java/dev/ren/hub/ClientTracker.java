@@ -27,4 +27,25 @@ public interface ClientTracker {
    * registration is closed.
    */
   Registration addClientListener(ClientListener listener);
+
+  /**
+   * Marks {@code clientId} as holding state that ends soon after its last stream goes (presence members), so a
+   * transport looks for a dead connection of this client more often than for others: {@code RenServlet} probes the
+   * SSE streams of held client ids every 2 s and no other stream. Counted: each call is undone by one
+   * {@link #released}. The default does nothing.
+   */
+  default void held(String clientId) {}
+
+  /** Undoes one {@link #held} of {@code clientId}. The default does nothing. */
+  default void released(String clientId) {}
+
+  /** Whether {@code clientId} is {@linkplain #held held} (more holds than releases). The default: false. */
+  default boolean isClientHeld(String clientId) {
+    return false;
+  }
+
+  /** Whether any client id is {@linkplain #held held}; a transport skips its probe pass when none is. */
+  default boolean anyClientHeld() {
+    return false;
+  }
 }

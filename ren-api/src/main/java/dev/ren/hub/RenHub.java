@@ -376,6 +376,26 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
     return clients.isClientConnected(clientId, user, tenant);
   }
 
+  @Override
+  public void held(String clientId) {
+    clients.held(clientId);
+  }
+
+  @Override
+  public void released(String clientId) {
+    clients.released(clientId);
+  }
+
+  @Override
+  public boolean isClientHeld(String clientId) {
+    return clients.isClientHeld(clientId);
+  }
+
+  @Override
+  public boolean anyClientHeld() {
+    return clients.anyClientHeld();
+  }
+
   /** Number of open subscriptions (SSE streams and in-process listeners). */
   public int subscriberCount() {
     return subscriptions.size();

@@ -237,6 +237,27 @@ class RenHubTest {
     assertEquals(List.of("+c1", "-c1"), calls);
   }
 
+  @Test
+  void held_countedPerClientId_releasedByAsManyReleases() {
+    hub = RenHub.create();
+    assertFalse(hub.anyClientHeld());
+    hub.held("c1");
+    hub.held("c1");
+    hub.held("c2");
+    assertTrue(hub.isClientHeld("c1"));
+    assertTrue(hub.anyClientHeld());
+    hub.released("c1");
+    assertTrue(hub.isClientHeld("c1"), "one hold of c1 is left");
+    hub.released("c1");
+    hub.released("c1"); // one too many: nothing goes below zero
+    assertFalse(hub.isClientHeld("c1"));
+    assertTrue(hub.anyClientHeld(), "c2 is still held");
+    hub.released("c2");
+    assertFalse(hub.anyClientHeld());
+    hub.held("c1");
+    assertTrue(hub.isClientHeld("c1"), "an extra release earlier does not cancel a later hold");
+  }
+
   private static ClientListener listenerOf(List<String> calls) {
     return new ClientListener() {
       @Override

@@ -14,6 +14,7 @@ import org.eclipse.jetty.ee10.servlet.DefaultServlet;
 import org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.ee10.websocket.jakarta.server.config.JakartaWebSocketServletContainerInitializer;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -37,7 +38,9 @@ import java.util.function.LongSupplier;
 
 /**
  * The runnable demo: embedded Jetty 12 serving the REN stream, every HTTP binding ({@value #BINDINGS}), and the
- * live web app at {@code /}. REN is registered exactly as in the WAR, by the drop-in's {@link RenInitializer}, with
+ * live web app at {@code /}, and realtime over WebSocket at {@code /_rt/ws} (Jetty's Jakarta WebSocket container is
+ * installed before the drop-in, which then mounts {@code ren-websocket-realtime}; the page's chat uses it). REN is
+ * registered exactly as in the WAR, by the drop-in's {@link RenInitializer}, with
  * the demo's own hub (in memory, or on Redis Streams) put in the context first; with {@code --redis} its KV store
  * is on Redis too ({@link dev.ren.kv.redis.RedisKvBackend}), and so is realtime
  * ({@link dev.ren.realtime.redis.RedisRealtimeBackend}: sequences, history, presence), so demo nodes on one Redis
@@ -278,6 +281,8 @@ public final class DemoServer implements AutoCloseable {
     if (realtime != null) {
       context.setAttribute(Realtime.class.getName(), realtime); // likewise
     }
+    // Jakarta WebSocket first: the drop-in mounts realtime at /_rt/ws when it finds the ServerContainer
+    JakartaWebSocketServletContainerInitializer.configure(context, null);
     context.addServletContainerInitializer(new RenInitializer());
     // bodies up to eagerBodyBytes arrive before a thread is given to the request; a larger one is handed over
     // at that size and read on by the servlet; the rate check wraps both

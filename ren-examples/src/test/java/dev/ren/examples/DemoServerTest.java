@@ -8,14 +8,21 @@ import dev.ren.testing.SseTestClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,6 +51,56 @@ class DemoServerTest {
         assertEquals("todo/slash", c.next("kv.put", Duration.ofSeconds(10)).json().get("k").asText());
       }
     }
+  }
+
+  @Test
+  void start_realtimeOverWebSocket_mountedAtRtWsAndSharedWithHttpAndSse() throws Exception {
+    DemoServer.Options o = DemoServer.Options.parse("--port", "0", "--host", "127.0.0.1", "--data", data.toString());
+    HttpClient http = HttpClient.newHttpClient();
+    try (DemoServer demo = new DemoServer(o).start();
+         SseTestClient sse = SseTestClient.open(demo.uri().resolve("/api/maravilla/ren?s=realtime:chat"))) {
+      sse.next("ren.meta", Duration.ofSeconds(10));
+      BlockingQueue<String> in = new LinkedBlockingQueue<>();
+      URI ws = URI.create("ws://127.0.0.1:" + demo.port() + "/_rt/ws?cid=demo-ws");
+      WebSocket socket = http.newWebSocketBuilder().buildAsync(ws, new WebSocket.Listener() {
+        private final StringBuilder part = new StringBuilder();
+
+        @Override
+        public CompletionStage<?> onText(WebSocket w, CharSequence text, boolean last) {
+          part.append(text);
+          if (last) {
+            in.add(part.toString());
+            part.setLength(0);
+          }
+          w.request(1);
+          return null;
+        }
+      }).join();
+      try {
+        socket.sendText("{\"action\":\"subscribe\",\"channel\":\"chat\",\"lastEventId\":0}", true).join();
+        assertTrue(next(in).contains("\"subscribed\""));
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(demo.uri().resolve("/api/realtime/publish"))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"channel\":\"chat\",\"data\":\"over http\"}")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        String m = next(in);
+        assertTrue(m.contains("\"event\":\"message\"") && m.contains("\"over http\"") && m.contains("\"seq\":1"), m);
+        socket.sendText("{\"action\":\"publish\",\"channel\":\"chat\",\"data\":\"over ws\"}", true).join();
+        assertEquals("over http", sse.next("realtime.message", Duration.ofSeconds(10)).json().get("data").asText());
+        SseTestClient.Event e = sse.next("realtime.message", Duration.ofSeconds(10));
+        assertEquals("over ws", e.json().get("data").asText());
+        assertEquals("demo-ws", e.json().get("src").asText(), "the socket's cid is the message's src");
+      } finally {
+        socket.abort();
+      }
+    }
+  }
+
+  private static String next(BlockingQueue<String> in) throws InterruptedException {
+    String frame = in.poll(10, TimeUnit.SECONDS);
+    assertNotNull(frame, "no frame within 10 s");
+    return frame;
   }
 
   @Test

@@ -90,6 +90,9 @@ class WarDeploymentIT {
     tomcat.getService().addConnector(connector);
     Files.createDirectories(tmp.resolve("tomcat/webapps"));
     Context app = tomcat.addWebapp("", war().toAbsolutePath().toString());
+    // this JVM's class path holds the demo server's Jetty, whose WebSocket initializer Tomcat would find through
+    // its own class loader and run (a stock Tomcat has no Jetty: the WAR leaves Jetty out)
+    app.setContainerSciFilter("^org\\.eclipse\\.jetty\\.");
     // what <Parameter name="ren.dataDir" value="..." override="false"/> in the context's XML does
     ApplicationParameter dataDir = new ApplicationParameter();
     dataDir.setName("ren.dataDir");

@@ -34,4 +34,7 @@ interface PresenceSide extends ClientListener {
 
   /** Presence members on all channels of all tenants (of the cluster, when shared): what {@code maxMembers} bounds. */
   int memberCount();
+
+  /** Releases every client id this side marked {@linkplain dev.ren.hub.ClientTracker#held held} (realtime closes). */
+  void releaseClients();
 }

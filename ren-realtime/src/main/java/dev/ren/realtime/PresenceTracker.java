@@ -393,6 +393,20 @@ final class PresenceTracker implements PresenceSide {
     return Arrays.equals(stored, fresh) || StoredJson.decode(stored).equals(freshTree);
   }
 
+  /** Releases every client id this tracker marked {@linkplain ClientTracker#held held} (realtime is closing). */
+  @Override
+  public void releaseClients() {
+    lock.lock();
+    try {
+      for (String cid : clientHolds.keySet()) {
+        clients.released(cid);
+      }
+      clientHolds.clear();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Presence members on all channels (for tests and metrics). */
   @Override
   public int memberCount() {
@@ -425,7 +439,13 @@ final class PresenceTracker implements PresenceSide {
     long deadline = live ? LIVE : now + ttlMs;
     m.holds.put(key, deadline);
     if (cid != null) {
-      clientHolds.computeIfAbsent(cid, c -> new HashSet<>()).add(m);
+      Set<Member> held = clientHolds.get(cid);
+      if (held == null) {
+        held = new HashSet<>();
+        clientHolds.put(cid, held);
+        clients.held(cid); // the transports watch this client's streams closely while it holds a member
+      }
+      held.add(m);
     }
     return live ? (m.owner != null ? now + liveCheckMs : LIVE) : deadline;
   }
@@ -457,6 +477,7 @@ final class PresenceTracker implements PresenceSide {
       held.remove(m);
       if (held.isEmpty()) {
         clientHolds.remove(holder);
+        clients.released(holder);
       }
     }
   }

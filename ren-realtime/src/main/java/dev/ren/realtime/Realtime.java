@@ -591,6 +591,7 @@ public final class Realtime implements Closeable {
     }
     clientRegistration.close();
     timer.close();
+    presence.releaseClients();
     RealtimeBackend shared = backend;
     if (shared != null) {
       shared.close();

@@ -446,7 +446,13 @@ final class SharedPresence implements PresenceSide {
     long deadline = live ? LIVE : now + ttlMs;
     m.holds.put(key, deadline);
     if (cid != null) {
-      clientHolds.computeIfAbsent(cid, c -> new HashSet<>()).add(m);
+      Set<Local> held = clientHolds.get(cid);
+      if (held == null) {
+        held = new HashSet<>();
+        clientHolds.put(cid, held);
+        clients.held(cid); // the transports watch this client's streams closely while it holds a member
+      }
+      held.add(m);
     }
     return live ? (m.owner != null ? now + liveCheckMs : LIVE) : deadline;
   }
@@ -461,7 +467,21 @@ final class SharedPresence implements PresenceSide {
       held.remove(m);
       if (held.isEmpty()) {
         clientHolds.remove(holder);
+        clients.released(holder);
       }
+    }
+  }
+
+  @Override
+  public void releaseClients() {
+    lock.lock();
+    try {
+      for (String cid : clientHolds.keySet()) {
+        clients.released(cid);
+      }
+      clientHolds.clear();
+    } finally {
+      lock.unlock();
     }
   }
 

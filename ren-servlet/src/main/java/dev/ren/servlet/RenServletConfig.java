@@ -21,6 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 public final class RenServletConfig {
 
   final Duration heartbeat;
+  final Duration presenceProbe;
   final int maxStreams;
   final long maxUnsentBytes;
   final int maxBatchBytes;
@@ -33,6 +34,7 @@ public final class RenServletConfig {
 
   private RenServletConfig(Builder b) {
     this.heartbeat = b.heartbeat;
+    this.presenceProbe = b.presenceProbe;
     this.maxStreams = b.maxStreams;
     this.maxUnsentBytes = b.maxUnsentBytes;
     this.maxBatchBytes = b.maxBatchBytes;
@@ -56,6 +58,10 @@ public final class RenServletConfig {
     return heartbeat;
   }
 
+  public Duration presenceProbe() {
+    return presenceProbe;
+  }
+
   public int maxStreams() {
     return maxStreams;
   }
@@ -71,6 +77,7 @@ public final class RenServletConfig {
   /** Builds a {@link RenServletConfig}; each setting may be given once. Not thread-safe. */
   public static final class Builder {
     private Duration heartbeat = Duration.ofSeconds(15);
+    private Duration presenceProbe = Duration.ofSeconds(2);
     private int maxStreams = 10_000;
     private long maxUnsentBytes = 1L << 20;
     private int maxBatchBytes = 64 << 10;
@@ -91,6 +98,21 @@ public final class RenServletConfig {
         throw new IllegalArgumentException("heartbeat must be in (0, 10 min], was " + interval);
       }
       this.heartbeat = settings.once("heartbeat", interval);
+      return this;
+    }
+
+    /**
+     * Interval of the probe written to streams whose client id holds presence
+     * ({@link dev.ren.hub.ClientTracker#isClientHeld}): a bare comment line {@code :}, so a stream whose socket was
+     * closed fails its second write after the close and its members' grace period starts within two intervals
+     * (a write to a closed peer is taken by the kernel once; the next one fails). Other streams get no probe.
+     * Default 2 s, in [100 ms, 1 min].
+     */
+    public Builder presenceProbe(Duration interval) {
+      if (interval.compareTo(Duration.ofMillis(100)) < 0 || interval.compareTo(Duration.ofMinutes(1)) > 0) {
+        throw new IllegalArgumentException("presenceProbe must be in [100 ms, 1 min], was " + interval);
+      }
+      this.presenceProbe = settings.once("presenceProbe", interval);
       return this;
     }
 

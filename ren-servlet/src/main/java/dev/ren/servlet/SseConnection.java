@@ -42,6 +42,8 @@ final class SseConnection implements WriteListener, AsyncListener {
 
   private static final System.Logger LOG = System.getLogger(SseConnection.class.getName());
   private static final byte[] HEARTBEAT = SseFrames.heartbeat();
+  /** The presence probe: a bare comment line, ignored by every SSE parser. */
+  private static final byte[] PROBE = {':', '\n'};
 
   private final AsyncContext async;
   private final ServletOutputStream out;
@@ -62,6 +64,7 @@ final class SseConnection implements WriteListener, AsyncListener {
   // write are illegal then); what a signal asked for meanwhile is in the fields, and arm() signals once
   private volatile boolean armed;
   private volatile boolean heartbeatDue;
+  private volatile boolean probeDue;
   // the last frames before the stream ends (retry: when a token expired or was revoked); set once, any thread
   private volatile byte @Nullable [] farewell;
   // why the stream ends after the farewell; written before farewell, read after it
@@ -129,6 +132,21 @@ final class SseConnection implements WriteListener, AsyncListener {
   void heartbeat() {
     heartbeatDue = true;
     signal();
+  }
+
+  /**
+   * Asks for a probe write: a stream whose client holds presence is written to every probe interval, so a socket
+   * the peer closed fails a write (the second one after the close) long before the next heartbeat.
+   */
+  void probe() {
+    probeDue = true;
+    signal();
+  }
+
+  /** The client id the stream was opened with, or null when the server generated one. */
+  @Nullable String clientId() {
+    Subscription s = subscription;
+    return s == null ? null : s.clientId();
   }
 
   /**
@@ -235,6 +253,10 @@ final class SseConnection implements WriteListener, AsyncListener {
         return HEARTBEAT;
       }
       wroteSinceHeartbeat = false;
+    }
+    if (probeDue) {
+      probeDue = false; // written even after other frames: each probe is one more write that can fail
+      return PROBE;
     }
     return null;
   }
@@ -360,7 +382,7 @@ final class SseConnection implements WriteListener, AsyncListener {
 
   private boolean workWaiting() {
     Subscription s = subscription;
-    return initial != null || heartbeatDue || closeAfterWrite || farewell != null || s == null || s.hasMore();
+    return initial != null || heartbeatDue || probeDue || closeAfterWrite || farewell != null || s == null || s.hasMore();
   }
 
   @Override

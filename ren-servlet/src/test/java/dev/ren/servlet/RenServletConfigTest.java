@@ -26,4 +26,16 @@ class RenServletConfigTest {
     assertThrows(IllegalArgumentException.class, () -> b.maxUnsentBytes(10));
     assertEquals(4096, b.maxUnsentBytes(4096).build().maxUnsentBytes());
   }
+
+  @Test
+  void presenceProbe_defaultTwoSeconds_boundedAndGivenOnce() {
+    assertEquals(Duration.ofSeconds(2), RenServletConfig.defaults().presenceProbe());
+    RenServletConfig.Builder b = RenServletConfig.builder();
+    assertEquals("presenceProbe must be in [100 ms, 1 min], was PT0.05S",
+        assertThrows(IllegalArgumentException.class, () -> b.presenceProbe(Duration.ofMillis(50))).getMessage());
+    assertThrows(IllegalArgumentException.class, () -> b.presenceProbe(Duration.ofMinutes(2)));
+    assertEquals(Duration.ofMillis(500), b.presenceProbe(Duration.ofMillis(500)).build().presenceProbe());
+    assertEquals("presenceProbe was already set to PT0.5S",
+        assertThrows(IllegalStateException.class, () -> b.presenceProbe(Duration.ofSeconds(1))).getMessage());
+  }
 }

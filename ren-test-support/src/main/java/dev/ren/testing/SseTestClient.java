@@ -203,6 +203,18 @@ public final class SseTestClient implements AutoCloseable {
     }
   }
 
+  /**
+   * Closes the socket the ordinary way (FIN), as a browser closing its tab does: the server learns nothing until it
+   * writes, and its first write after the close is still taken by its kernel (the answer to it is a reset).
+   */
+  public void closeSocket() {
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // already gone
+    }
+  }
+
   @Override
   public void close() {
     kill();

@@ -1,9 +1,12 @@
 // The REN demo app: plain ES modules served from the jar, no build step. URLs are relative (./api/...), so the
 // same files work at / (demo server) and under a WAR's context path.
 //
-// One RenClient feeds the app (todos, files, chat); a second one, with the filter box's subscriptions, feeds the
-// event inspector. Every tab has its own client id, so a tab skips the echoes of its own writes (event.src) but
-// sees every other tab's. Each panel degrades to a visible notice when its HTTP binding is not installed (404).
+// One RenClient (SSE) feeds the app (todos, files); a second one, with the filter box's subscriptions, feeds the
+// event inspector. The chat and its presence list run over one RealtimeClient (WebSocket at /_rt/ws): messages,
+// joins and leaves both ways, caught up by sequence number after a reconnect; a closed tab leaves at once. Every
+// tab has its own client id (the same on both transports), so a tab skips the echoes of its own writes
+// (event.src) but sees every other tab's. Each panel degrades to a visible notice when its HTTP binding is not
+// installed (404).
 //
 // Access (access.js): the page asks the server how it runs (GET ./demo/config). Open: a banner says so. With
 // --users: a login form first; then every API call carries the user's Basic credentials and every stream a
@@ -60,8 +63,9 @@ async function bindingAbsent(res) {
 }
 
 let RenClient;
+let RealtimeClient;
 try {
-  ({ RenClient } = await import('./api/maravilla/ren/client.js'));
+  ({ RenClient, RealtimeClient } = await import('./api/maravilla/ren/client.js'));
 } catch (e) {
   const f = $('#fatal');
   f.textContent = 'The REN browser client (/api/maravilla/ren/client.js) could not be loaded: ' + e.message;
@@ -80,7 +84,7 @@ const tokens = session ? new StreamTokens(session, access.tokenTtl) : null;
 const credentialsRefused = () => logout(null, 'The server no longer accepts that name and password: log in again.');
 const app = new LiveStream(RenClient, {
   clientId,
-  subscriptions: ['kv:demo', 'storage', 'transform', 'realtime:chat', 'presence:chat'],
+  subscriptions: ['kv:demo', 'storage', 'transform'],
 }, tokens, credentialsRefused);
 const api = apiFetch(clientId, session);
 const demo = { clientId, states: [], mode: access.mode, user: session ? session.user : null,
@@ -104,22 +108,18 @@ app.onStateChange((s) => {
   const label = showState($('#conn'), s, appWasOpen);
   if (s === 'open') appWasOpen = true;
   if (demo.states[demo.states.length - 1] !== label) demo.states.push(label);
-  if (s === 'open') chat.joined();
 });
 app.onError((e) => console.warn('[demo] stream error:', e && e.message));
 app.onReset(() => {
   // the server could not resume (restart, or we were away too long): everything we hold may be stale
   todos.load();
   files.load();
-  chat.load();
 });
 app.on((event) => {
   switch (event.r) {
     case 'kv': todos.onEvent(event); break;
     case 'storage': files.onStorage(event); break;
     case 'transform': files.onTransform(event); break;
-    case 'realtime': chat.onMessage(event); break;
-    case 'presence': chat.onPresence(event); break;
     default: break;
   }
 });
@@ -456,14 +456,14 @@ const files = (() => {
   return { load, onStorage, onTransform };
 })();
 
-// ---------------------------------------------------------------- chat channel + presence
+// ---------------------------------------------------------------- chat channel + presence (WebSocket)
 
 const chat = (() => {
   const section = $('#chat');
   const log = $('#chat-log');
   const people = $('#presence-list');
+  const badge = $('#chat-conn');
   const members = new Map(); // userId -> metadata
-  const seen = new Set(); // message ids already shown (history and live overlap)
   const nameInput = $('#chat-name');
   let name = '';
   try { name = sessionStorage.getItem('renDemoName') || ''; } catch (e) { name = ''; }
@@ -471,7 +471,22 @@ const chat = (() => {
   nameInput.value = name;
   // open: one presence entry per tab; with users the server takes the member from the login (one per user)
   const userId = session ? session.user : clientId;
-  let available = true;
+  let wasOpen = false;
+  let snapshot = null; // presence frames that arrive while the member list is being fetched, replayed onto it
+
+  // the socket authenticates with a stream token (a WebSocket cannot send Authorization); after a failed connect
+  // the token may be the reason (expired, revoked), so the next attempt mints a fresh one
+  let lastToken = null;
+  let rtFailed = false; // the last connection closed or never opened
+  const streamToken = tokens ? async () => {
+    if (rtFailed && lastToken) tokens.invalidate(lastToken);
+    lastToken = (await tokens.get()).token;
+    return lastToken;
+  } : null;
+  const rt = new RealtimeClient({ clientId, streamToken, maxBackoffMs: 15000 });
+  demo.realtime = rt;
+  demo.chatStates = [];
+  const here = rt.presence('chat');
 
   function renderPeople() {
     people.replaceChildren(...[...members.entries()].map(([uid, meta]) => el('li',
@@ -479,108 +494,105 @@ const chat = (() => {
       (meta && meta.name) || uid)));
   }
 
-  function addMessage(m) {
-    const key = `${m.ts}|${m.userId}|${JSON.stringify(m.data)}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    const d = m.data || {};
+  function addMessage(f) {
+    const d = f.data || {};
     const text = typeof d === 'string' ? d : d.text;
     if (typeof text !== 'string') return;
-    const who = (d && d.name) || m.userId || 'someone';
-    log.append(el('li', { class: m.userId === userId ? 'mine' : '' }, el('b', {}, who + ': '), text));
+    const who = (d && d.name) || f.userId || 'someone';
+    log.append(el('li', { class: f.userId === userId ? 'mine' : '', dataset: { seq: f.seq ?? '' } },
+      el('b', {}, who + ': '), text));
     while (log.childElementCount > 200) log.firstElementChild.remove();
     log.scrollTop = log.scrollHeight;
   }
 
-  function off(what, e) {
-    available = !(e instanceof Missing);
-    notice(section, e instanceof Missing
-      ? `The realtime binding is not installed on this server (404 from ${what}), so chat is off.`
-      : 'Chat: ' + e.message);
+  function applyPresence(f) {
+    if (!f.userId) return;
+    if (f.event === 'presence:leave') members.delete(f.userId);
+    else members.set(f.userId, f.metadata || {});
   }
 
-  async function load() {
+  /** The member list over HTTP; presence frames received meanwhile are applied after it, in order. */
+  async function loadMembers() {
+    snapshot = [];
     try {
-      const h = await api('./api/realtime/history/chat?after=0&limit=50');
-      if (h.status === 404 && !(await bindingAbsent(h))) {
-        // the channel keeps no history: fine, live messages only
-      } else {
-        const body = await json(h, '/api/realtime/history');
-        for (const m of body.messages || []) addMessage(m);
-      }
-      const p = await json(await api('./api/realtime/presence/chat'), '/api/realtime/presence');
+      const res = await api('./api/realtime/presence/chat');
+      const p = await json(res, '/api/realtime/presence');
       members.clear();
       for (const m of p.members || []) members.set(m.userId, m.metadata);
+    } catch (e) {
+      notice(section, 'Chat: ' + e.message);
+    } finally {
+      for (const f of snapshot) applyPresence(f);
+      snapshot = null;
       renderPeople();
+    }
+  }
+
+  // history first (replayed from sequence 0), then live; after a reconnect only what was missed
+  rt.subscribe('chat', (f) => {
+    switch (f.event) {
+      case 'message': addMessage(f); break;
+      case 'presence:join':
+      case 'presence:update':
+      case 'presence:leave':
+        if (snapshot) snapshot.push(f);
+        applyPresence(f);
+        renderPeople();
+        break;
+      case 'subscribed': loadMembers(); break; // (re)subscribed: who is here may have changed meanwhile
+      case 'error': notice(section, `Chat: ${f.message} (${f.code})`); break;
+      default: break;
+    }
+  }, { lastEventId: 0 });
+  here.join(userId, { name });
+
+  rt.onStateChange((s) => {
+    const label = showState(badge, s, wasOpen);
+    if (s === 'open') {
+      wasOpen = true;
+      rtFailed = false;
       notice(section, '');
-    } catch (e) {
-      off('/api/realtime', e);
     }
-  }
-
-  /** Called whenever the app stream is (re)opened: presence is tied to this tab's stream, so (re)join. */
-  async function joined() {
-    if (!available) return;
-    try {
-      await json(await api('./api/realtime/presence/chat/join', { method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ userId, metadata: { name } }) }), 'join');
-      members.set(userId, { name });
-      renderPeople();
-    } catch (e) {
-      off('/api/realtime/presence', e);
+    if (demo.chatStates[demo.chatStates.length - 1] !== label) demo.chatStates.push(label);
+  });
+  rt.onError((e) => {
+    if (e && e.frame) return; // an error frame: shown above
+    rtFailed = true;
+    if (!wasOpen) {
+      notice(section, 'Chat needs realtime over WebSocket (/_rt/ws), which this server does not offer or cannot '
+        + 'be reached; retrying.');
     }
-  }
-
-  function onMessage(ev) {
-    if (ev.ch !== 'chat' || ev.t !== 'realtime.message') return;
-    addMessage({ ts: ev.ts, userId: ev.uid, data: ev.data });
-  }
-
-  function onPresence(ev) {
-    if (ev.ch !== 'chat' || !ev.uid) return;
-    if (ev.t === 'presence.leave') members.delete(ev.uid);
-    else members.set(ev.uid, ev.data || {});
-    renderPeople();
-  }
-
-  // the server also drops this tab from the list when its stream closes; saying so at once is just faster
-  addEventListener('pagehide', () => {
-    if (!available) return;
-    try {
-      const headers = { 'Content-Type': 'application/json', 'X-Ren-Client': clientId };
-      if (session) headers.Authorization = session.header;
-      fetch('./api/realtime/presence/chat/leave', { method: 'POST', keepalive: true, headers,
-        body: JSON.stringify({ userId }) });
-    } catch (e) { /* the stream close covers it */ }
   });
 
-  nameInput.addEventListener('change', async () => {
+  nameInput.addEventListener('change', () => {
     name = nameInput.value.trim() || name;
     nameInput.value = name;
     try { sessionStorage.setItem('renDemoName', name); } catch (e) { /* private mode */ }
-    try {
-      await api('./api/realtime/presence/chat/update', { method: 'POST',
-        headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ userId, metadata: { name } }) });
-    } catch (e) { /* the next join carries it */ }
+    here.update({ name }); // while reconnecting, the next join carries it
   });
 
-  $('#chat-form').addEventListener('submit', async (e) => {
+  $('#chat-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const input = $('#chat-text');
     const text = input.value.trim();
     if (!text) return;
     input.value = '';
     try {
-      await json(await api('./api/realtime/publish', { method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ channel: 'chat', data: { text, name }, userId }) }), '/api/realtime/publish');
+      rt.publish('chat', { text, name }, { userId });
     } catch (err) {
-      off('/api/realtime/publish', err);
+      notice(section, 'Chat: ' + err.message);
     }
   });
 
-  return { load, joined, onMessage, onPresence };
+  /** Resolves once the first member list is shown (the page's first load waits for it). */
+  const ready = new Promise((resolve) => {
+    const off = rt.subscribe('chat', (f) => {
+      if (f.event === 'subscribed') { off(); resolve(); }
+    });
+    rt.onError((e) => { if (!e.frame && !wasOpen) resolve(); });
+  });
+
+  return { ready };
 })();
 
 // ---------------------------------------------------------------- event inspector
@@ -682,7 +694,7 @@ const inspector = (() => {
 
 // ---------------------------------------------------------------- first load
 
-await Promise.all([todos.load(), files.load(), chat.load()]);
+await Promise.all([todos.load(), files.load(), chat.ready]);
 demo.ready = true;
 document.body.dataset.ready = 'true';
 void inspector;

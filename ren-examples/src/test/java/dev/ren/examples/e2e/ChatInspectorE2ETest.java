@@ -42,7 +42,7 @@ class ChatInspectorE2ETest extends DemoE2ETest {
     until(w, Duration.ofSeconds(5), d -> d.findElement(By.id("chat-log")).getText().contains("hello from b"));
     until(w, Duration.ofSeconds(5), d -> d.findElements(By.cssSelector("#presence-list li")).size() == 2);
 
-    // closing tab b closes its stream: its presence entry leaves on its own
+    // closing tab b closes its realtime socket (after its pagehide leave): its presence entry leaves on its own
     w.switchTo().window(b);
     w.close();
     w.switchTo().window(a);
