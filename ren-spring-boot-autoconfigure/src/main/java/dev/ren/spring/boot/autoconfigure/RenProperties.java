@@ -75,12 +75,7 @@ public class RenProperties {
   private @Nullable String tenantHeader;
 
   /** Lifetime of a stream token minted by {@code POST <path>/token} (10 s to 24 h). */
-  private Duration streamTokenTtl = Duration.ofSeconds(300);
-
-  /**
-   * The {@code retry:} (reconnect delay) a stream gets when the application shuts down, before it is closed.
-   */
-  private Duration shutdownRetry = Duration.ofSeconds(1);
+  private Duration streamTokenTtl = Duration.ofMinutes(5);
 
   private final Tokens tokens = new Tokens();
   private final Redis redis = new Redis();
@@ -281,14 +276,6 @@ public class RenProperties {
 
   public void setStreamTokenTtl(Duration streamTokenTtl) {
     this.streamTokenTtl = streamTokenTtl;
-  }
-
-  public Duration getShutdownRetry() {
-    return shutdownRetry;
-  }
-
-  public void setShutdownRetry(Duration shutdownRetry) {
-    this.shutdownRetry = shutdownRetry;
   }
 
   public Tokens getTokens() {

@@ -4,7 +4,6 @@ import dev.ren.servlet.RenServlet;
 import org.springframework.context.SmartLifecycle;
 
 import java.lang.System.Logger.Level;
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -26,12 +25,10 @@ public final class RenStreamShutdown implements SmartLifecycle {
   private static final System.Logger LOG = System.getLogger(RenStreamShutdown.class.getName());
 
   private final RenServlet servlet;
-  private final Duration retry;
   private final AtomicBoolean running = new AtomicBoolean();
 
-  RenStreamShutdown(RenServlet servlet, Duration retry) {
+  RenStreamShutdown(RenServlet servlet) {
     this.servlet = servlet;
-    this.retry = retry;
   }
 
   @Override

@@ -41,6 +41,7 @@ import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.io.ResourceLoader;
 
 import java.lang.System.Logger.Level;
 import java.util.Base64;
@@ -69,8 +70,11 @@ public final class RenWebAutoConfiguration {
 
   /** Checked before anything is registered: binding modules present, a policy for the bindings, the path. */
   @Bean
-  RenSetupCheck renSetupCheck(RenProperties properties, ObjectProvider<RenSecurity> security) {
-    return RenSetupCheck.run(properties, security.getIfUnique(), RenWebAutoConfiguration.class.getClassLoader());
+  RenSetupCheck renSetupCheck(RenProperties properties, ObjectProvider<RenSecurity> security,
+      ResourceLoader resources) {
+    ClassLoader loader = resources.getClassLoader();
+    return RenSetupCheck.run(properties, security.getIfUnique(),
+        loader != null ? loader : RenWebAutoConfiguration.class.getClassLoader());
   }
 
   // ------------------------------------------------------------------------------------------------ who is calling
@@ -139,7 +143,7 @@ public final class RenWebAutoConfiguration {
     static final class Policy {}
   }
 
-  /** Who may do what: the application's policy (or open mode), authenticated by {@code renAuthenticator}. */
+  /** Who may do what: the application's policy (or open mode), authenticated by the RenAuthenticator bean. */
   @Bean
   @ConditionalOnMissingBean
   @Conditional(AccessConfigured.class)
@@ -251,8 +255,8 @@ public final class RenWebAutoConfiguration {
   /** Ends every stream with {@code retry:} when the context closes, before the web server's graceful shutdown. */
   @Bean
   @ConditionalOnMissingBean
-  RenStreamShutdown renStreamShutdown(RenServlet servlet, RenProperties properties) {
-    return new RenStreamShutdown(servlet, properties.getShutdownRetry());
+  RenStreamShutdown renStreamShutdown(RenServlet servlet) {
+    return new RenStreamShutdown(servlet);
   }
 
   // ------------------------------------------------------------------------------------------------ bindings
