@@ -3,6 +3,7 @@ package dev.ren.db;
 import dev.ren.AppliedButNotPublishedException;
 import dev.ren.RenEvent;
 import dev.ren.RenPublisher;
+import dev.ren.health.Health;
 import dev.ren.internal.Backoff;
 import org.h2.jdbcx.JdbcConnectionPool;
 import org.jspecify.annotations.Nullable;
@@ -272,6 +273,26 @@ final class JdbcDocumentStore implements DocumentStore {
         }
       }
       ownedPool.dispose();
+    }
+  }
+
+  @Override
+  public Health health(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    String what = "documents on " + dialect.name();
+    if (closed.get()) {
+      return Health.down(what + ": store is closed");
+    }
+    long t0 = System.nanoTime();
+    int seconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, (timeout.toMillis() + 999) / 1000));
+    try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+      st.setQueryTimeout(seconds);
+      try (ResultSet rs = st.executeQuery("SELECT 1 FROM ren_documents WHERE 1 = 0")) {
+        rs.next();
+      }
+      return Health.up(what + ": answered in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    } catch (SQLException | RuntimeException e) {
+      return Health.down(what + ": " + e.getMessage());
     }
   }
 

@@ -471,6 +471,15 @@ public final class Realtime implements Closeable {
     return presence.leave(key(channel), userId, RenOrigin.current(), user);
   }
 
+  /**
+   * Presence members on all channels of all tenants of this realtime (a member is one user on one channel,
+   * however many streams hold it): what {@link Builder#maxMembers} bounds. A view ({@link #tenant}, {@link #as})
+   * answers for the whole. Cheap (one counter read under the presence lock).
+   */
+  public int presenceMembers() {
+    return presence.memberCount();
+  }
+
   /** The members of a channel in join order. */
   public List<PresenceMember> members(String channel) {
     return membersJson(channel).stream().map(StoredMember::toMember).toList();

@@ -92,6 +92,11 @@ final class BlobPaths {
         maxNameBytes);
   }
 
+  /** The folder of the default tenant's objects (a real path). */
+  Path root() {
+    return walkRoot;
+  }
+
   /**
    * The folder name of a tenant id ({@code [A-Za-z0-9_-][A-Za-z0-9._-]{0,63}}): lowercase letters, digits and
    * {@code -} stay, every other character becomes {@code _} and two hex digits. Injective (an {@code _} only ever
