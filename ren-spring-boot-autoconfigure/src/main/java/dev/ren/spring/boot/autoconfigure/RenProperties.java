@@ -77,6 +77,18 @@ public class RenProperties {
   /** Lifetime of a stream token minted by {@code POST <path>/token} (10 s to 24 h). */
   private Duration streamTokenTtl = Duration.ofMinutes(5);
 
+  /**
+   * The {@code retry:} every stream gets when the application shuts down, before it is closed: its client
+   * reconnects (to another node) after this plus a random share of up to as much again.
+   */
+  private Duration shutdownRetry = Duration.ofSeconds(1);
+
+  /** How long the shutdown waits for streams to take their {@code retry:} before closing the rest. */
+  private Duration shutdownTimeout = Duration.ofSeconds(5);
+
+  /** How long each part of the {@code ren} health check (hub and log, each store) may take before it is down. */
+  private Duration healthTimeout = Duration.ofSeconds(1);
+
   private final Tokens tokens = new Tokens();
   private final Redis redis = new Redis();
   private final Realtime realtime = new Realtime();
@@ -276,6 +288,30 @@ public class RenProperties {
 
   public void setStreamTokenTtl(Duration streamTokenTtl) {
     this.streamTokenTtl = streamTokenTtl;
+  }
+
+  public Duration getShutdownRetry() {
+    return shutdownRetry;
+  }
+
+  public void setShutdownRetry(Duration shutdownRetry) {
+    this.shutdownRetry = shutdownRetry;
+  }
+
+  public Duration getShutdownTimeout() {
+    return shutdownTimeout;
+  }
+
+  public void setShutdownTimeout(Duration shutdownTimeout) {
+    this.shutdownTimeout = shutdownTimeout;
+  }
+
+  public Duration getHealthTimeout() {
+    return healthTimeout;
+  }
+
+  public void setHealthTimeout(Duration healthTimeout) {
+    this.healthTimeout = healthTimeout;
   }
 
   public Tokens getTokens() {

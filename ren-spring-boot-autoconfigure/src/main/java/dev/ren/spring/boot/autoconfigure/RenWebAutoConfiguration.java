@@ -214,7 +214,8 @@ public final class RenWebAutoConfiguration {
     return Settings.check(() -> {
       RenServletConfig.Builder b = RenServletConfig.builder()
           .heartbeat(properties.getHeartbeat())
-          .maxStreams(properties.getMaxStreams());
+          .maxStreams(properties.getMaxStreams())
+          .shutdownRetry(properties.getShutdownRetry());
       RenSecurity s = security.getIfUnique();
       if (s != null) {
         b.security(s);
@@ -255,8 +256,8 @@ public final class RenWebAutoConfiguration {
   /** Ends every stream with {@code retry:} when the context closes, before the web server's graceful shutdown. */
   @Bean
   @ConditionalOnMissingBean
-  RenStreamShutdown renStreamShutdown(RenServlet servlet) {
-    return new RenStreamShutdown(servlet);
+  RenStreamShutdown renStreamShutdown(RenServlet servlet, RenProperties properties) {
+    return new RenStreamShutdown(servlet, properties.getShutdownTimeout());
   }
 
   // ------------------------------------------------------------------------------------------------ bindings

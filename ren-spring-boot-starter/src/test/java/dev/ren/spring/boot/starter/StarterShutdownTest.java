@@ -12,7 +12,7 @@ import java.time.Duration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Closing the application ends every open stream while the web server shuts down gracefully (Boot's default), so a
+ * Closing the application ends every open stream with {@code retry:} while the web server shuts down gracefully (Boot's default), so a
  * client reconnects elsewhere instead of holding the shutdown for {@code timeout-per-shutdown-phase} (30 s).
  */
 class StarterShutdownTest {
@@ -31,6 +31,9 @@ class StarterShutdownTest {
       // well below the 60 s the graceful shutdown would wait for requests that never end
       assertThat(a.awaitEnd(Duration.ofSeconds(20))).isTrue();
       assertThat(b.awaitEnd(Duration.ofSeconds(20))).isTrue();
+      // each got a retry: (ren.shutdown-retry, 1 s plus up to 1 s of jitter) before the end
+      assertThat(a.lastRetry()).isBetween(1000L, 2000L);
+      assertThat(b.lastRetry()).isBetween(1000L, 2000L);
       closer.join(Duration.ofSeconds(20).toMillis());
       assertThat(closer.isAlive()).isFalse();
       assertThat(ctx.isActive()).isFalse();
