@@ -117,6 +117,52 @@ class TodoApplicationTest {
   }
 
   @Test
+  void actuator_renMetricsAndHealth() throws Exception {
+    try (SseTestClient stream = SseTestClient.open(uri("/api/maravilla/ren?s=kv:demo"), Map.of("Authorization", BOB))) {
+      stream.next("ren.meta", WAIT);
+      assertThat(send("PUT", "/api/kv/demo/todo:m1", ALICE, "{\"title\":\"metered\"}").statusCode()).isEqualTo(200);
+      stream.next("kv.put", WAIT);
+
+      assertThat(metric("ren.streams.active", null)).isGreaterThanOrEqualTo(1.0);
+      assertThat(metric("ren.streams.opened", null)).isGreaterThanOrEqualTo(1.0);
+      assertThat(metric("ren.events.published", "domain:kv")).isGreaterThanOrEqualTo(1.0);
+      assertThat(metric("ren.events.delivered", null)).isGreaterThanOrEqualTo(1.0);
+      assertThat(metric("ren.kv.entries", null)).isGreaterThanOrEqualTo(1.0);
+      assertThat(metric("ren.log.append", null)).isGreaterThanOrEqualTo(1.0); // COUNT of the timer
+    }
+    // a stream that ended is counted by its reason
+    assertThat(metricAvailableTags("ren.streams.closed")).contains("client", "slow_consumer", "max_streams",
+        "token_expired", "shutdown");
+
+    HttpResponse<String> health = send("GET", "/actuator/health", ALICE, null);
+    assertThat(health.statusCode()).isEqualTo(200);
+    JsonNode ren = JSON.readTree(health.body()).path("components").path("ren");
+    assertThat(ren.path("status").asText()).isEqualTo("UP");
+    assertThat(ren.path("details").path("log").path("status").asText()).isEqualTo("UP");
+    assertThat(ren.path("details").path("kv").path("status").asText()).isEqualTo("UP");
+    // without credentials the status only, no details
+    JsonNode anonymous = JSON.readTree(send("GET", "/actuator/health", null, null).body());
+    assertThat(anonymous.path("status").asText()).isEqualTo("UP");
+    assertThat(anonymous.has("components")).isFalse();
+  }
+
+  private double metric(String name, String tag) throws Exception {
+    HttpResponse<String> r = send("GET", "/actuator/metrics/" + name + (tag == null ? "" : "?tag=" + tag), ALICE,
+        null);
+    assertThat(r.statusCode()).as(name).isEqualTo(200);
+    return JSON.readTree(r.body()).path("measurements").get(0).path("value").asDouble();
+  }
+
+  private java.util.List<String> metricAvailableTags(String name) throws Exception {
+    JsonNode body = JSON.readTree(send("GET", "/actuator/metrics/" + name, ALICE, null).body());
+    java.util.List<String> values = new java.util.ArrayList<>();
+    for (JsonNode t : body.path("availableTags")) {
+      t.path("values").forEach(v -> values.add(v.asText()));
+    }
+    return values;
+  }
+
+  @Test
   void page_servedToLoggedInUser() throws Exception {
     HttpResponse<String> page = send("GET", "/", ALICE, null);
     assertThat(page.statusCode()).isEqualTo(200);
