@@ -2,6 +2,7 @@ package dev.ren.examples;
 
 import dev.ren.testing.SseTestClient;
 import dev.ren.testing.TestJson;
+import dev.ren.testing.Waits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -182,7 +183,9 @@ class DemoTwoNodesIT {
           return null;
         }));
       }
-      Thread.sleep(1500);
+      // some of each acknowledged first (a fixed pause saw none on a loaded host), then more in flight
+      Waits.atMost(Duration.ofSeconds(60)).until(() -> !ackedKv.isEmpty() && !ackedDocs.isEmpty());
+      Thread.sleep(1000);
       a.process.destroyForcibly(); // SIGKILL
       assertTrue(a.process.waitFor(10, TimeUnit.SECONDS));
       stop.set(true);
