@@ -1,11 +1,13 @@
 package dev.ren.hub;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -14,10 +16,13 @@ import java.util.concurrent.atomic.LongAdder;
  * event log took. Obtained from {@link RenHub#stats()}; every reader returns the current total since the hub was
  * built, and {@link #snapshot()} copies them all.
  *
- * <p>Cheap on the hot path: each counter is a {@link LongAdder} (striped, no lock, no allocation per event), a
- * publish adds one count and one duration, and a subscriber's poll adds once per batch, not per event. Readers sum
- * the stripes, so a read taken while events flow may be a few counts behind, and the readers of related counters
- * (say opened and closed) are not one atomic view. Counting is always on; the {@code ren-micrometer} module reads
+ * <p>Cheap on the hot path: no lock and no allocation per event. A publish adds one count and one duration to
+ * {@link LongAdder}s (striped); a delivery adds to a plain counter of its own subscription, written only by that
+ * subscription's reader with a release store (no atomic instruction), and a subscription's totals move into a
+ * {@code LongAdder} when it closes. Readers sum these, so a read taken while events flow may be a few counts behind
+ * (and a subscription closed from another thread while it polls may lose the count of that last batch); the
+ * delivery counters never go backwards, and the readers of related counters (say opened and closed) are not one
+ * atomic view. Counting is always on; the {@code ren-micrometer} module reads
  * these counters as function counters and gauges, so a meter registry is never on the publishing path.
  *
  * <pre>{@code
@@ -41,13 +46,17 @@ public final class HubStats {
   private final LongAdder streamsOpened = new LongAdder();
   private final LongAdder[] streamsClosed = adders(REASONS.length);
   private final LongAdder[] published = adders(DOMAINS.length);
-  private final LongAdder delivered = new LongAdder();
-  private final LongAdder replayEvents = new LongAdder();
+  // deliveries of closed subscriptions; live ones count their own (HubSubscription), summed when read
+  private final LongAdder retiredDelivered = new LongAdder();
+  private final LongAdder retiredReplayed = new LongAdder();
+  private final AtomicLong deliveredSeen = new AtomicLong();
+  private final AtomicLong replayedSeen = new AtomicLong();
+  private final Collection<HubSubscription> live;
   private final LongAdder replayResets = new LongAdder();
-  private final LongAdder appends = new LongAdder();
   private final LongAdder appendNanos = new LongAdder();
 
-  HubStats() {
+  HubStats(Collection<HubSubscription> live) {
+    this.live = live;
   }
 
   private static LongAdder[] adders(int n) {
@@ -70,22 +79,16 @@ public final class HubStats {
     streamsClosed[reason.ordinal()].increment();
   }
 
-  void published(EventDomain domain) {
+  /** One event appended to the log in {@code nanos} and published in {@code domain}. */
+  void published(EventDomain domain, long nanos) {
     published[domain.ordinal()].increment();
-  }
-
-  void appended(long nanos) {
-    appends.increment();
     appendNanos.add(nanos);
   }
 
-  void delivered(int events, int replayed) {
-    if (events > 0) {
-      delivered.add(events);
-    }
-    if (replayed > 0) {
-      replayEvents.add(replayed);
-    }
+  /** A subscription left the hub: its counts stay in the totals. */
+  void retired(HubSubscription s) {
+    retiredDelivered.add(s.deliveredCount());
+    retiredReplayed.add(s.replayedCount());
   }
 
   void replayReset() {
@@ -138,12 +141,28 @@ public final class HubStats {
    * streams counts ten; a storage change a stream gets under both of its names counts once.
    */
   public long eventsDelivered() {
-    return delivered.sum();
+    long n = retiredDelivered.sum();
+    for (HubSubscription s : live) {
+      n += s.deliveredCount();
+    }
+    return monotonic(deliveredSeen, n);
+  }
+
+  /**
+   * {@code n}, or the highest value read before if that is higher: a subscription that closes is counted live until
+   * it leaves the set and retired only after, so a read in between would be lower for a moment.
+   */
+  private static long monotonic(AtomicLong seen, long n) {
+    return seen.accumulateAndGet(n, Math::max);
   }
 
   /** Of {@link #eventsDelivered()}, those a resuming subscriber got because they were published before it resumed. */
   public long replayEvents() {
-    return replayEvents.sum();
+    long n = retiredReplayed.sum();
+    for (HubSubscription s : live) {
+      n += s.replayedCount();
+    }
+    return monotonic(replayedSeen, n);
   }
 
   /**
@@ -154,9 +173,9 @@ public final class HubStats {
     return replayResets.sum();
   }
 
-  /** Successful appends to the event log. */
+  /** Successful appends to the event log (each is one published event: the sum of {@link #eventsPublished()}). */
   public long logAppends() {
-    return appends.sum();
+    return eventsPublished();
   }
 
   /** Total time the successful appends to the event log took, in {@code unit}. */
@@ -177,8 +196,8 @@ public final class HubStats {
     long opened = streamsOpened.sum();
     long closedSum = closed.values().stream().mapToLong(Long::longValue).sum();
     return new Snapshot(Math.max(0, opened - closedSum), opened, Collections.unmodifiableMap(closed),
-        Collections.unmodifiableMap(byDomain), delivered.sum(), replayEvents.sum(), replayResets.sum(),
-        appends.sum(), Duration.ofNanos(appendNanos.sum()));
+        Collections.unmodifiableMap(byDomain), eventsDelivered(), replayEvents(), replayResets.sum(),
+        byDomain.values().stream().mapToLong(Long::longValue).sum(), Duration.ofNanos(appendNanos.sum()));
   }
 
   @Override

@@ -8,6 +8,8 @@ import dev.ren.sse.SseFrames;
 import org.jspecify.annotations.Nullable;
 
 import java.lang.System.Logger.Level;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Predicate;
@@ -25,6 +27,18 @@ final class HubSubscription implements Subscription {
   private static final int SKIPPED = 0;
   private static final int HANDED = 1;
   private static final int STOP = 2;
+  private static final VarHandle DELIVERED;
+  private static final VarHandle REPLAYED;
+
+  static {
+    try {
+      MethodHandles.Lookup l = MethodHandles.lookup();
+      DELIVERED = l.findVarHandle(HubSubscription.class, "delivered", long.class);
+      REPLAYED = l.findVarHandle(HubSubscription.class, "replayed", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   private final RenHub hub;
   private final RenFilter filter;
@@ -39,6 +53,10 @@ final class HubSubscription implements Subscription {
   private volatile boolean gap;
   private boolean reset;
   private String startId = "";
+
+  // written by the reader only (plain read, release store: no atomic instruction), read by HubStats from any thread
+  private volatile long delivered;
+  private volatile long replayed;
 
   // reader-owned
   private List<LogEntry> replay = List.of();
@@ -126,8 +144,8 @@ final class HubSubscription implements Subscription {
     if (gap) {
       return PollResult.OVERRUN;
     }
-    int replayed = 0;
-    int delivered = 0;
+    int replayedNow = 0;
+    int deliveredNow = 0;
     long c = cursor;
     try {
       while (replayIndex < replay.size()) {
@@ -145,7 +163,7 @@ final class HubSubscription implements Subscription {
           r = SKIPPED;
         }
         if (r != SKIPPED) {
-          replayed++;
+          replayedNow++;
           if (r == STOP) {
             return PollResult.STOPPED;
           }
@@ -178,9 +196,9 @@ final class HubSubscription implements Subscription {
           }
           if (r != SKIPPED) {
             if (e.index <= replayThrough) {
-              replayed++;
+              replayedNow++;
             } else {
-              delivered++;
+              deliveredNow++;
             }
             if (r == STOP) {
               return PollResult.STOPPED;
@@ -192,8 +210,11 @@ final class HubSubscription implements Subscription {
       }
       return closed ? PollResult.CLOSED : PollResult.DRAINED;
     } finally {
-      if (replayed + delivered > 0) {
-        hub.stats().delivered(replayed + delivered, replayed);
+      if (replayedNow + deliveredNow > 0) {
+        DELIVERED.setRelease(this, (long) DELIVERED.get(this) + replayedNow + deliveredNow);
+        if (replayedNow > 0) {
+          REPLAYED.setRelease(this, (long) REPLAYED.get(this) + replayedNow);
+        }
       }
     }
   }
@@ -253,6 +274,16 @@ final class HubSubscription implements Subscription {
       return Long.MAX_VALUE; // overrun
     }
     return last.endOffset - first.endOffset + first.frame.length;
+  }
+
+  /** Events handed over by this subscription's polls, replayed ones included. */
+  long deliveredCount() {
+    return delivered;
+  }
+
+  /** Of {@link #deliveredCount()}, those replayed. */
+  long replayedCount() {
+    return replayed;
   }
 
   @Override

@@ -83,7 +83,7 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
 
   private final Set<HubSubscription> subscriptions = ConcurrentHashMap.newKeySet();
   private final ClientStreams clients = new ClientStreams();
-  private final HubStats stats = new HubStats();
+  private final HubStats stats = new HubStats(subscriptions);
 
   private final Thread dispatcher;
   private volatile boolean dispatcherParked;
@@ -166,8 +166,7 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
     }
     long t0 = System.nanoTime();
     String id = log.append(new EncodedEvent(e, json));
-    stats.appended(System.nanoTime() - t0);
-    stats.published(EventDomain.of(e.r()));
+    stats.published(EventDomain.of(e.r()), System.nanoTime() - t0);
     return id;
   }
 
@@ -433,6 +432,7 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
 
   void removed(HubSubscription s) {
     if (subscriptions.remove(s)) {
+      stats.retired(s); // after leaving the set: a read in between is low for a moment, never counts it twice
       String cid = s.clientId();
       if (cid != null) {
         clients.closed(cid, s.user(), s.tenant());

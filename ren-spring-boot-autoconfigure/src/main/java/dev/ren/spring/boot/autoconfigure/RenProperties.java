@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * REN's settings, under {@code ren.*} in {@code application.properties} / {@code application.yml}. Every value is
+ * REN's settings, under ren.* in application.properties / application.yml. Every value is
  * checked by the REN builder it goes to, so a value out of range fails the startup naming it.
  *
  * <pre>{@code
@@ -30,33 +30,33 @@ public class RenProperties {
   /** Whether REN is configured at all. */
   private boolean enabled = true;
 
-  /** Path of the SSE stream; the stream token endpoint is {@code <path>/token}, the browser client
-   *  {@code <path>/client.js}. */
+  /** Path of the SSE stream; the stream token endpoint is PATH/token, the browser client
+   *  PATH/client.js. */
   private String path = "/api/maravilla/ren";
 
   /** HTTP bindings to mount (each needs its module on the classpath); default none: the stream alone. */
   private Set<RenBinding> bindings = EnumSet.noneOf(RenBinding.class);
 
   /**
-   * Access control: {@code policy} (default) uses the application's {@code AccessPolicy} (or {@code RenSecurity})
-   * bean; {@code open} lets anyone read and write everything and receive every event (logged as a warning).
+   * Access control: policy (default) uses the application's AccessPolicy (or RenSecurity)
+   * bean; open lets anyone read and write everything and receive every event (logged as a warning).
    * With bindings and neither, the startup fails.
    */
   private AccessMode access = AccessMode.POLICY;
 
   /**
-   * Directory for the H2 documents ({@code <dir>/ren.mv.db}, when the application has no DataSource) and blobs
-   * ({@code <dir>/blobs}); a relative path is resolved against the working directory. Required by those stores.
+   * Directory for the H2 documents (DIR/ren.mv.db, when the application has no DataSource) and blobs
+   * (DIR/blobs); a relative path is resolved against the working directory. Required by those stores.
    */
   private @Nullable Path dataDir;
 
-  /** Interval of the {@code :ping} comment on every stream. */
+  /** Interval of the :ping comment on every stream. */
   private Duration heartbeat = Duration.ofSeconds(15);
 
-  /** Events the hub keeps for resume ({@code Last-Event-ID}). */
+  /** Events the hub keeps for resume (Last-Event-ID). */
   private int history = 65_536;
 
-  /** SSE streams in all; beyond, a client gets {@code retry:} and a closed stream. */
+  /** SSE streams in all; beyond, a client gets retry: and a closed stream. */
   private int maxStreams = 10_000;
 
   /** Streams one caller may hold (per user; per remote address when anonymous). */
@@ -65,7 +65,7 @@ public class RenProperties {
   /** Exact origins allowed to call REN cross-origin (CORS); default none. */
   private List<String> cors = new ArrayList<>();
 
-  /** Which names storage changes are announced under: {@code table}, {@code object} or {@code both}. */
+  /** Which names storage changes are announced under: table, object or both. */
   private StorageEventNames storageEventNames = StorageEventNames.BOTH;
 
   /**
@@ -74,34 +74,34 @@ public class RenProperties {
    */
   private @Nullable String tenantHeader;
 
-  /** Lifetime of a stream token minted by {@code POST <path>/token} (10 s to 24 h). */
+  /** Lifetime of a stream token minted by POST PATH/token (10 s to 24 h). */
   private Duration streamTokenTtl = Duration.ofMinutes(5);
 
   /**
-   * The {@code retry:} every stream gets when the application shuts down, before it is closed: its client
+   * The retry: every stream gets when the application shuts down, before it is closed: its client
    * reconnects (to another node) after this plus a random share of up to as much again.
    */
   private Duration shutdownRetry = Duration.ofSeconds(1);
 
-  /** How long the shutdown waits for streams to take their {@code retry:} before closing the rest. */
+  /** How long the shutdown waits for streams to take their retry: before closing the rest. */
   private Duration shutdownTimeout = Duration.ofSeconds(5);
 
-  /** How long each part of the {@code ren} health check (hub and log, each store) may take before it is down. */
+  /** How long each part of the ren health check (hub and log, each store) may take before it is down. */
   private Duration healthTimeout = Duration.ofSeconds(1);
 
   private final Tokens tokens = new Tokens();
   private final Redis redis = new Redis();
   private final Realtime realtime = new Realtime();
 
-  /** The values of {@code ren.access}. */
+  /** The values of ren.access. */
   public enum AccessMode {
-    /** The application's {@code AccessPolicy} or {@code RenSecurity} bean. */
+    /** The application's AccessPolicy or RenSecurity bean. */
     POLICY,
     /** Everyone may do everything; logged as a warning. */
     OPEN
   }
 
-  /** Stream and channel tokens ({@code ren-tokens}). */
+  /** Stream and channel tokens (ren-tokens). */
   public static class Tokens {
     /**
      * HMAC secret of the tokens, Base64, at least 32 bytes; the same on every node. Default: a random key per
@@ -118,11 +118,11 @@ public class RenProperties {
     }
   }
 
-  /** The event log on Redis Streams ({@code ren-redis}), for several nodes. */
+  /** The event log on Redis Streams (ren-redis), for several nodes. */
   public static class Redis {
-    /** {@code redis://host:port}: events go through a Redis Stream shared by every node. Default none. */
+    /** redis://host:port: events go through a Redis Stream shared by every node. Default none. */
     private @Nullable URI uri;
-    /** Prefix of the log's keys ({@code <prefix>:stream}, {@code <prefix>:epoch}). */
+    /** Prefix of the log's keys (PREFIX:stream, PREFIX:epoch). */
     private String streamPrefix = "ren";
     /** Entries the stream keeps at least; a resume from before the oldest is a reset. */
     private long retention = 100_000;
@@ -152,7 +152,7 @@ public class RenProperties {
     }
   }
 
-  /** Realtime channels and presence ({@code ren-realtime}). */
+  /** Realtime channels and presence (ren-realtime). */
   public static class Realtime {
     /** Messages kept per channel for history and catch-up (0: none). */
     private int history = 100;

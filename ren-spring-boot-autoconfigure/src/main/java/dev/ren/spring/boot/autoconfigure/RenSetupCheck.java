@@ -53,6 +53,11 @@ public final class RenSetupCheck {
       throw new RenStartupException("ren.redis.uri is set, but the Redis event log (dev.ren.redis.RedisEventLog) "
           + "is not on the classpath", "Add the dependency dev.ren:ren-redis, or remove ren.redis.uri");
     }
+    if (properties.getAccess() == RenProperties.AccessMode.OPEN && security != null && !security.isOpen()) {
+      throw new RenStartupException("ren.access=open is set and the application defines a RenSecurity bean ("
+          + security + ") that is not open, which open mode would not apply to",
+          "Configure access in one place: remove ren.access=open, or the RenSecurity bean");
+    }
     if (!bindings.isEmpty() && security == null) {
       throw new RenStartupException(String.format(NOT_CONFIGURED, names(bindings)), NOT_CONFIGURED_ACTION);
     }

@@ -99,6 +99,25 @@ class RenAutoConfigurationTest {
   }
 
   @Test
+  void openAndOwnRenSecurity_startupFailsAskingForOnePlace() {
+    runner().withPropertyValues("ren.access=open")
+        .withBean(RenSecurity.class, () -> RenSecurity.builder(new PolicyConfig().policy()).build()).run(ctx -> {
+          assertThat(ctx).hasFailed();
+          assertThat(rootCause(ctx.getStartupFailure())).isInstanceOf(RenStartupException.class)
+              .hasMessageContaining("ren.access=open is set and the application defines a RenSecurity bean");
+        });
+  }
+
+  @Test
+  void ownRenSecurity_usedAsIsByStreamAndBindings() {
+    RenSecurity own = RenSecurity.builder(new PolicyConfig().policy()).build();
+    runner().withPropertyValues("ren.bindings=kv").withBean(RenSecurity.class, () -> own).run(ctx -> {
+      assertThat(ctx).hasNotFailed().hasBean("renKvServletRegistration");
+      assertThat(ctx.getBean(RenSecurity.class)).isSameAs(own);
+    });
+  }
+
+  @Test
   void bindingModuleMissing_startupFailsNamingTheArtifact() {
     runner().withClassLoader(new FilteredClassLoader(KvServlet.class))
         .withPropertyValues("ren.bindings=kv", "ren.access=open").run(ctx -> {
