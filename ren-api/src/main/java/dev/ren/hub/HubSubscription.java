@@ -21,6 +21,10 @@ import java.util.function.Predicate;
 final class HubSubscription implements Subscription {
 
   private static final System.Logger LOG = System.getLogger(HubSubscription.class.getName());
+  // what handing one event to the visitor came to
+  private static final int SKIPPED = 0;
+  private static final int HANDED = 1;
+  private static final int STOP = 2;
 
   private final RenHub hub;
   private final RenFilter filter;
@@ -40,6 +44,8 @@ final class HubSubscription implements Subscription {
   private List<LogEntry> replay = List.of();
   private int replayIndex;
   private @Nullable Position skipThrough;
+  /** Ring entries up to this index were published before the subscriber resumed: delivering them is a replay. */
+  private long replayThrough = -1;
 
   HubSubscription(RenHub hub, SubscribeRequest request, Runnable onAvailable) {
     this.hub = hub;
@@ -55,10 +61,14 @@ final class HubSubscription implements Subscription {
     this.cursor = from;
     this.startId = headId;
     this.reset = wasReset;
+    if (wasReset) {
+      hub.stats().replayReset();
+    }
   }
 
-  void startReplay(List<LogEntry> missed, long from, @Nullable Position skip, String resumeId) {
+  void startReplay(List<LogEntry> missed, long from, @Nullable Position skip, String resumeId, long through) {
     this.replay = missed;
+    this.replayThrough = through;
     this.cursor = from;
     this.skipThrough = skip;
     this.startId = resumeId;
@@ -77,6 +87,12 @@ final class HubSubscription implements Subscription {
 
   boolean behind(long head) {
     return !closed && (gap || cursor <= head || replayIndex < replay.size());
+  }
+
+  /** Whether the log reported a gap since this subscription opened (it then ends: {@link PollResult#OVERRUN}). */
+  @Override
+  public boolean gapped() {
+    return gap;
   }
 
   @Override
@@ -110,79 +126,102 @@ final class HubSubscription implements Subscription {
     if (gap) {
       return PollResult.OVERRUN;
     }
-    while (replayIndex < replay.size()) {
-      LogEntry le = replay.get(replayIndex++);
-      RenEvent e = le.encoded().event();
-      String table = EventTypes.STORAGE.equals(e.r()) ? EventTypes.storageTableName(e.t()) : null;
-      if (table != null) {
-        RenHub.Framed f = hub.frameStorage(le.id(), e, le.encoded().json(), table);
-        if (!offer(visitor, le.id(), f.event(), f.frame(), f.alias())) {
-          return PollResult.STOPPED;
-        }
-      } else if (deliverable(e)) {
-        byte[] frame = SseFrames.frame(le.id(), e.t(), le.encoded().json());
-        if (!visitor.accept(le.id(), e, frame)) {
-          return PollResult.STOPPED;
-        }
-      }
-    }
-    if (replayIndex > 0) {
-      replay = List.of();
-      replayIndex = 0;
-    }
+    int replayed = 0;
+    int delivered = 0;
     long c = cursor;
-    long h = hub.head();
     try {
-      while (c <= h) {
-        Entry e = hub.entryAt(c);
-        if (e == null) {
-          return PollResult.OVERRUN;
+      while (replayIndex < replay.size()) {
+        LogEntry le = replay.get(replayIndex++);
+        RenEvent e = le.encoded().event();
+        String table = EventTypes.STORAGE.equals(e.r()) ? EventTypes.storageTableName(e.t()) : null;
+        int r;
+        if (table != null) {
+          RenHub.Framed f = hub.frameStorage(le.id(), e, le.encoded().json(), table);
+          r = offer(visitor, le.id(), f.event(), f.frame(), f.alias());
+        } else if (deliverable(e)) {
+          byte[] frame = SseFrames.frame(le.id(), e.t(), le.encoded().json());
+          r = visitor.accept(le.id(), e, frame) ? HANDED : STOP;
+        } else {
+          r = SKIPPED;
         }
-        c++;
-        if (skipThrough != null) {
-          if (!e.position.isAfter(skipThrough)) {
-            continue;
-          }
-          skipThrough = null;
-        }
-        Alias a = e.alias;
-        if (a == null) {
-          if (deliverable(e.event) && !visitor.accept(e.id, e.event, e.frame)) {
+        if (r != SKIPPED) {
+          replayed++;
+          if (r == STOP) {
             return PollResult.STOPPED;
           }
-        } else if (!offer(visitor, e.id, e.event, e.frame, a)) {
-          return PollResult.STOPPED;
         }
       }
+      if (replayIndex > 0) {
+        replay = List.of();
+        replayIndex = 0;
+      }
+      long h = hub.head();
+      try {
+        while (c <= h) {
+          Entry e = hub.entryAt(c);
+          if (e == null) {
+            return PollResult.OVERRUN;
+          }
+          c++;
+          if (skipThrough != null) {
+            if (!e.position.isAfter(skipThrough)) {
+              continue;
+            }
+            skipThrough = null;
+          }
+          Alias a = e.alias;
+          int r;
+          if (a == null) {
+            r = !deliverable(e.event) ? SKIPPED : visitor.accept(e.id, e.event, e.frame) ? HANDED : STOP;
+          } else {
+            r = offer(visitor, e.id, e.event, e.frame, a);
+          }
+          if (r != SKIPPED) {
+            if (e.index <= replayThrough) {
+              replayed++;
+            } else {
+              delivered++;
+            }
+            if (r == STOP) {
+              return PollResult.STOPPED;
+            }
+          }
+        }
+      } finally {
+        cursor = c;
+      }
+      return closed ? PollResult.CLOSED : PollResult.DRAINED;
     } finally {
-      cursor = c;
+      if (replayed + delivered > 0) {
+        hub.stats().delivered(replayed + delivered, replayed);
+      }
     }
-    return closed ? PollResult.CLOSED : PollResult.DRAINED;
   }
 
   /**
    * Hands over a storage event under the names the filter selects: both frames (one id), or the frame of the one
    * name selected, with the event under that name; the event under its object name when both are selected.
    *
-   * @return false if the visitor asked to stop
+   * @return {@link #SKIPPED} if nothing was handed over, {@link #HANDED}, or {@link #STOP} if the visitor asked
+   *     to stop
    */
-  private boolean offer(Subscription.Visitor visitor, String id, RenEvent e, byte[] frame, @Nullable Alias a) {
+  private int offer(Subscription.Visitor visitor, String id, RenEvent e, byte[] frame, @Nullable Alias a) {
     if (a == null) {
-      return !deliverable(e) || visitor.accept(id, e, frame);
+      return !deliverable(e) ? SKIPPED : visitor.accept(id, e, frame) ? HANDED : STOP;
     }
     if (!Objects.equals(e.tenant(), tenant)) {
-      return true;
+      return SKIPPED;
     }
     boolean object = filter.test(e);
     boolean table = filter.test(a.tableEvent);
     if (!object && !table) {
-      return true;
+      return SKIPPED;
     }
     RenEvent shown = object ? e : a.tableEvent;
     if (!allowed(shown)) {
-      return true;
+      return SKIPPED;
     }
-    return visitor.accept(id, shown, object && table ? frame : object ? a.objectFrame : a.tableFrame);
+    return visitor.accept(id, shown, object && table ? frame : object ? a.objectFrame : a.tableFrame) ? HANDED : STOP;
   }
 
   private boolean deliverable(RenEvent e) {

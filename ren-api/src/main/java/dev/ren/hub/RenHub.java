@@ -5,6 +5,7 @@ import dev.ren.Registration;
 import dev.ren.RenEvent;
 import dev.ren.RenOrigin;
 import dev.ren.RenPublisher;
+import dev.ren.health.Health;
 import dev.ren.internal.Settings;
 import dev.ren.json.EventJson;
 import dev.ren.log.EncodedEvent;
@@ -19,6 +20,7 @@ import java.lang.System.Logger.Level;
 import java.security.SecureRandom;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -81,6 +83,7 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
 
   private final Set<HubSubscription> subscriptions = ConcurrentHashMap.newKeySet();
   private final ClientStreams clients = new ClientStreams();
+  private final HubStats stats = new HubStats();
 
   private final Thread dispatcher;
   private volatile boolean dispatcherParked;
@@ -161,7 +164,11 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
       throw new IllegalArgumentException("event " + e.t() + " encodes to " + json.length
           + " bytes; the limit is " + maxEventBytes);
     }
-    return log.append(new EncodedEvent(e, json));
+    long t0 = System.nanoTime();
+    String id = log.append(new EncodedEvent(e, json));
+    stats.appended(System.nanoTime() - t0);
+    stats.published(EventDomain.of(e.r()));
+    return id;
   }
 
   /** Called by the log, one entry at a time, in log order. */
@@ -394,6 +401,14 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
     return subscriptions.size();
   }
 
+  /**
+   * The hub's counters: streams (kept by the stream endpoint), events published by domain, delivered, replayed,
+   * resets and event-log append time. The same object for the hub's whole life; reading it is cheap.
+   */
+  public HubStats stats() {
+    return stats;
+  }
+
   /** This hub's node id (reported in {@code ren.meta}). */
   public String nodeId() {
     return nodeId;
@@ -452,19 +467,19 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
           s.startLive(h + 1, headId(), true);
         } else {
           Position skip = missed.isEmpty() ? p : missed.get(missed.size() - 1).position();
-          s.startReplay(missed, h + 1, skip, lastEventId);
+          s.startReplay(missed, h + 1, skip, lastEventId, h);
         }
         return;
       }
       if (p.compareTo(first.position) >= 0) {
-        s.startReplay(List.of(), firstAfter(p, first.index, h), null, lastEventId);
+        s.startReplay(List.of(), firstAfter(p, first.index, h), null, lastEventId, h);
         return;
       }
       List<LogEntry> missed = log.readAfter(p, first.position, slots.length);
       if (missed == null || missed.size() >= slots.length) {
         s.startLive(h + 1, headId(), true);
       } else {
-        s.startReplay(missed, first.index, null, lastEventId);
+        s.startReplay(missed, first.index, null, lastEventId, h);
       }
       return;
     }
@@ -559,6 +574,26 @@ public final class RenHub implements RenPublisher, ClientTracker, AutoCloseable 
 
   public boolean isClosed() {
     return closed;
+  }
+
+  /**
+   * Whether the hub can publish now: it is running (not closed) and its event log is reachable
+   * ({@link EventLog#health}, a Redis {@code PING} for the Redis log), answered within about {@code timeout}.
+   * Never throws.
+   */
+  public Health health(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (closed) {
+      return Health.down("hub " + nodeId + " is closed");
+    }
+    Health logHealth;
+    try {
+      logHealth = log.health(timeout);
+    } catch (RuntimeException e) {
+      logHealth = Health.down(log.describe() + ": " + e);
+    }
+    return new Health(logHealth.status(), "hub " + nodeId + " running, " + subscriptions.size()
+        + " subscriptions; log " + logHealth.description());
   }
 
   private static String randomNodeId() {

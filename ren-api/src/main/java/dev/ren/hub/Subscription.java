@@ -33,6 +33,14 @@ public interface Subscription extends Registration {
    */
   PollResult poll(Visitor visitor);
 
+  /**
+   * Whether this subscription was ended by a gap in the event log (entries lost before this node read them) rather
+   * than by falling behind the ring; either way {@link #poll} reports {@link PollResult#OVERRUN}.
+   */
+  default boolean gapped() {
+    return false;
+  }
+
   /** An upper bound of the bytes published after this subscription's cursor (not yet read). */
   long lagBytes();
 

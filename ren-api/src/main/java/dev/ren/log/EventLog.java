@@ -1,6 +1,9 @@
 package dev.ren.log;
 
+import dev.ren.health.Health;
 import org.jspecify.annotations.Nullable;
+
+import java.time.Duration;
 
 import java.util.List;
 
@@ -57,6 +60,14 @@ public interface EventLog extends AutoCloseable {
 
   /** A short, human-readable description for logs and {@code ren.meta} (e.g. "memory", "redis"). */
   String describe();
+
+  /**
+   * Whether the log can record events now, answered within about {@code timeout} and never by throwing (a remote
+   * log that does not answer in time is down). The default, for a log in this process, is up.
+   */
+  default Health health(Duration timeout) {
+    return Health.up(describe());
+  }
 
   @Override
   void close();

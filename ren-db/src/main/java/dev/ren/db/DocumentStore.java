@@ -1,10 +1,12 @@
 package dev.ren.db;
 
 import dev.ren.RenPublisher;
+import dev.ren.health.Health;
 import dev.ren.internal.Settings;
 import org.jspecify.annotations.Nullable;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import javax.sql.DataSource;
@@ -86,6 +88,14 @@ public interface DocumentStore extends AutoCloseable {
    * @throws IllegalArgumentException unless the tenant id is valid ({@link dev.ren.access.RenCaller#checkTenant})
    */
   DocumentStore tenant(@Nullable String tenant);
+
+  /**
+   * Whether the store can serve now: open, and its database answers a query on its documents table within about
+   * {@code timeout} (the JDBC query timeout, whole seconds, at least 1). Taking the connection waits as the data
+   * source does (a pool that is exhausted or a database that does not accept connections: the pool's own timeout).
+   * Never throws. A tenant's view answers for the store.
+   */
+  Health health(Duration timeout);
 
   /**
    * Closes the store and its connections; idempotent. Operations after close throw {@link IllegalStateException}.

@@ -3,6 +3,7 @@ package dev.ren.db;
 import dev.ren.AppliedButNotPublishedException;
 import dev.ren.RenEvent;
 import dev.ren.RenPublisher;
+import dev.ren.health.Health;
 import dev.ren.internal.Backoff;
 import org.h2.jdbcx.JdbcConnectionPool;
 import org.jspecify.annotations.Nullable;
@@ -108,8 +109,11 @@ final class JdbcDocumentStore implements DocumentStore {
       throw new UncheckedIOException("cannot create database directory " + dir, e);
     }
     // WRITE_DELAY=0: a commit is written to the file before it returns; H2FileStore makes it findable after a
-    // crash (no reuse of dead space) and keeps the file compact (RETENTION_TIME=0 lets it drop dead chunks at once)
-    String url = "jdbc:h2:" + dir.toAbsolutePath().resolve("ren") + ";WRITE_DELAY=0;RETENTION_TIME=0";
+    // crash (no reuse of dead space) and keeps the file compact (RETENTION_TIME=0 lets it drop dead chunks at once).
+    // async: H2's file system on an AsynchronousFileChannel, which an interrupt does not close: on the default
+    // FileChannel an interrupt that reaches a writer inside H2 (Future.cancel(true)) closes the channel and with it
+    // the database, for every caller (InterruptDuringWriteTest). Same file, same format.
+    String url = "jdbc:h2:async:" + dir.toAbsolutePath().resolve("ren") + ";WRITE_DELAY=0;RETENTION_TIME=0";
     JdbcConnectionPool pool = JdbcConnectionPool.create(url, "sa", "");
     H2FileStore h2File;
     try {
@@ -272,6 +276,26 @@ final class JdbcDocumentStore implements DocumentStore {
         }
       }
       ownedPool.dispose();
+    }
+  }
+
+  @Override
+  public Health health(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    String what = "documents on " + dialect.name();
+    if (closed.get()) {
+      return Health.down(what + ": store is closed");
+    }
+    long t0 = System.nanoTime();
+    int seconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, (timeout.toMillis() + 999) / 1000));
+    try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+      st.setQueryTimeout(seconds);
+      try (ResultSet rs = st.executeQuery("SELECT 1 FROM ren_documents WHERE 1 = 0")) {
+        rs.next();
+      }
+      return Health.up(what + ": answered in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    } catch (SQLException | RuntimeException e) {
+      return Health.down(what + ": " + e.getMessage());
     }
   }
 

@@ -1,6 +1,9 @@
 package dev.ren.db;
 
 import dev.ren.access.RenCaller;
+import dev.ren.health.Health;
+
+import java.time.Duration;
 
 import java.util.List;
 import java.util.Objects;
@@ -35,6 +38,11 @@ final class TenantDocumentStore implements DocumentStore {
   @Override
   public DocumentStore tenant(@org.jspecify.annotations.Nullable String other) {
     return store.tenant(other);
+  }
+
+  @Override
+  public Health health(Duration timeout) {
+    return store.health(timeout);
   }
 
   /** Does nothing: the view does not own the store. */

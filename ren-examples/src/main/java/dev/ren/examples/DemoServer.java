@@ -2,8 +2,9 @@ package dev.ren.examples;
 
 import dev.ren.db.DocumentStore;
 import dev.ren.hub.RenHub;
-import dev.ren.kv.KvStore;
 import dev.ren.internal.Settings;
+import dev.ren.kv.KvStore;
+import dev.ren.realtime.Realtime;
 import dev.ren.servlet.RenServlet;
 import dev.ren.servlet.dropin.RenInitializer;
 import dev.ren.servlet.security.RenAuthenticator;
@@ -41,7 +42,9 @@ import java.util.function.LongSupplier;
  * installed before the drop-in, which then mounts {@code ren-websocket-realtime}; the page's chat uses it). REN is
  * registered exactly as in the WAR, by the drop-in's {@link RenInitializer}, with
  * the demo's own hub (in memory, or on Redis Streams) put in the context first; with {@code --redis} its KV store
- * is on Redis too ({@link dev.ren.kv.redis.RedisKvBackend}), so demo nodes on one Redis share their keys.
+ * is on Redis too ({@link dev.ren.kv.redis.RedisKvBackend}), and so is realtime
+ * ({@link dev.ren.realtime.redis.RedisRealtimeBackend}: sequences, history, presence), so demo nodes on one Redis
+ * share their keys, channels and members.
  *
  * <pre>
  * java -jar ren-examples/target/ren-examples.jar [--port 3001] [--host 127.0.0.1] [--data DIR]
@@ -191,6 +194,8 @@ public final class DemoServer implements AutoCloseable {
   private final @Nullable PostgresDocuments documents;
   /** The KV store on Redis with {@code --redis}, closed after Jetty; null: the drop-in makes its own. */
   private final @Nullable KvStore kv;
+  /** Realtime on Redis with {@code --redis}, closed after Jetty; null: the drop-in makes its own. */
+  private final @Nullable Realtime realtime;
   private final RenSecurity security;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -271,6 +276,10 @@ public final class DemoServer implements AutoCloseable {
     kv = Hubs.kv(options, hub);
     if (kv != null) {
       context.setAttribute(KvStore.class.getName(), kv); // the drop-in binds this one instead of its own
+    }
+    realtime = Hubs.realtime(options, hub);
+    if (realtime != null) {
+      context.setAttribute(Realtime.class.getName(), realtime); // likewise
     }
     // Jakarta WebSocket first: the drop-in mounts realtime at /_rt/ws when it finds the ServerContainer
     JakartaWebSocketServletContainerInitializer.configure(context, null);
@@ -406,6 +415,9 @@ public final class DemoServer implements AutoCloseable {
         try {
           if (kv != null) {
             kv.close();
+          }
+          if (realtime != null) {
+            realtime.close();
           }
         } finally {
           hub.close();

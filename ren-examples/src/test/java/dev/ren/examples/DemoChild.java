@@ -58,11 +58,17 @@ final class DemoChild implements AutoCloseable {
 
   /** As {@link #start(Path, String, String...)} with the data directory {@code data} (two nodes may share one). */
   static DemoChild start(Path dir, Path data, String heap, String... demoArgs) throws Exception {
+    return start(dir, data, List.of(heap), demoArgs);
+  }
+
+  /** As {@link #start(Path, Path, String, String...)} with the JVM options {@code jvm} (heap, system properties). */
+  static DemoChild start(Path dir, Path data, List<String> jvm, String... demoArgs) throws Exception {
     Path gcLog = dir.resolve("gc.log");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new ArrayList<>(List.of(java, heap,
-        "-Xlog:gc:file=" + gcLog, "-cp", System.getProperty("java.class.path"), DemoServer.class.getName(),
-        "--port", "0", "--data", data.toString()));
+    List<String> command = new ArrayList<>(List.of(java));
+    command.addAll(jvm);
+    command.addAll(List.of("-Xlog:gc:file=" + gcLog, "-cp", System.getProperty("java.class.path"),
+        DemoServer.class.getName(), "--port", "0", "--data", data.toString()));
     command.addAll(List.of(demoArgs));
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     DemoChild c = new DemoChild(p, new GcLog(gcLog));

@@ -2,6 +2,7 @@ package dev.ren.examples;
 
 import dev.ren.testing.SseTestClient;
 import dev.ren.testing.TestJson;
+import dev.ren.testing.Waits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -39,7 +40,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Two demo servers as two nodes, each a JVM of its own, on one redis-server of the test's own ({@code --redis}:
  * events and KV), one PostgreSQL schema ({@code --postgres}: documents) and one data directory (blobs): a write
  * through either node is read through the other in every store, each change arrives exactly once on each node's
- * stream, and {@code kill -9} of one node loses none of the writes it acknowledged.
+ * stream, and {@code kill -9} of one node loses none of the writes it acknowledged. Realtime too: a channel has one
+ * sequence and one history for both nodes, a member joined on one is listed on the other, and the members of a
+ * node killed with {@code kill -9} leave on the other within 30 s.
  */
 @Tag("redis")
 @Tag("postgres")
@@ -75,6 +78,14 @@ class DemoTwoNodesIT {
   private DemoChild node(String name, PrivateRedis redis) throws Exception {
     Path home = Files.createDirectories(dir.resolve(name));
     return DemoChild.start(home, dir.resolve("shared-data"), "-Xmx256m", "--redis", redis.uri().toString(),
+        "--postgres", SERVER + "?user=postgres&currentSchema=" + schema);
+  }
+
+  /** A node with short node heartbeats (500 ms, TTL 1.5 s), so a killed node's members leave within seconds. */
+  private DemoChild quickHeartbeatNode(String name, PrivateRedis redis) throws Exception {
+    Path home = Files.createDirectories(dir.resolve(name));
+    return DemoChild.start(home, dir.resolve("shared-data"),
+        List.of("-Xmx256m", "-D" + Hubs.NODE_HEARTBEAT_PROPERTY + "=500"), "--redis", redis.uri().toString(),
         "--postgres", SERVER + "?user=postgres&currentSchema=" + schema);
   }
 
@@ -172,7 +183,9 @@ class DemoTwoNodesIT {
           return null;
         }));
       }
-      Thread.sleep(1500);
+      // some of each acknowledged first (a fixed pause saw none on a loaded host), then more in flight
+      Waits.atMost(Duration.ofSeconds(60)).until(() -> !ackedKv.isEmpty() && !ackedDocs.isEmpty());
+      Thread.sleep(1000);
       a.process.destroyForcibly(); // SIGKILL
       assertTrue(a.process.waitFor(10, TimeUnit.SECONDS));
       stop.set(true);
@@ -191,6 +204,63 @@ class DemoTwoNodesIT {
         HttpResponse<String> r = json(b.uri(), "POST", "/api/db/acked/findOne", "{\"_id\":\"" + id + "\"}");
         assertEquals(200, r.statusCode(), "acknowledged document " + id + " lost: " + r.body());
       }
+      assertEquals(List.of(), b.problems());
+    }
+  }
+
+  @Test
+  void twoNodes_realtime_oneSequenceAndHistory_presenceOnBoth_killedNodesMembersLeaveOnTheOther() throws Exception {
+    try (PrivateRedis redis = PrivateRedis.start(dir.resolve("redis"), false);
+         DemoChild a = quickHeartbeatNode("a", redis); DemoChild b = quickHeartbeatNode("b", redis);
+         SseTestClient streamB = SseTestClient.open(b.uri().resolve("/api/maravilla/ren?s=realtime,presence"))) {
+      streamB.next("ren.meta", WAIT);
+
+      // one sequence: a message through a, then one through b, then a again
+      List<Long> seqs = new ArrayList<>();
+      for (DemoChild node : List.of(a, b, a)) {
+        HttpResponse<String> r = json(node.uri(), "POST", "/api/realtime/publish",
+            "{\"channel\":\"room-1\",\"data\":{\"from\":\"" + (node == a ? "a" : "b") + "\"}}");
+        assertEquals(200, r.statusCode(), r.body());
+        seqs.add(TestJson.parse(r.body()).path("seq").asLong());
+      }
+      assertEquals(List.of(1L, 2L, 3L), seqs);
+      // one history, read through either node
+      for (DemoChild node : List.of(a, b)) {
+        HttpResponse<String> h = json(node.uri(), "GET", "/api/realtime/history/room-1", null);
+        assertEquals(200, h.statusCode(), h.body());
+        List<Long> held = new ArrayList<>();
+        TestJson.parse(h.body()).path("messages").forEach(m -> held.add(m.path("seq").asLong()));
+        assertEquals(List.of(1L, 2L, 3L), held, h.body());
+        assertEquals("b", TestJson.parse(h.body()).path("messages").path(1).path("data").path("from").asText());
+      }
+      // b's stream: each message once, with its one sequence number
+      Map<String, Integer> versions = new HashMap<>();
+      for (int i = 0; i < 3; i++) {
+        SseTestClient.Event e = streamB.next("realtime.message", WAIT);
+        versions.merge(TestJson.parse(e.data()).path("v").asText(), 1, Integer::sum);
+      }
+      assertEquals(Map.of("1", 1, "2", 1, "3", 1), versions);
+
+      // presence: joined through a, listed through b
+      HttpResponse<String> join = json(a.uri(), "POST", "/api/realtime/presence/room-1/join",
+          "{\"userId\":\"alice\",\"metadata\":{\"node\":\"a\"}}");
+      assertEquals(200, join.statusCode(), join.body());
+      HttpResponse<String> members = json(b.uri(), "GET", "/api/realtime/presence/room-1", null);
+      assertEquals("alice", TestJson.parse(members.body()).path("members").path(0).path("userId").asText(),
+          members.body());
+      SseTestClient.Event joined = streamB.next("presence.join", WAIT);
+      assertEquals("alice", TestJson.parse(joined.data()).path("uid").asText(), joined.data());
+
+      // kill -9 of a: alice, held only by a, leaves on b within 30 s
+      long killed = System.nanoTime();
+      a.process.destroyForcibly();
+      assertTrue(a.process.waitFor(10, TimeUnit.SECONDS));
+      SseTestClient.Event left = streamB.next("presence.leave", Duration.ofSeconds(30));
+      assertEquals("alice", TestJson.parse(left.data()).path("uid").asText(), left.data());
+      assertTrue(System.nanoTime() - killed < Duration.ofSeconds(30).toNanos());
+      assertEquals("[]", TestJson.parse(json(b.uri(), "GET", "/api/realtime/presence/room-1", null).body())
+          .path("members").toString());
+      assertEquals(null, streamB.poll(Duration.ofSeconds(2)), "one leave only");
       assertEquals(List.of(), b.problems());
     }
   }

@@ -159,6 +159,11 @@ final class CaffeineKvBackend implements KvBackend {
     return budget;
   }
 
+  @Override
+  public KvUsage usage() {
+    return new KvUsage(budget.entries(), budget.bytes());
+  }
+
   /** The live stored record of {@code key}, or null; for tests. */
   @Nullable Stored stored(KvKey key) {
     return map.get(key);

@@ -7,6 +7,7 @@ import dev.ren.RenEvent;
 import dev.ren.RenOrigin;
 import dev.ren.RenPublisher;
 import dev.ren.access.RenCaller;
+import dev.ren.health.Health;
 import dev.ren.internal.Printable;
 import org.jspecify.annotations.Nullable;
 
@@ -103,6 +104,25 @@ final class EventingKvStore implements KvStore {
   }
 
   @Override
+  public Optional<KvUsage> usage() {
+    checkOpen();
+    return Optional.ofNullable(backend.usage());
+  }
+
+  @Override
+  public Health health(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (closed.get()) {
+      return Health.down("KV store is closed");
+    }
+    try {
+      return backend.health(timeout);
+    } catch (RuntimeException e) {
+      return Health.down(backend + ": " + e);
+    }
+  }
+
+  @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
       backend.close();
@@ -162,6 +182,16 @@ final class EventingKvStore implements KvStore {
     @Override
     public KvStore tenant(@Nullable String other) {
       return EventingKvStore.this.tenant(other);
+    }
+
+    @Override
+    public Optional<KvUsage> usage() {
+      return EventingKvStore.this.usage();
+    }
+
+    @Override
+    public Health health(Duration timeout) {
+      return EventingKvStore.this.health(timeout);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.ren.kv;
 
+import dev.ren.health.Health;
 import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;
@@ -55,6 +56,22 @@ public interface KvBackend extends AutoCloseable {
    * never appear, also not for the default tenant.
    */
   KvPage list(@Nullable String tenant, String namespace, String prefix, int limit, @Nullable String cursor);
+
+  /**
+   * Entries and bytes the backend holds as counted against its bounds, or null when it keeps no such counts (the
+   * default). A remote backend may make a round trip and then throws {@link KvUnavailableException} when it cannot.
+   */
+  default @Nullable KvUsage usage() {
+    return null;
+  }
+
+  /**
+   * Whether the backend can serve now, answered within about {@code timeout} and never by throwing (a remote backend
+   * that does not answer in time is down). The default, for a backend in this process, is up.
+   */
+  default Health health(Duration timeout) {
+    return Health.up(toString());
+  }
 
   /** Releases what the backend created; idempotent. */
   @Override

@@ -4,12 +4,15 @@ import com.github.benmanes.caffeine.cache.Scheduler;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.ren.AppliedButNotPublishedException;
 import dev.ren.RenPublisher;
+import dev.ren.health.Health;
 import dev.ren.internal.Settings;
 import org.jspecify.annotations.Nullable;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 
 /**
@@ -101,6 +104,22 @@ public interface KvStore extends AutoCloseable {
    *                                  ({@link dev.ren.access.RenCaller#isValidTenant})
    */
   KvStore tenant(@Nullable String tenant);
+
+  /**
+   * Entries and bytes the whole store holds (all tenants; for a shared backend all nodes), as counted against its
+   * bounds; empty when the backend keeps no counts. Cheap for the in-memory store (two counter reads); a Redis
+   * backend makes one round trip.
+   *
+   * @throws KvUnavailableException if a remote backend cannot be reached
+   * @throws IllegalStateException if the store is closed
+   */
+  Optional<KvUsage> usage();
+
+  /**
+   * Whether the store can serve now: open, and its backend reachable (a Redis {@code PING} for the Redis backend),
+   * answered within about {@code timeout}. Never throws.
+   */
+  Health health(Duration timeout);
 
   /**
    * Stops expiry announcements, releases the backend and stops the thread the store started (waiting until it has

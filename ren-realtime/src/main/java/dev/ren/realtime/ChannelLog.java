@@ -28,7 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Thread-safety: thread-safe.
  */
-final class ChannelLog {
+final class ChannelLog implements MessageSide {
 
   private final Clock clock;
   private final HistoryRules rules;
@@ -61,7 +61,8 @@ final class ChannelLog {
    * @throws RealtimeFullException if the channel is new and {@code maxChannels} channels are live
    * @throws dev.ren.AppliedButNotPublishedException if the message was recorded but its event not published
    */
-  ChannelMessage publish(ChannelKey channel, @Nullable JsonNode payload, byte @Nullable [] stored,
+  @Override
+  public ChannelMessage publish(ChannelKey channel, @Nullable JsonNode payload, byte @Nullable [] stored,
       @Nullable String userId, @Nullable String src) {
     Appended a;
     do {
@@ -111,7 +112,8 @@ final class ChannelLog {
   }
 
   /** Messages above {@code after} (arguments already checked, history enabled for the channel). */
-  StoredHistory history(ChannelKey channel, long after, int limit) {
+  @Override
+  public StoredHistory history(ChannelKey channel, long after, int limit) {
     ChannelState state = states.get(channel);
     HistoryStore.Buffer history;
     long handedOut;
@@ -128,7 +130,8 @@ final class ChannelLog {
     return new StoredHistory(List.of(), 0, after > 0);
   }
   /** Adds the channels of {@code tenant} with a message in the last channel retention period to {@code names}. */
-  void addActive(Collection<String> names, long now, @Nullable String tenant) {
+  @Override
+  public void addActive(Collection<String> names, long now, @Nullable String tenant) {
     for (Map.Entry<ChannelKey, ChannelState> e : states.entrySet()) {
       if (!Objects.equals(e.getKey().tenant(), tenant)) {
         continue; // another tenant's names are never listed
@@ -147,7 +150,8 @@ final class ChannelLog {
    * become due. A message still being published on a dropped state keeps its place on the channel's lane, so the
    * channel's order holds across the drop.
    */
-  void prune(long now) {
+  @Override
+  public void prune(long now) {
     long next = Long.MAX_VALUE;
     for (Map.Entry<ChannelKey, ChannelState> e : states.entrySet()) {
       ChannelState s = e.getValue();

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ren.AppliedButNotPublishedException;
 import dev.ren.EventTypes;
 import dev.ren.RenEvent;
-import dev.ren.hub.ClientListener;
 import dev.ren.hub.ClientTracker;
 import org.jspecify.annotations.Nullable;
 
@@ -24,7 +23,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Presence: who is on which channel, which holders keep each member, and when a holder expires (see
- * {@link Realtime}'s class comment for the rules). Follows the clients' streams as a {@link ClientListener}.
+ * {@link Realtime}'s class comment for the rules). Follows the clients' streams as a {@link dev.ren.hub.ClientListener}.
  *
  * <p>All presence state is guarded by one lock. A change queues its event on the channel's lane of the
  * {@link OrderedOutbox} under that lock and publishes it after releasing it: the events of a member are published
@@ -37,7 +36,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Thread-safety: thread-safe.
  */
-final class PresenceTracker implements ClientListener {
+final class PresenceTracker implements PresenceSide {
 
   /** Deadline of a holder whose client has a live stream. */
   private static final long LIVE = Long.MAX_VALUE;
@@ -90,7 +89,8 @@ final class PresenceTracker implements ClientListener {
    *     {@code caller}
    * @throws AppliedButNotPublishedException if the member changed but its event was not published
    */
-  Refresh refresh(ChannelKey channel, String userId, JsonNode meta, byte[] stored, boolean create,
+  @Override
+  public Refresh refresh(ChannelKey channel, String userId, JsonNode meta, byte[] stored, boolean create,
       @Nullable String cid, @Nullable String caller) {
     Refresh result;
     OrderedOutbox.Ticket ticket = null;
@@ -159,7 +159,8 @@ final class PresenceTracker implements ClientListener {
    *     {@code caller}
    * @throws AppliedButNotPublishedException if the member was removed but its leave was not published
    */
-  boolean leave(ChannelKey channel, String userId, @Nullable String cid, @Nullable String caller) {
+  @Override
+  public boolean leave(ChannelKey channel, String userId, @Nullable String cid, @Nullable String caller) {
     OrderedOutbox.Ticket ticket;
     lock.lock();
     try {
@@ -187,7 +188,8 @@ final class PresenceTracker implements ClientListener {
    * The members of a channel in join order, their metadata as stored: a member's array is replaced on update,
    * never changed, so the snapshot shares it and nothing is decoded (or copied) under the lock.
    */
-  List<StoredMember> members(ChannelKey channel) {
+  @Override
+  public List<StoredMember> members(ChannelKey channel) {
     lock.lock();
     try {
       Map<String, Member> members = channels.get(channel);
@@ -205,7 +207,8 @@ final class PresenceTracker implements ClientListener {
   }
 
   /** Adds the channels of {@code tenant} with members to {@code names}. */
-  void addActive(Collection<String> names, @Nullable String tenant) {
+  @Override
+  public void addActive(Collection<String> names, @Nullable String tenant) {
     lock.lock();
     try {
       for (ChannelKey k : channels.keySet()) { // a channel's map is removed with its last member
@@ -225,7 +228,8 @@ final class PresenceTracker implements ClientListener {
    * @throws AppliedButNotPublishedException after all leaves were attempted, if any was not published (the
    *     others are suppressed in it)
    */
-  void expire(long now) {
+  @Override
+  public void expire(long now) {
     long next = Long.MAX_VALUE;
     List<OrderedOutbox.Ticket> leaves = new ArrayList<>();
     lock.lock();
@@ -390,7 +394,8 @@ final class PresenceTracker implements ClientListener {
   }
 
   /** Releases every client id this tracker marked {@linkplain ClientTracker#held held} (realtime is closing). */
-  void releaseClients() {
+  @Override
+  public void releaseClients() {
     lock.lock();
     try {
       for (String cid : clientHolds.keySet()) {
@@ -403,7 +408,8 @@ final class PresenceTracker implements ClientListener {
   }
 
   /** Presence members on all channels (for tests and metrics). */
-  int memberCount() {
+  @Override
+  public int memberCount() {
     lock.lock();
     try {
       return memberCount;

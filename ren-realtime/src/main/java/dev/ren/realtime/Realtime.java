@@ -103,6 +103,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * happened to publish the event. Expiry-caused leaves that cannot be published make {@link #sweep} throw after it
  * expired everything due; the expiry timer logs them.
  *
+ * <h2>Several nodes</h2>
+ * By default everything lives in this process. With {@linkplain Builder#backend a backend} (ren-realtime-redis),
+ * sequence numbers, history, live channels and presence members are shared by every node on it: a channel has one
+ * sequence and one history for the cluster, every node lists the same members, and the bounds above hold for the
+ * whole cluster. Each node still publishes the events of its own calls, and keeps the holds of its own clients;
+ * a node that dies is noticed by the backend, and its members leave on the others. Events of two nodes published
+ * at once may reach a stream in either order; their sequence numbers tell the order, and history fills a gap.
+ *
  * <h2>JSON as text, without trees</h2>
  * Payloads and metadata are kept as compact JSON bytes ({@link StoredJson}), never as trees. The {@code ...Json}
  * methods take and give that text: {@link #publishJson}, {@link #joinJson} and {@link #updateJson} check, compact
@@ -136,8 +144,10 @@ public final class Realtime implements Closeable {
   private final ExpiryTimer timer;
   private final HistoryStore historyStore;
   private final ChannelSlots slots;
-  private final ChannelLog channels;
-  private final PresenceTracker presence;
+  private final MessageSide channels;
+  private final PresenceSide presence;
+  /** The shared store of several nodes, or null: everything in this process. */
+  private final @Nullable RealtimeBackend backend;
   private final Registration clientRegistration;
   private final AtomicBoolean closed;
   /** The tenant this object works in (null: the default tenant). */
@@ -159,12 +169,54 @@ public final class Realtime implements Closeable {
     this.timer = new ExpiryTimer(clock, b.scheduler, this::sweepQuietly);
     this.historyStore = new HistoryStore(b.maxHistoryBytes, MAX_HISTORY_PAGE_BYTES);
     this.slots = new ChannelSlots(b.maxChannels);
-    this.channels = new ChannelLog(clock, historyRules, channelRetentionMs, b.historyRetention.toMillis(),
-        new OrderedOutbox(b.publisher), timer, historyStore, slots);
-    this.presence = new PresenceTracker(b.clients, clock, b.grace.toMillis(), b.ttl.toMillis(),
-        new OrderedOutbox(b.publisher), timer, slots,
-        new PresenceTracker.Bounds(b.maxMembers, b.maxMembersPerChannel, b.maxPresenceBytes));
+    this.backend = b.backend;
+    RealtimeBackend shared = b.backend;
+    if (shared == null) {
+      this.channels = new ChannelLog(clock, historyRules, channelRetentionMs, b.historyRetention.toMillis(),
+          new OrderedOutbox(b.publisher), timer, historyStore, slots);
+      this.presence = new PresenceTracker(b.clients, clock, b.grace.toMillis(), b.ttl.toMillis(),
+          new OrderedOutbox(b.publisher), timer, slots,
+          new PresenceTracker.Bounds(b.maxMembers, b.maxMembersPerChannel, b.maxPresenceBytes));
+    } else {
+      this.channels = new SharedChannelLog(shared, clock, historyRules, new OrderedOutbox(b.publisher),
+          MAX_HISTORY_PAGE_BYTES);
+      SharedPresence sharedPresence = new SharedPresence(shared, b.clients, clock, b.grace.toMillis(),
+          b.ttl.toMillis(), new OrderedOutbox(b.publisher), timer);
+      this.presence = sharedPresence;
+      shared.start(new RealtimeBackend.Config(b.maxChannels, b.maxHistoryBytes, b.historyRetention.toMillis(),
+          channelRetentionMs, b.maxMembers, b.maxMembersPerChannel, b.maxPresenceBytes),
+          new BackendListener(sharedPresence));
+    }
     this.clientRegistration = b.clients.addClientListener(presence);
+  }
+
+  /** What the backend tells: leaves of members of dead nodes (published here), and this node's own loss. */
+  private static final class BackendListener implements RealtimeBackend.Listener {
+    private final SharedPresence presence;
+
+    BackendListener(SharedPresence presence) {
+      this.presence = presence;
+    }
+
+    @Override
+    public void left(@Nullable String tenant, String channel, String userId, byte[] metadata) {
+      try {
+        presence.remoteLeft(new ChannelKey(tenant, channel), userId, metadata);
+      } catch (AppliedButNotPublishedException e) {
+        LOG.log(Level.WARNING, "a member of a dead node left, but its presence.leave could not be published", e);
+      }
+    }
+
+    @Override
+    public void lost() {
+      LOG.log(Level.WARNING, "the other nodes took this node for dead (its heartbeat lapsed); recording the "
+          + "members its clients hold again");
+      try {
+        presence.reassert();
+      } catch (AppliedButNotPublishedException e) {
+        LOG.log(Level.WARNING, "a presence.join could not be published", e);
+      }
+    }
   }
 
   /** A view of {@code base}'s state in {@code tenant} acting as {@code user}. */
@@ -178,6 +230,7 @@ public final class Realtime implements Closeable {
     this.slots = base.slots;
     this.channels = base.channels;
     this.presence = base.presence;
+    this.backend = base.backend;
     this.clientRegistration = base.clientRegistration;
     this.closed = base.closed;
     this.tenant = tenant;
@@ -471,6 +524,16 @@ public final class Realtime implements Closeable {
     return presence.leave(key(channel), userId, RenOrigin.current(), user);
   }
 
+  /**
+   * Presence members on all channels of all tenants of this realtime (a member is one user on one channel,
+   * however many streams hold it): what {@link Builder#maxMembers} bounds. A view ({@link #tenant}, {@link #as})
+   * answers for the whole. Cheap: one counter read (under the presence lock; with a shared
+   * {@link RealtimeBackend}, the cluster's count in one round trip, or {@link RealtimeUnavailableException}).
+   */
+  public int presenceMembers() {
+    return presence.memberCount();
+  }
+
   /** The members of a channel in join order. */
   public List<PresenceMember> members(String channel) {
     return membersJson(channel).stream().map(StoredMember::toMember).toList();
@@ -529,6 +592,10 @@ public final class Realtime implements Closeable {
     clientRegistration.close();
     timer.close();
     presence.releaseClients();
+    RealtimeBackend shared = backend;
+    if (shared != null) {
+      shared.close();
+    }
   }
 
   /** The expiry timer (for tests of its ownership). */
@@ -546,9 +613,14 @@ public final class Realtime implements Closeable {
     return slots.size();
   }
 
-  /** Presence (for tests of its bounds). */
+  /** Presence in this process (for tests of its bounds; not with a backend). */
   PresenceTracker presence() {
-    return presence;
+    return (PresenceTracker) presence;
+  }
+
+  /** Presence with a backend (for tests). */
+  SharedPresence sharedPresence() {
+    return (SharedPresence) presence;
   }
 
   // ------------------------------------------------------------------------------------------------ validation
@@ -597,6 +669,7 @@ public final class Realtime implements Closeable {
     private long maxPresenceBytes = 16L << 20;
     private Clock clock = Clock.systemUTC();
     private @Nullable ScheduledExecutorService scheduler;
+    private @Nullable RealtimeBackend backend;
     private final Map<String, Integer> historyRules = new LinkedHashMap<>();
 
     private Builder(RenPublisher publisher, ClientTracker clients) {
@@ -710,6 +783,19 @@ public final class Realtime implements Closeable {
      */
     public Builder scheduler(ScheduledExecutorService s) {
       this.scheduler = settings.once("scheduler", Objects.requireNonNull(s, "scheduler"));
+      return this;
+    }
+
+    /**
+     * Keeps sequence numbers, history, live channels and presence members in {@code backend}, shared by every node
+     * on it (ren-realtime-redis: {@code RedisRealtimeBackend}); default none: everything in this process. The
+     * bounds and retention set here apply to the whole backend (all nodes together), so give every node the same
+     * settings. The holds of this node's clients (grace period, TTL) stay in the node; a node that dies is noticed
+     * by the backend, whose sweep makes its members leave on the others. The built realtime starts the backend and
+     * closes it with itself. With a backend, calls may throw {@link RealtimeUnavailableException}.
+     */
+    public Builder backend(RealtimeBackend backend) {
+      this.backend = settings.once("backend", Objects.requireNonNull(backend, "backend"));
       return this;
     }
 

@@ -5,6 +5,8 @@
  * {@link dev.ren.realtime.ChannelHistory} and {@link dev.ren.realtime.PresenceMember} hold them parsed,
  * {@link dev.ren.realtime.StoredMessage}, {@link dev.ren.realtime.StoredHistory} and
  * {@link dev.ren.realtime.StoredMember} as stored, for readers that write them out without building trees.
+ * {@link dev.ren.realtime.RealtimeBackend} is the SPI for sharing sequences, history and presence between several
+ * nodes (ren-realtime-redis); without one, everything lives in the process.
  */
 @NullMarked
 package dev.ren.realtime;

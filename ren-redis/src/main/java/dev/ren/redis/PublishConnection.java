@@ -14,6 +14,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 
 /**
@@ -108,6 +112,46 @@ final class PublishConnection {
       failures = 0;
       return c.sync();
     }
+  }
+
+  /**
+   * {@code PING} on the publish connection within {@code timeout}, connecting first (without blocking past the
+   * timeout) when there is none; a connection made here becomes the publish connection.
+   *
+   * @return Redis's answer ({@code PONG})
+   * @throws TimeoutException if Redis did not answer in time
+   * @throws ExecutionException if connecting or the command failed
+   */
+  String ping(Duration timeout) throws InterruptedException, ExecutionException, TimeoutException {
+    long deadline = nanoTime.getAsLong() + timeout.toNanos();
+    StatefulRedisConnection<String, byte[]> c = connection;
+    if (c == null || !c.isOpen()) {
+      CompletableFuture<StatefulRedisConnection<String, byte[]>> f = connections.connectAsync(commandTimeout);
+      StatefulRedisConnection<String, byte[]> fresh;
+      try {
+        fresh = f.get(Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException | InterruptedException e) {
+        f.thenAccept(RedisConnections::closeQuietly); // whenever it connects after all
+        throw e;
+      }
+      synchronized (lock) {
+        StatefulRedisConnection<String, byte[]> current = connection;
+        if (closed) {
+          RedisConnections.closeQuietly(fresh);
+          throw new IllegalStateException("log is closed");
+        } else if (current != null && current.isOpen()) {
+          RedisConnections.closeQuietly(fresh);
+          c = current;
+        } else {
+          RedisConnections.closeQuietly(current);
+          connection = fresh;
+          failures = 0;
+          c = fresh;
+        }
+      }
+    }
+    long left = Math.max(1, deadline - nanoTime.getAsLong());
+    return c.async().ping().toCompletableFuture().get(left, TimeUnit.NANOSECONDS);
   }
 
   /**

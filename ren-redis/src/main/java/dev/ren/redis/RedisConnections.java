@@ -15,6 +15,7 @@ import org.jspecify.annotations.Nullable;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -39,10 +40,12 @@ final class RedisConnections {
   private final Queue<Thread> threads = new ConcurrentLinkedQueue<>();
   private final ClientResources resources;
   private final RedisClient client;
+  private final RedisURI uri;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   RedisConnections(RedisURI uri, String threadPrefix, Duration connectTimeout) {
     this.threadPrefix = threadPrefix;
+    this.uri = uri;
     this.resources = ClientResources.builder()
         .threadFactoryProvider(pool -> tracked(new DefaultThreadFactory(threadPrefix + "-" + pool, true)))
         .ioThreadPoolSize(THREADS)
@@ -61,6 +64,14 @@ final class RedisConnections {
         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
         .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).keepAlive(true).build())
         .build());
+  }
+
+  /** A new connection, connected without blocking the caller; its commands time out after {@code timeout}. */
+  CompletableFuture<StatefulRedisConnection<String, byte[]>> connectAsync(Duration timeout) {
+    return client.connectAsync(CODEC, uri).toCompletableFuture().thenApply(c -> {
+      c.setTimeout(timeout);
+      return c;
+    });
   }
 
   /** A new connection whose commands time out after {@code timeout}. */

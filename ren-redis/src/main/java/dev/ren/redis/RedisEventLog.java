@@ -1,6 +1,7 @@
 package dev.ren.redis;
 
 import dev.ren.EventLogUnavailableException;
+import dev.ren.health.Health;
 import dev.ren.internal.Backoff;
 import dev.ren.internal.Printable;
 import dev.ren.internal.Settings;
@@ -17,6 +18,9 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
@@ -161,6 +165,35 @@ public final class RedisEventLog implements EventLog {
   @Override
   public String describe() {
     return "redis " + where + " " + streamKey;
+  }
+
+  /**
+   * {@code PING} on the publish connection, answered within {@code timeout}: up with the round-trip time, down when
+   * Redis refuses the connection, fails or does not answer in time. Connecting is asynchronous, so a host that drops
+   * packets costs the timeout, not the connect timeout.
+   */
+  @Override
+  public Health health(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    String what = "redis " + where;
+    if (closed.get()) {
+      return Health.down(what + ": log is closed");
+    }
+    long t0 = System.nanoTime();
+    try {
+      String answer = publish.ping(timeout);
+      return Health.up(what + ": " + answer + " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms");
+    } catch (TimeoutException e) {
+      return Health.down(what + ": no answer within " + timeout.toMillis() + " ms");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      return Health.down(what + ": " + cause.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Health.down(what + ": check interrupted");
+    } catch (RuntimeException e) {
+      return Health.down(what + ": " + e.getMessage());
+    }
   }
 
   /** Stops tailing, closes the connections and ends every thread the log started. Idempotent. */

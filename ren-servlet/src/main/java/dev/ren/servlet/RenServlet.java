@@ -5,7 +5,9 @@ import dev.ren.RenOrigin;
 import dev.ren.Registration;
 import dev.ren.access.RenCaller;
 import dev.ren.hub.RenFilter;
+import dev.ren.hub.HubStats;
 import dev.ren.hub.RenHub;
+import dev.ren.hub.StreamCloseReason;
 import dev.ren.hub.SubscribeRequest;
 import dev.ren.hub.Subscription;
 import dev.ren.internal.Printable;
@@ -35,12 +37,14 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -96,6 +100,9 @@ public class RenServlet extends HttpServlet {
   private @Nullable Registration revocations;
   // streams per principal (per remote address when anonymous); entries leave when their count reaches zero
   private final ConcurrentHashMap<StreamHolder, AtomicInteger> perCaller = new ConcurrentHashMap<>();
+  // set by shutdown(): new streams are refused with retry:, and closing streams wake the waiting shutdown
+  private volatile boolean shuttingDown;
+  private final Object shutdownLock = new Object();
   private volatile byte @Nullable [] clientJs;
   private volatile @Nullable String clientJsEtag;
 
@@ -160,9 +167,60 @@ public class RenServlet extends HttpServlet {
         if (sec != null && token != null && expiresAt != null) {
           sec.revokeToken(token, expiresAt); // an EventSource reconnects with the same URL, token and all
         }
-        c.endWith(SseFrames.retry(AUTHORITY_ENDED_RETRY_MILLIS));
+        c.endWith(SseFrames.retry(AUTHORITY_ENDED_RETRY_MILLIS), StreamCloseReason.REVOKED);
       }
     }
+  }
+
+  /**
+   * Graceful shutdown: every open stream gets a {@code retry:} ({@link RenServletConfig.Builder#shutdownRetry}, with
+   * jitter) after the write in progress, if any, and is closed, so its client reconnects, to another node behind the
+   * load balancer, after that delay, resuming from its last event id (events it had not received yet are replayed
+   * there from the shared log, or it is told to reset); a stream opened from now on gets the same
+   * {@code retry:} and is closed at once. Waits until every stream has ended or {@code timeout} has passed, then
+   * closes what is left (a client that does not read) without waiting for it. Streams are counted closed with
+   * {@link StreamCloseReason#SHUTDOWN}. Call it before the container stops accepting requests (a Spring context's
+   * close, a load balancer's drain); {@link #destroy()} calls it with a 1 s timeout. Idempotent; callable from any
+   * thread; the servlet's threads keep running until {@code destroy}.
+   *
+   * @return true if every stream ended with its {@code retry:} within the timeout
+   */
+  public boolean shutdown(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    shuttingDown = true;
+    for (SseConnection c : connections) {
+      c.endWith(shutdownRetry(), StreamCloseReason.SHUTDOWN);
+    }
+    long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+    synchronized (shutdownLock) {
+      while (!connections.isEmpty()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          break;
+        }
+        try {
+          shutdownLock.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 50)));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    boolean all = connections.isEmpty();
+    for (SseConnection c : connections) {
+      c.close(StreamCloseReason.SHUTDOWN);
+    }
+    return all;
+  }
+
+  /** Whether {@link #shutdown} was called. */
+  public boolean isShutDown() {
+    return shuttingDown;
+  }
+
+  private byte[] shutdownRetry() {
+    long base = config.shutdownRetryMillis;
+    return SseFrames.retry(base + (base == 0 ? 0 : ThreadLocalRandom.current().nextLong(base + 1)));
   }
 
   @Override
@@ -180,9 +238,7 @@ public class RenServlet extends HttpServlet {
     if (p != null) {
       p.cancel(false);
     }
-    for (SseConnection c : connections) {
-      c.close();
-    }
+    shutdown(Duration.ofSeconds(1));
     ScheduledExecutorService scheduler = ownedScheduler;
     if (scheduler != null) {
       scheduler.shutdownNow();
@@ -360,17 +416,26 @@ public class RenServlet extends HttpServlet {
     resp.setHeader("Cache-Control", "no-cache");
     resp.setHeader("X-Accel-Buffering", "no");
 
+    HubStats stats = h.stats();
+    stats.streamOpened();
+    if (shuttingDown) {
+      stats.streamClosed(StreamCloseReason.SHUTDOWN);
+      refuse(resp, shutdownRetry(), "shutting down, reconnect");
+      return;
+    }
     if (active.incrementAndGet() > config.maxStreams) {
       active.decrementAndGet();
+      stats.streamClosed(StreamCloseReason.MAX_STREAMS);
       LOG.log(Level.DEBUG, "stream limit " + config.maxStreams + " reached; telling client to retry");
-      refuseForOverload(resp, "overloaded, retry later");
+      refuse(resp, SseFrames.retry(config.overloadRetryMillis), "overloaded, retry later");
       return;
     }
     if (perCaller.computeIfAbsent(streamHolder, k -> new AtomicInteger()).incrementAndGet() > maxPerCaller) {
       active.decrementAndGet();
       releaseHolder(streamHolder);
+      stats.streamClosed(StreamCloseReason.MAX_STREAMS);
       LOG.log(Level.DEBUG, "caller stream limit " + maxPerCaller + " reached; telling client to retry");
-      refuseForOverload(resp, "too many streams for this caller, retry later");
+      refuse(resp, SseFrames.retry(config.overloadRetryMillis), "too many streams for this caller, retry later");
       return;
     }
 
@@ -391,6 +456,7 @@ public class RenServlet extends HttpServlet {
     } catch (RuntimeException e) {
       active.decrementAndGet();
       releaseHolder(streamHolder);
+      stats.streamClosed(StreamCloseReason.ERROR);
       // answered before complete(): the error is written while this dispatch still owns the response
       JsonServlet.sendError(req, resp, failure(req, e));
       async.complete();
@@ -409,14 +475,17 @@ public class RenServlet extends HttpServlet {
       throw new IllegalStateException("RenServlet used before init or after destroy");
     }
     SseConnection conn = new SseConnection(async, out, writers, config.maxUnsentBytes, config.maxBatchBytes,
-        initial, this::closed, caller, caller.expiresAt() != null ? RenAuthenticator.presentedToken(req) : null,
-        streamHolder);
+        initial, (c, why) -> closed(c, why, stats), caller,
+        caller.expiresAt() != null ? RenAuthenticator.presentedToken(req) : null, streamHolder);
     connections.add(conn); // heartbeats and revocations may signal it from now on; it drains once armed
     ScheduledExecutorService timer = scheduler;
     if (endsAt != null && timer != null && sec != null) {
       long delay = Math.max(0, Duration.between(sec.clock().instant(), endsAt).toMillis());
-      conn.endAfter(timer.schedule(() -> conn.endWith(SseFrames.retry(AUTHORITY_ENDED_RETRY_MILLIS)), delay,
-          TimeUnit.MILLISECONDS));
+      conn.endAfter(timer.schedule(() -> conn.endWith(SseFrames.retry(AUTHORITY_ENDED_RETRY_MILLIS),
+          StreamCloseReason.TOKEN_EXPIRED), delay, TimeUnit.MILLISECONDS));
+    }
+    if (shuttingDown) { // shutdown() ran after our check above and may have missed this connection
+      conn.endWith(shutdownRetry(), StreamCloseReason.SHUTDOWN);
     }
     async.addListener(conn);
     conn.attach(sub);
@@ -426,10 +495,16 @@ public class RenServlet extends HttpServlet {
     conn.arm();
   }
 
-  private void closed(SseConnection c) {
+  private void closed(SseConnection c, StreamCloseReason reason, HubStats stats) {
     if (connections.remove(c)) {
       active.decrementAndGet();
       releaseHolder(c.holder());
+      stats.streamClosed(reason);
+      if (shuttingDown) {
+        synchronized (shutdownLock) {
+          shutdownLock.notifyAll();
+        }
+      }
     }
   }
 
@@ -437,9 +512,9 @@ public class RenServlet extends HttpServlet {
     perCaller.computeIfPresent(holder, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
   }
 
-  private void refuseForOverload(HttpServletResponse resp, String why) throws IOException {
+  private void refuse(HttpServletResponse resp, byte[] retry, String why) throws IOException {
     OutputStream out = resp.getOutputStream();
-    out.write(SseFrames.retry(config.overloadRetryMillis));
+    out.write(retry);
     out.write((": " + why + "\n\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     out.flush();
   }

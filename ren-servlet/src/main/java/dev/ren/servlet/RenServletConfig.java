@@ -26,6 +26,7 @@ public final class RenServletConfig {
   final long maxUnsentBytes;
   final int maxBatchBytes;
   final long overloadRetryMillis;
+  final long shutdownRetryMillis;
   final RenAccess access;
   final @Nullable RenSecurity security;
   final @Nullable Executor executor;
@@ -38,6 +39,7 @@ public final class RenServletConfig {
     this.maxUnsentBytes = b.maxUnsentBytes;
     this.maxBatchBytes = b.maxBatchBytes;
     this.overloadRetryMillis = b.overloadRetryMillis;
+    this.shutdownRetryMillis = b.shutdownRetryMillis;
     this.access = b.access;
     this.security = b.security;
     this.executor = b.executor;
@@ -80,6 +82,7 @@ public final class RenServletConfig {
     private long maxUnsentBytes = 1L << 20;
     private int maxBatchBytes = 64 << 10;
     private long overloadRetryMillis = 5_000;
+    private long shutdownRetryMillis = 1_000;
     private RenAccess access = RenAccess.allowAll();
     private @Nullable RenSecurity security;
     private @Nullable Executor executor;
@@ -146,6 +149,19 @@ public final class RenServletConfig {
         throw new IllegalArgumentException("overloadRetry must be >= 0, was " + retry);
       }
       this.overloadRetryMillis = settings.once("overloadRetry", retry).toMillis();
+      return this;
+    }
+
+    /**
+     * The {@code retry:} sent to every stream when the endpoint shuts down ({@link RenServlet#shutdown}), so clients
+     * reconnect (to another node) after it; each stream gets this plus a random share of up to as much again, so
+     * the clients of a node do not all come back in the same millisecond. Default 1 s.
+     */
+    public Builder shutdownRetry(Duration retry) {
+      if (retry.isNegative() || retry.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException("shutdownRetry must be in [0, 10 min], was " + retry);
+      }
+      this.shutdownRetryMillis = settings.once("shutdownRetry", retry).toMillis();
       return this;
     }
 

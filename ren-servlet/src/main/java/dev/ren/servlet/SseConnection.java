@@ -2,6 +2,7 @@ package dev.ren.servlet;
 
 import dev.ren.RenEvent;
 import dev.ren.access.RenCaller;
+import dev.ren.hub.StreamCloseReason;
 import dev.ren.hub.Subscription;
 import dev.ren.sse.SseFrames;
 import jakarta.servlet.AsyncContext;
@@ -20,7 +21,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 
 /**
  * One SSE stream: a single writer and one state machine over a non-blocking servlet output stream.
@@ -50,7 +50,7 @@ final class SseConnection implements WriteListener, AsyncListener {
   private final Executor executor;
   private final long maxUnsentBytes;
   private final int maxBatchBytes;
-  private final Consumer<SseConnection> onClosed;
+  private final CloseListener onClosed;
   private final RenCaller caller;
   // the token the stream was opened with, when a token authenticated it: refused once the user is revoked
   private final @Nullable String token;
@@ -67,14 +67,17 @@ final class SseConnection implements WriteListener, AsyncListener {
   private volatile boolean probeDue;
   // the last frames before the stream ends (retry: when a token expired or was revoked); set once, any thread
   private volatile byte @Nullable [] farewell;
+  // why the stream ends after the farewell; written before farewell, read after it
+  private volatile StreamCloseReason farewellReason = StreamCloseReason.SHUTDOWN;
 
   // drain-owned
   private byte @Nullable [] initial;
   private boolean wroteSinceHeartbeat;
   private boolean closeAfterWrite;
+  private StreamCloseReason closeReason = StreamCloseReason.SHUTDOWN;
 
   SseConnection(AsyncContext async, ServletOutputStream out, Executor executor, long maxUnsentBytes,
-      int maxBatchBytes, byte[] initial, Consumer<SseConnection> onClosed, RenCaller caller,
+      int maxBatchBytes, byte[] initial, CloseListener onClosed, RenCaller caller,
       @Nullable String token, StreamHolder holder) {
     this.caller = caller;
     this.token = token;
@@ -93,6 +96,12 @@ final class SseConnection implements WriteListener, AsyncListener {
     if (closed.get()) {
       s.close();
     }
+  }
+
+  /** Told once when a stream ends, with why. */
+  @FunctionalInterface
+  interface CloseListener {
+    void closed(SseConnection connection, StreamCloseReason reason);
   }
 
   /**
@@ -115,7 +124,7 @@ final class SseConnection implements WriteListener, AsyncListener {
         executor.execute(drainTask);
       } catch (RuntimeException rejected) {
         LOG.log(Level.WARNING, "writer executor rejected a drain; closing stream", rejected);
-        close();
+        close(StreamCloseReason.ERROR);
       }
     }
   }
@@ -142,10 +151,12 @@ final class SseConnection implements WriteListener, AsyncListener {
 
   /**
    * Ends the stream after writing {@code frames} (a {@code retry:} telling the client when to come back), in the
-   * drain, so they never interleave with an event. Callable from any thread; a later call is ignored.
+   * drain, so they never interleave with an event; the stream is then counted closed for {@code reason}. Callable
+   * from any thread; a later call is ignored.
    */
-  void endWith(byte[] frames) {
+  void endWith(byte[] frames, StreamCloseReason reason) {
     if (farewell == null && !closed.get()) {
+      farewellReason = reason;
       farewell = frames;
       signal();
     }
@@ -161,7 +172,7 @@ final class SseConnection implements WriteListener, AsyncListener {
         writeWhatIsDue();
       } catch (IOException | RuntimeException e) {
         LOG.log(Level.DEBUG, "stream write failed; closing", e);
-        close();
+        close(StreamCloseReason.CLIENT);
         return;
       }
       missed = wip.addAndGet(-missed);
@@ -185,7 +196,7 @@ final class SseConnection implements WriteListener, AsyncListener {
         Subscription s = subscription;
         if (s != null && s.lagBytes() > maxUnsentBytes) {
           LOG.log(Level.DEBUG, "slow reader over " + maxUnsentBytes + " unsent bytes; closing");
-          close();
+          close(StreamCloseReason.SLOW_CONSUMER);
         }
         return; // onWritePossible will signal
       }
@@ -199,7 +210,7 @@ final class SseConnection implements WriteListener, AsyncListener {
         out.flush();
       }
       if (closeAfterWrite) {
-        close();
+        close(closeReason);
         return;
       }
     }
@@ -215,6 +226,7 @@ final class SseConnection implements WriteListener, AsyncListener {
     byte[] last = farewell;
     if (last != null) {
       closeAfterWrite = true; // nothing after it: the authority that opened the stream has ended
+      closeReason = farewellReason;
       return last;
     }
     Subscription s = subscription;
@@ -223,11 +235,13 @@ final class SseConnection implements WriteListener, AsyncListener {
       Subscription.PollResult r = s.poll(batch);
       if (r == Subscription.PollResult.OVERRUN) {
         LOG.log(Level.DEBUG, "stream overrun by the ring; closing so the client resumes or resets");
+        StreamCloseReason why = s.gapped() ? StreamCloseReason.LOG_GAP : StreamCloseReason.SLOW_CONSUMER;
         if (batch.isEmpty()) {
-          close();
+          close(why);
           return null;
         }
         closeAfterWrite = true; // write what we have first
+        closeReason = why;
       }
       if (!batch.isEmpty()) {
         return batch.join();
@@ -321,8 +335,11 @@ final class SseConnection implements WriteListener, AsyncListener {
     }
   }
 
-  /** Ends the stream once: removes the subscription and completes the async context. Idempotent. */
-  void close() {
+  /**
+   * Ends the stream once: removes the subscription, completes the async context and tells the servlet why.
+   * Idempotent: only the first call's reason counts.
+   */
+  void close(StreamCloseReason reason) {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
@@ -339,7 +356,7 @@ final class SseConnection implements WriteListener, AsyncListener {
     } catch (RuntimeException e) {
       LOG.log(Level.DEBUG, "complete() after the container ended the request", e);
     }
-    onClosed.accept(this);
+    onClosed.closed(this, reason);
   }
 
   boolean isClosed() {
@@ -371,22 +388,25 @@ final class SseConnection implements WriteListener, AsyncListener {
   @Override
   public void onError(Throwable t) {
     LOG.log(Level.DEBUG, "stream write error; closing", t);
-    close();
+    close(StreamCloseReason.CLIENT);
   }
 
+  /** The container completed the request on its own (the connection ended under it). */
   @Override
   public void onComplete(AsyncEvent event) {
-    close();
+    close(StreamCloseReason.CLIENT);
   }
 
+  /** Not expected (the timeout is disabled); a container that times out anyway ends the stream. */
   @Override
   public void onTimeout(AsyncEvent event) {
-    close();
+    close(StreamCloseReason.ERROR);
   }
 
+  /** Jetty and Tomcat report a peer that went away here. */
   @Override
   public void onError(AsyncEvent event) {
-    close();
+    close(StreamCloseReason.CLIENT);
   }
 
   @Override

@@ -10,6 +10,7 @@ import dev.ren.testing.JettyTestServer;
 import dev.ren.testing.SseTestClient;
 import dev.ren.testing.TestJson;
 import jakarta.servlet.http.HttpServlet;
+import org.eclipse.jetty.server.handler.gzip.GzipHandler;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.junit.jupiter.api.AfterEach;
@@ -104,6 +105,40 @@ class RenServletTest {
       assertEquals(hub.nodeId(), j.get("node").asText());
       assertFalse(j.has("reset"));
       assertNotNull(meta.id(), "meta carries the start position as its id");
+    }
+  }
+
+  /**
+   * RELIABILITY 6: an application that puts Jetty's GzipHandler in front of everything (compressing from the first
+   * byte) must not get a stream whose events wait in a compressor's buffer: they arrive at once, uncompressed.
+   */
+  @Test
+  void stream_behindJettyGzipHandlerForAcceptEncodingGzip_eventsArriveUncompressedAtOnce() throws Exception {
+    hub = RenHub.create();
+    servlet = new RenServlet(hub, RenServletConfig.defaults());
+    server = new JettyTestServer().servlet("/api/maravilla/ren/*", servlet).servlet("/plain", new HttpServlet() {
+      @Override
+      protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        resp.setContentType("text/plain");
+        resp.getWriter().write("x".repeat(5000));
+      }
+    });
+    GzipHandler gzip = new GzipHandler();
+    gzip.setMinGzipSize(0);
+    gzip.setHandler(server.context());
+    server.server().setHandler(gzip);
+    server.start();
+    HttpResponse<byte[]> plain = http.send(HttpRequest.newBuilder(server.uri("/plain"))
+        .header("Accept-Encoding", "gzip").build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals("gzip", plain.headers().firstValue("Content-Encoding").orElse(null), "the handler compresses");
+    try (SseTestClient c = SseTestClient.open(server.uri("/api/maravilla/ren"), Map.of("Accept-Encoding", "gzip"))) {
+      assertEquals(200, c.status());
+      assertNull(c.header("Content-Encoding"), "the stream is not compressed");
+      c.next("ren.meta", WAIT);
+      String id = hub.publish(RenEvent.kvPut("demo", "k", "1"));
+      SseTestClient.Event e = c.next(WAIT);
+      assertEquals(id, e.id());
+      assertEquals("kv.put", e.type());
     }
   }
 

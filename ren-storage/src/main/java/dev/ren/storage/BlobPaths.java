@@ -92,6 +92,11 @@ final class BlobPaths {
         maxNameBytes);
   }
 
+  /** The folder of the default tenant's objects (a real path). */
+  Path root() {
+    return walkRoot;
+  }
+
   /**
    * The folder name of a tenant id ({@code [A-Za-z0-9_-][A-Za-z0-9._-]{0,63}}): lowercase letters, digits and
    * {@code -} stay, every other character becomes {@code _} and two hex digits. Injective (an {@code _} only ever
@@ -242,8 +247,11 @@ final class BlobPaths {
     return keys;
   }
 
-  /** Resolves a validated key under {@code base}, proving the result stays strictly inside it. */
-  private static Path resolve(Path base, String key) {
+  /**
+   * Resolves a validated key under {@code base}, proving the result stays strictly inside it (compared as paths,
+   * by name elements, so a sibling such as {@code data2} of {@code data} is outside). Package-private for its test.
+   */
+  static Path resolve(Path base, String key) {
     Path p = base;
     for (String segment : key.split("/", -1)) {
       p = p.resolve(segment);

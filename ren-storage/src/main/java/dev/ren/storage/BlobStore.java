@@ -1,12 +1,14 @@
 package dev.ren.storage;
 
 import dev.ren.RenPublisher;
+import dev.ren.health.Health;
 import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -66,6 +68,14 @@ public interface BlobStore {
 
   /** The bucket name: the {@code ns} of this store's events. */
   String bucket();
+
+  /**
+   * Whether the store can serve now: its folder can be listed, and a probe file (named like the store's temp files,
+   * so a crash leaves nothing a restart does not sweep) can be created, written and removed in it. Filesystem calls
+   * are not interruptible: on a local disk this takes well under {@code timeout}; a network filesystem that hangs
+   * holds the caller as it would hold a write. Never throws. A tenant's view answers for the store.
+   */
+  Health health(Duration timeout);
 
   /** The tenant this store works in, or null for the default tenant. */
   @Nullable String tenant();

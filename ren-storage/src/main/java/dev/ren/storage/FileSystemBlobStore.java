@@ -2,6 +2,7 @@ package dev.ren.storage;
 
 import dev.ren.RenEvent;
 import dev.ren.RenPublisher;
+import dev.ren.health.Health;
 import dev.ren.access.RenCaller;
 import dev.ren.internal.Printable;
 import org.jspecify.annotations.Nullable;
@@ -13,6 +14,7 @@ import java.lang.System.Logger.Level;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -21,6 +23,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.text.Normalizer;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +31,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.SortedSet;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
@@ -142,6 +146,31 @@ final class FileSystemBlobStore implements BlobStore {
   @Override
   public String bucket() {
     return bucket;
+  }
+
+  @Override
+  public Health health(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    Path dir = shared.defaultPaths.root();
+    String what = "blobs of bucket " + bucket;
+    long t0 = System.nanoTime();
+    try {
+      boolean empty;
+      try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+        empty = !entries.iterator().hasNext(); // readable: the listing opens and yields
+      }
+      Path probe = dir.resolve(StagedFile.TMP_PREFIX + "health-" + UUID.randomUUID());
+      try {
+        Files.write(probe, new byte[] {1}, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      } finally {
+        Files.deleteIfExists(probe);
+      }
+      return Health.up(what + ": readable" + (empty ? " (empty)" : "") + " and writable, "
+          + (System.nanoTime() - t0) / 1_000_000 + " ms");
+    } catch (IOException | RuntimeException e) {
+      // the message names the failing file: say what failed without the path (health output may be public)
+      return Health.down(what + ": " + e.getClass().getSimpleName());
+    }
   }
 
   @Override

@@ -46,6 +46,10 @@ final class JobState {
     this.options = options;
   }
 
+  synchronized JobStatus status() {
+    return status;
+  }
+
   synchronized void running() {
     status = JobStatus.RUNNING;
   }

@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -219,6 +220,23 @@ public final class TransformService implements Closeable {
       publish(job, EventTypes.TRANSFORM_QUEUED, null);
     }
     return job.snapshot();
+  }
+
+  /**
+   * The jobs this service holds, by status: pending and running ones, and finished ones still remembered for status
+   * queries (the last {@link Builder#retainFinished} of them). Every status is present. Counts jobs one by one (at
+   * most queue capacity + running + retained ones), without stopping them; for a metrics gauge, not a hot path.
+   */
+  public Map<JobStatus, Integer> jobCounts() {
+    int[] n = new int[JobStatus.values().length];
+    for (JobState job : jobs.values()) {
+      n[job.status().ordinal()]++;
+    }
+    EnumMap<JobStatus, Integer> counts = new EnumMap<>(JobStatus.class);
+    for (JobStatus st : JobStatus.values()) {
+      counts.put(st, n[st.ordinal()]);
+    }
+    return Collections.unmodifiableMap(counts);
   }
 
   /** The state of a job of the default tenant, or empty for an unknown (or long-forgotten) id. */

@@ -1,5 +1,7 @@
 package dev.ren.storage;
 
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.RepetitionInfo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,15 +54,22 @@ class KillDuringWriteTest {
     }
   }
 
-  @Test
-  void put_writerKilledBetweenVersions_objectIsOneWholeVersion() throws Exception {
+  /**
+   * The child rewrites one key with whole 1 MiB versions and prints "VERSION n" once put n returned; killed after
+   * a varying number of them, the object must be one whole version, its info that version's, and no older than the
+   * last one the child acknowledged (put returned = acknowledged).
+   */
+  @RepeatedTest(5)
+  void put_writerKilledBetweenVersions_lastAcknowledgedVersionSurvivesWhole(RepetitionInfo rep) throws Exception {
+    int versionsBeforeKill = 2 + 3 * rep.getCurrentRepetition();
     Process p = child("loop", root, "v.bin");
+    int acknowledged = -1;
     try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      String line = null;
-      for (int i = 0; i < 5; i++) {
-        line = out.readLine();
+      for (int i = 0; i < versionsBeforeKill; i++) {
+        String line = out.readLine();
+        assertNotNull(line, "the writer died before version " + i);
+        acknowledged = Integer.parseInt(line.substring("VERSION ".length()));
       }
-      assertNotNull(line);
       p.destroyForcibly();
       assertTrue(p.waitFor(30, TimeUnit.SECONDS));
     }
@@ -71,6 +80,9 @@ class KillDuringWriteTest {
       for (byte b : got) {
         assertEquals(got[0], b, "mixed content");
       }
+      int stored = Integer.parseInt(r.info().metadata().get("v"));
+      assertTrue(stored >= acknowledged, "version " + acknowledged + " was acknowledged, " + stored + " survived");
+      assertEquals((byte) ('a' + stored % 26), got[0], "the content is not the version its info names");
       assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(got)), r.info().etag());
     }
     assertEquals(List.of(), tempFiles());

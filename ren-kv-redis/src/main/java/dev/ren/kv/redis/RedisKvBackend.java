@@ -1,5 +1,6 @@
 package dev.ren.kv.redis;
 
+import dev.ren.health.Health;
 import dev.ren.internal.Printable;
 import dev.ren.internal.Settings;
 import dev.ren.kv.KvBackend;
@@ -9,6 +10,8 @@ import dev.ren.kv.KvPage;
 import dev.ren.kv.KvStore;
 import dev.ren.kv.KvStoreFullException;
 import dev.ren.kv.KvUnavailableException;
+import dev.ren.kv.KvUsage;
+import io.lettuce.core.KeyValue;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
@@ -40,9 +43,12 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -365,6 +371,80 @@ public final class RedisKvBackend implements KvBackend {
         connection = c;
       }
       return c;
+    }
+  }
+
+  /** Entries and bytes of the whole store, from its counters in Redis (one {@code MGET}). */
+  @Override
+  public KvUsage usage() {
+    if (closed.get()) {
+      throw new IllegalStateException("KV backend is closed");
+    }
+    try {
+      List<KeyValue<String, byte[]>> r = connection().sync().mget(prefixText + "n", prefixText + "b");
+      return new KvUsage(count(r.get(0)), count(r.get(1)));
+    } catch (RedisException e) {
+      throw new KvUnavailableException("Redis at " + uri.getHost() + ":" + uri.getPort() + " is unavailable: "
+          + e.getMessage(), e);
+    }
+  }
+
+  private static long count(KeyValue<String, byte[]> kv) {
+    return kv.hasValue() ? Long.parseLong(new String(kv.getValue(), StandardCharsets.US_ASCII)) : 0;
+  }
+
+  /**
+   * {@code PING} within {@code timeout}, connecting first (asynchronously, so a host that drops packets costs the
+   * timeout) when there is no connection yet; a connection made here is kept for the store's commands.
+   */
+  @Override
+  public Health health(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    String what = "redis " + uri.getHost() + ":" + uri.getPort() + " (KV, prefix " + prefixText + ")";
+    if (closed.get()) {
+      return Health.down(what + ": backend is closed");
+    }
+    long t0 = System.nanoTime();
+    long deadline = t0 + timeout.toNanos();
+    try {
+      StatefulRedisConnection<String, byte[]> c = connection;
+      if (c == null) {
+        CompletableFuture<StatefulRedisConnection<String, byte[]>> f =
+            client.connectAsync(CODEC, uri).toCompletableFuture();
+        StatefulRedisConnection<String, byte[]> fresh;
+        try {
+          fresh = f.get(Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | InterruptedException e) {
+          f.thenAccept(StatefulRedisConnection::close); // whenever it connects after all
+          throw e;
+        }
+        synchronized (connectLock) {
+          if (connection == null && !closed.get()) {
+            fresh.setTimeout(commandTimeout);
+            connection = fresh;
+            c = fresh;
+          } else {
+            fresh.close();
+            c = connection;
+          }
+        }
+        if (c == null) {
+          return Health.down(what + ": backend is closed");
+        }
+      }
+      long left = Math.max(1, deadline - System.nanoTime());
+      String answer = c.async().ping().toCompletableFuture().get(left, TimeUnit.NANOSECONDS);
+      return Health.up(what + ": " + answer + " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms");
+    } catch (TimeoutException e) {
+      return Health.down(what + ": no answer within " + timeout.toMillis() + " ms");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      return Health.down(what + ": " + cause.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Health.down(what + ": check interrupted");
+    } catch (RuntimeException e) {
+      return Health.down(what + ": " + e.getMessage());
     }
   }
 

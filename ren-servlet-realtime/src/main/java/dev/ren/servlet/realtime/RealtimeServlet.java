@@ -13,6 +13,7 @@ import dev.ren.realtime.IdentityRefusedException;
 import dev.ren.realtime.PayloadTooLargeException;
 import dev.ren.realtime.Realtime;
 import dev.ren.realtime.RealtimeFullException;
+import dev.ren.realtime.RealtimeUnavailableException;
 import dev.ren.realtime.StoredHistory;
 import dev.ren.realtime.StoredMember;
 import dev.ren.realtime.StoredMessage;
@@ -50,7 +51,8 @@ import java.util.Set;
  * {@link RealtimeFullException}) is {@code 507 {"error":"insufficient_storage", "message", "setting", "limit"}} with
  * nothing applied (507, not 429: the store is full for everyone, whoever filled it; it frees up as channels go idle
  * and members leave); a change that was applied but whose event could not be published is {@code 503} with
- * {@code "applied":true}.
+ * {@code "applied":true}; realtime on several nodes whose shared store cannot be reached
+ * ({@link RealtimeUnavailableException}) is {@code 503 realtime_unavailable} with {@code Retry-After: 1}.
  *
  * <h2>Security</h2>
  * Every route asks the access policy ({@link RenSecurity}, given to the constructor or installed in the servlet
@@ -260,7 +262,8 @@ public final class RealtimeServlet extends JsonServlet {
   }
 
   /**
-   * An oversized payload or metadata is {@code 413}, a full realtime {@code 507} naming the bound; everything else
+   * An oversized payload or metadata is {@code 413}, a full realtime {@code 507} naming the bound, an unreachable
+   * shared store {@code 503 realtime_unavailable}; everything else
    * as {@link JsonServlet} maps it.
    */
   @Override
@@ -277,6 +280,12 @@ public final class RealtimeServlet extends JsonServlet {
     if (e instanceof RealtimeFullException f) {
       return new HttpError(507, "insufficient_storage", String.valueOf(f.getMessage()),
           Map.of("setting", f.setting(), "limit", f.limit()));
+    }
+    if (e instanceof RealtimeUnavailableException unavailable) {
+      System.getLogger(RealtimeServlet.class.getName()).log(System.Logger.Level.WARNING, req.getMethod() + " "
+          + req.getRequestURI() + ": realtime is unavailable: " + unavailable.getMessage());
+      return new HttpError(503, "realtime_unavailable", "realtime is unavailable; retry shortly")
+          .withHeader("Retry-After", "1");
     }
     return super.toHttpError(req, e);
   }

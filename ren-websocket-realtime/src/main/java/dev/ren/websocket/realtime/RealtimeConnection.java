@@ -14,6 +14,7 @@ import dev.ren.realtime.IdentityRefusedException;
 import dev.ren.realtime.PayloadTooLargeException;
 import dev.ren.realtime.Realtime;
 import dev.ren.realtime.RealtimeFullException;
+import dev.ren.realtime.RealtimeUnavailableException;
 import dev.ren.realtime.StoredHistory;
 import dev.ren.realtime.StoredMessage;
 import dev.ren.servlet.http.HttpError;
@@ -91,7 +92,8 @@ public final class RealtimeConnection extends Endpoint {
     final @Nullable Instant expiresAt;
     /** The highest sequence number handed to the client (history channels). */
     long delivered;
-    /** Subscribed with {@code lastEventId}: a gap in the live sequence is filled from history. */
+    /** Subscribed with {@code lastEventId}: a gap in the live sequence is filled from history (without it, a gap
+     * after the first message delivered). */
     final boolean catchUp;
 
     Sub(boolean history, @Nullable Instant expiresAt, long delivered, boolean catchUp) {
@@ -329,6 +331,9 @@ public final class RealtimeConnection extends Endpoint {
       code = "unauthorized";
     } else if (e instanceof RealtimeFullException) {
       code = "full";
+    } else if (e instanceof RealtimeUnavailableException) {
+      code = "unavailable"; // several nodes: the shared store cannot be reached; retry shortly
+
     } else if (e instanceof AppliedButNotPublishedException) {
       code = "not_published";
     } else if (e instanceof IllegalArgumentException) {
@@ -404,8 +409,10 @@ public final class RealtimeConnection extends Endpoint {
       if (seq <= s.delivered) {
         return; // sent from history already
       }
-      if (s.catchUp && seq > s.delivered + 1) {
-        fill(ch, s, seq - 1); // published while the subscription was being set up: from history, in order
+      if ((s.catchUp || s.delivered > 0) && seq > s.delivered + 1) {
+        // published while the subscription was being set up, or (realtime on several nodes) numbered before this
+        // one by another node whose event is still on its way: from history, in order; the late event is dropped
+        fill(ch, s, seq - 1);
       }
       s.delivered = seq;
     }

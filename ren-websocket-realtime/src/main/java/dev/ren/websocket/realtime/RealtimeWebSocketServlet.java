@@ -63,7 +63,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * channels, and {@code error {code, message, action?, channel?}} with {@code code} one of {@code unauthorized}
  * (401/403 on HTTP), {@code bad_request}, {@code rate_limited}, {@code too_large}, {@code full} (a realtime bound,
  * 507 on HTTP), {@code not_present}, {@code too_many_subscriptions}, {@code history_not_enabled},
- * {@code not_published}, {@code internal}. An error never closes the connection.
+ * {@code not_published}, {@code unavailable} (realtime on several nodes cannot reach its shared store; 503
+ * {@code realtime_unavailable} on HTTP), {@code internal}. An error never closes the connection.
  *
  * <h2>Connection life</h2>
  * The connection's client id is the {@code cid} query parameter ({@code [A-Za-z0-9_-]{1,64}}; random when absent):
