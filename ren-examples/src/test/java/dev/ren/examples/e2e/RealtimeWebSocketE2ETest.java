@@ -36,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The demo's chat over ren.js's RealtimeClient, on the WebSocket at {@code /_rt/ws}, in headless Chromium: two
  * pages chat and see each other's presence, and closing one page makes the other see {@code presence:leave} within
  * 2 s (the socket's close, and before it the page's {@code pagehide} leave); a page whose socket the server cuts
- * reconnects by itself and catches up by sequence number, every message exactly once and in order; and presence
+ * reconnects by itself and catches up by sequence number, every message exactly once and in order, also across a
+ * server restart that numbers the channel from 1 again; and presence
  * joined over HTTP, held by a page's SSE stream, leaves as the page goes away ({@code leaveOnPageHide}).
  */
 @Tag("e2e")
@@ -68,7 +69,12 @@ class RealtimeWebSocketE2ETest {
   }
 
   private void start(String... extra) throws Exception {
-    List<String> args = new ArrayList<>(List.of("--port", "0", "--host", "127.0.0.1", "--data",
+    startOn("0", extra);
+  }
+
+  /** A demo on {@code port} (0: any) with its data in the test's directory, and {@code extra} options. */
+  private void startOn(String port, String... extra) throws Exception {
+    List<String> args = new ArrayList<>(List.of("--port", port, "--host", "127.0.0.1", "--data",
         dir.resolve("data").toString()));
     args.addAll(List.of(extra));
     demo = new DemoServer(DemoServer.Options.parse(args.toArray(String[]::new))).start();
@@ -162,6 +168,37 @@ class RealtimeWebSocketE2ETest {
   }
 
   @Test
+  void serverRestart_pageReconnects_followsTheChannelsNewSequence() throws Exception {
+    start();
+    WebDriver w = browsers.open(demo.uri().resolve("/"));
+    awaitChatLive(w);
+    js(w, "window.rtSeqs = []; window.renDemo.realtime.subscribe('chat', (f) => {"
+        + " if (f.event === 'message') window.rtSeqs.push(f.seq); });");
+    for (int i = 1; i <= 3; i++) {
+      publish(null, "before " + i);
+    }
+    until(w, WAIT, d -> seqs(d).size() == 3);
+
+    int port = demo.port();
+    demo.close(); // realtime lives in memory: the restarted server numbers the channel from 1 again
+    demo = null;
+    until(w, WAIT, d -> "reconnecting".equals(d.findElement(By.id("chat-conn")).getAttribute("data-state")));
+    startOn(String.valueOf(port));
+    publish(null, "after 1"); // before or after the page is back: either way it reaches the page
+    awaitChatLive(w);
+    until(w, WAIT, d -> seqs(d).size() == 4);
+    publish(null, "after 2");
+    until(w, WAIT, d -> seqs(d).size() >= 5);
+
+    assertEquals(List.of(1L, 2L, 3L, 1L, 2L), seqs(w), "the old sequence, then the new one from 1");
+    List<String> log = new ArrayList<>();
+    for (WebElement li : w.findElements(By.cssSelector("#chat-log li"))) {
+      log.add(li.getText());
+    }
+    assertEquals(List.of("bob: before 1", "bob: before 2", "bob: before 3", "bob: after 1", "bob: after 2"), log);
+  }
+
+  @Test
   void presenceHeldBySseStream_pageGoesAway_leaveOnPageHideLeavesAtOnce() throws Exception {
     start();
     WebDriver w = browsers.open(demo.uri().resolve("/"));
@@ -218,13 +255,19 @@ class RealtimeWebSocketE2ETest {
   }
 
   private void publishAsBob(String text) throws Exception {
-    String basic = Base64.getEncoder().encodeToString("bob:bob-pw".getBytes(StandardCharsets.UTF_8));
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(demo.uri().resolve("/api/realtime/publish"))
+    publish("Basic " + Base64.getEncoder().encodeToString("bob:bob-pw".getBytes(StandardCharsets.UTF_8)), text);
+  }
+
+  /** Publishes a chat message named "bob" over HTTP, with {@code authorization} when not null. */
+  private void publish(String authorization, String text) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(demo.uri().resolve("/api/realtime/publish"))
         .header("Content-Type", "application/json")
-        .header("Authorization", "Basic " + basic)
         .POST(HttpRequest.BodyPublishers.ofString(
-            "{\"channel\":\"chat\",\"data\":{\"text\":\"" + text + "\",\"name\":\"bob\"}}"))
-        .build(), HttpResponse.BodyHandlers.ofString());
+            "{\"channel\":\"chat\",\"data\":{\"text\":\"" + text + "\",\"name\":\"bob\"}}"));
+    if (authorization != null) {
+      b.header("Authorization", authorization);
+    }
+    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), r.body());
   }
 }
