@@ -23,21 +23,14 @@ public enum EventDomain {
 
   /** The domain of an event's {@code r} field; {@link #OTHER} for a domain outside the built-in ones. */
   public static EventDomain of(String r) {
-    switch (r) {
-      case EventTypes.KV:
-        return KV;
-      case EventTypes.DB:
-        return DB;
-      case EventTypes.STORAGE:
-        return STORAGE;
-      case EventTypes.TRANSFORM:
-        return TRANSFORM;
-      case EventTypes.REALTIME:
-        return REALTIME;
-      case EventTypes.PRESENCE:
-        return PRESENCE;
-      default:
-        return OTHER;
-    }
+    return switch (r) {
+      case EventTypes.KV -> KV;
+      case EventTypes.DB -> DB;
+      case EventTypes.STORAGE -> STORAGE;
+      case EventTypes.TRANSFORM -> TRANSFORM;
+      case EventTypes.REALTIME -> REALTIME;
+      case EventTypes.PRESENCE -> PRESENCE;
+      default -> OTHER;
+    };
   }
 }

@@ -44,8 +44,8 @@ public final class HubStats {
   private static final EventDomain[] DOMAINS = EventDomain.values();
 
   private final LongAdder streamsOpened = new LongAdder();
-  private final LongAdder[] streamsClosed = adders(REASONS.length);
-  private final LongAdder[] published = adders(DOMAINS.length);
+  private final EnumMap<StreamCloseReason, LongAdder> streamsClosed = adders(StreamCloseReason.class);
+  private final EnumMap<EventDomain, LongAdder> published = adders(EventDomain.class);
   // deliveries of closed subscriptions; live ones count their own (HubSubscription), summed when read
   private final LongAdder retiredDelivered = new LongAdder();
   private final LongAdder retiredReplayed = new LongAdder();
@@ -59,12 +59,17 @@ public final class HubStats {
     this.live = live;
   }
 
-  private static LongAdder[] adders(int n) {
-    LongAdder[] a = new LongAdder[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = new LongAdder();
+  /** One adder per constant, created up front: the map is never written after construction. */
+  private static <E extends Enum<E>> EnumMap<E, LongAdder> adders(Class<E> type) {
+    EnumMap<E, LongAdder> m = new EnumMap<>(type);
+    for (E e : type.getEnumConstants()) {
+      m.put(e, new LongAdder());
     }
-    return a;
+    return m;
+  }
+
+  private static <E extends Enum<E>> LongAdder adder(EnumMap<E, LongAdder> m, E key) {
+    return Objects.requireNonNull(m.get(Objects.requireNonNull(key, "key")), "an adder for every constant");
   }
 
   // ------------------------------------------------------------------------------------------------ recording
@@ -76,12 +81,12 @@ public final class HubStats {
 
   /** Counts a stream that ended, once per stream, with why. */
   public void streamClosed(StreamCloseReason reason) {
-    streamsClosed[reason.ordinal()].increment();
+    adder(streamsClosed, reason).increment();
   }
 
   /** One event appended to the log in {@code nanos} and published in {@code domain}. */
   void published(EventDomain domain, long nanos) {
-    published[domain.ordinal()].increment();
+    adder(published, domain).increment();
     appendNanos.add(nanos);
   }
 
@@ -104,13 +109,13 @@ public final class HubStats {
 
   /** Streams that ended for {@code reason}. */
   public long streamsClosed(StreamCloseReason reason) {
-    return streamsClosed[Objects.requireNonNull(reason, "reason").ordinal()].sum();
+    return adder(streamsClosed, reason).sum();
   }
 
   /** Streams that ended, for every reason. */
   public long streamsClosed() {
     long n = 0;
-    for (LongAdder a : streamsClosed) {
+    for (LongAdder a : streamsClosed.values()) {
       n += a.sum();
     }
     return n;
@@ -124,13 +129,13 @@ public final class HubStats {
 
   /** Events this hub published (appended to its log) in {@code domain}; events of other nodes are not counted. */
   public long eventsPublished(EventDomain domain) {
-    return published[Objects.requireNonNull(domain, "domain").ordinal()].sum();
+    return adder(published, domain).sum();
   }
 
   /** Events this hub published, every domain. */
   public long eventsPublished() {
     long n = 0;
-    for (LongAdder a : published) {
+    for (LongAdder a : published.values()) {
       n += a.sum();
     }
     return n;
@@ -187,11 +192,11 @@ public final class HubStats {
   public Snapshot snapshot() {
     EnumMap<StreamCloseReason, Long> closed = new EnumMap<>(StreamCloseReason.class);
     for (StreamCloseReason r : REASONS) {
-      closed.put(r, streamsClosed[r.ordinal()].sum());
+      closed.put(r, adder(streamsClosed, r).sum());
     }
     EnumMap<EventDomain, Long> byDomain = new EnumMap<>(EventDomain.class);
     for (EventDomain d : DOMAINS) {
-      byDomain.put(d, published[d.ordinal()].sum());
+      byDomain.put(d, adder(published, d).sum());
     }
     long opened = streamsOpened.sum();
     long closedSum = closed.values().stream().mapToLong(Long::longValue).sum();

@@ -131,7 +131,7 @@ final class PublishConnection {
       try {
         fresh = f.get(Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
       } catch (TimeoutException | InterruptedException e) {
-        f.thenAccept(RedisConnections::closeQuietly); // whenever it connects after all
+        CompletableFuture<?> unused = f.thenAccept(RedisConnections::closeQuietly); // if it connects after all
         throw e;
       }
       synchronized (lock) {

@@ -228,13 +228,12 @@ public final class TransformService implements Closeable {
    * most queue capacity + running + retained ones), without stopping them; for a metrics gauge, not a hot path.
    */
   public Map<JobStatus, Integer> jobCounts() {
-    int[] n = new int[JobStatus.values().length];
-    for (JobState job : jobs.values()) {
-      n[job.status().ordinal()]++;
-    }
     EnumMap<JobStatus, Integer> counts = new EnumMap<>(JobStatus.class);
     for (JobStatus st : JobStatus.values()) {
-      counts.put(st, n[st.ordinal()]);
+      counts.put(st, 0);
+    }
+    for (JobState job : jobs.values()) {
+      counts.merge(job.status(), 1, Integer::sum);
     }
     return Collections.unmodifiableMap(counts);
   }

@@ -415,7 +415,7 @@ public final class RedisKvBackend implements KvBackend {
         try {
           fresh = f.get(Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException | InterruptedException e) {
-          f.thenAccept(StatefulRedisConnection::close); // whenever it connects after all
+          CompletableFuture<?> unused = f.thenAccept(StatefulRedisConnection::close); // if it connects after all
           throw e;
         }
         synchronized (connectLock) {
