@@ -1,6 +1,7 @@
 package dev.ren.examples;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ren.testing.PrivateRedis;
 import dev.ren.testing.TestJson;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package dev.ren.examples;
 
+import dev.ren.testing.PrivateRedis;
 import dev.ren.testing.SseTestClient;
 import dev.ren.testing.TestJson;
 import dev.ren.testing.Waits;

@@ -2,6 +2,7 @@ package dev.ren.redis;
 
 import dev.ren.health.Health;
 import dev.ren.hub.RenHub;
+import dev.ren.testing.PrivateRedis;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

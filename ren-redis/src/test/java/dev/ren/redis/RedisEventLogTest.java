@@ -7,6 +7,7 @@ import dev.ren.json.EventJson;
 import dev.ren.log.EncodedEvent;
 import dev.ren.log.LogEntry;
 import dev.ren.log.Position;
+import dev.ren.testing.PrivateRedis;
 import dev.ren.testing.Waits;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -6,6 +6,7 @@ import dev.ren.servlet.RenClientFilter;
 import dev.ren.servlet.RenServlet;
 import dev.ren.servlet.RenServletConfig;
 import dev.ren.testing.JettyTestServer;
+import dev.ren.testing.PrivateRedis;
 import dev.ren.testing.SseTestClient;
 import dev.ren.testing.Waits;
 import org.junit.jupiter.api.AfterEach;

@@ -13,6 +13,7 @@ import dev.ren.servlet.RenServlet;
 import dev.ren.servlet.security.RenSecurity;
 import dev.ren.servlet.security.TenantResolver;
 import dev.ren.testing.JettyTestServer;
+import dev.ren.testing.PrivateRedis;
 import dev.ren.testing.SseTestClient;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;

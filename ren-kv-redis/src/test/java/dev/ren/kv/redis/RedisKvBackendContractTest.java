@@ -3,6 +3,7 @@ package dev.ren.kv.redis;
 import dev.ren.kv.KvBackend;
 import dev.ren.kv.KvBackendContract;
 import dev.ren.kv.KvKey;
+import dev.ren.testing.PrivateRedis;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;

@@ -7,6 +7,7 @@ import dev.ren.kv.KvNamespace;
 import dev.ren.kv.KvPage;
 import dev.ren.kv.KvStore;
 import dev.ren.kv.KvStoreFullException;
+import dev.ren.testing.PrivateRedis;
 import dev.ren.testing.Waits;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;

@@ -7,6 +7,7 @@ import dev.ren.kv.KvUnavailableException;
 import dev.ren.servlet.kv.KvServlet;
 import dev.ren.servlet.security.RenSecurity;
 import dev.ren.testing.JettyTestServer;
+import dev.ren.testing.PrivateRedis;
 import dev.ren.testing.RecordingPublisher;
 import dev.ren.testing.TestJson;
 import dev.ren.testing.Waits;

@@ -5,6 +5,7 @@ import dev.ren.health.Health;
 import dev.ren.kv.KvStore;
 import dev.ren.kv.KvUnavailableException;
 import dev.ren.kv.KvUsage;
+import dev.ren.testing.PrivateRedis;
 import dev.ren.testing.RecordingPublisher;
 import dev.ren.testing.Waits;
 import org.junit.jupiter.api.AfterEach;

@@ -8,6 +8,7 @@ import dev.ren.realtime.ChannelMessage;
 import dev.ren.realtime.PresenceMember;
 import dev.ren.realtime.Realtime;
 import dev.ren.realtime.RealtimeUnavailableException;
+import dev.ren.testing.PrivateRedis;
 import dev.ren.testing.RecordingPublisher;
 import dev.ren.testing.TestJson;
 import dev.ren.testing.Waits;

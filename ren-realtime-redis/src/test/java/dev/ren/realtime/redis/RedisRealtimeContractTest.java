@@ -2,6 +2,7 @@ package dev.ren.realtime.redis;
 
 import dev.ren.realtime.Realtime;
 import dev.ren.realtime.RealtimeContract;
+import dev.ren.testing.PrivateRedis;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;

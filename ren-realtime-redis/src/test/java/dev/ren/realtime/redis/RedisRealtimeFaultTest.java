@@ -7,6 +7,7 @@ import dev.ren.realtime.RealtimeUnavailableException;
 import dev.ren.servlet.realtime.RealtimeServlet;
 import dev.ren.servlet.security.RenSecurity;
 import dev.ren.testing.JettyTestServer;
+import dev.ren.testing.PrivateRedis;
 import dev.ren.testing.RecordingPublisher;
 import dev.ren.testing.TestJson;
 import dev.ren.testing.Waits;

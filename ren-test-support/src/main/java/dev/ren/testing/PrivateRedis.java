@@ -1,6 +1,6 @@
-package dev.ren.redis;
+package dev.ren.testing;
 
-import dev.ren.testing.Waits;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
@@ -18,14 +18,17 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A {@code redis-server} of a test's own on a free port (never the shared one on 6379, so FLUSHALL and restarts
- * are safe). Tests that use it are skipped when no {@code redis-server} binary is installed.
+ * are safe). Tests that use it are skipped when no {@code redis-server} binary is installed. Shared by the Redis
+ * modules' tests and the demo's.
+ *
+ * <p>Thread-safety: not thread-safe; one test drives it.
  */
-final class PrivateRedis implements AutoCloseable {
+public final class PrivateRedis implements AutoCloseable {
 
   private final int port;
   private final Path dir;
   private final boolean persistent;
-  private Process process;
+  private @Nullable Process process;
 
   private PrivateRedis(int port, Path dir, boolean persistent) {
     this.port = port;
@@ -34,7 +37,7 @@ final class PrivateRedis implements AutoCloseable {
   }
 
   /** Starts a server; {@code persistent} keeps data across {@link #restart} (append-only file in {@code dir}). */
-  static PrivateRedis start(Path dir, boolean persistent) throws Exception {
+  public static PrivateRedis start(Path dir, boolean persistent) throws Exception {
     Assumptions.assumeTrue(binaryPresent(), "redis-server is not installed");
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
@@ -45,7 +48,7 @@ final class PrivateRedis implements AutoCloseable {
     return r;
   }
 
-  static boolean binaryPresent() {
+  public static boolean binaryPresent() {
     try {
       Process p = new ProcessBuilder("redis-server", "--version").redirectErrorStream(true).start();
       p.getInputStream().readAllBytes();
@@ -55,17 +58,18 @@ final class PrivateRedis implements AutoCloseable {
     }
   }
 
-  URI uri() {
+  public URI uri() {
     return URI.create("redis://127.0.0.1:" + port);
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
   private void launch() throws Exception {
     List<String> cmd = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
         "--bind", "127.0.0.1", "--save", "", "--daemonize", "no", "--dir", dir.toString(),
+        // small stream nodes, so the event log's trimming tests see trims at small sizes
         "--stream-node-max-entries", "10"));
     if (persistent) {
       cmd.addAll(List.of("--appendonly", "yes", "--appendfsync", "always"));
@@ -73,9 +77,9 @@ final class PrivateRedis implements AutoCloseable {
       cmd.addAll(List.of("--appendonly", "no"));
     }
     Files.createDirectories(dir);
-    process = new ProcessBuilder(cmd).redirectErrorStream(true)
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(dir.resolve("redis-" + port + ".log").toFile()).start();
-    Process p = process;
+    process = p;
     Waits.until(() -> {
       if (!p.isAlive()) {
         throw new IllegalStateException("redis-server exited: "
@@ -86,20 +90,21 @@ final class PrivateRedis implements AutoCloseable {
   }
 
   /** Stops the server (SIGKILL: no final save, like a crash). */
-  void stop() throws InterruptedException {
-    if (process != null && process.isAlive()) {
-      process.destroyForcibly();
-      process.waitFor(10, TimeUnit.SECONDS);
+  public void stop() throws InterruptedException {
+    Process p = process;
+    if (p != null && p.isAlive()) {
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
     }
   }
 
-  void restart() throws Exception {
+  public void restart() throws Exception {
     stop();
     launch();
   }
 
   /** One inline command over a raw socket, answering the first reply line (or null if unreachable). */
-  String command(String line) {
+  public @Nullable String command(String line) {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
       s.setSoTimeout(5000);
@@ -118,7 +123,11 @@ final class PrivateRedis implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
-    stop();
+  public void close() {
+    try {
+      stop();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
