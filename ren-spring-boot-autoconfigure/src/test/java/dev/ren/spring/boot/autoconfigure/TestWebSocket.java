@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -25,8 +26,15 @@ final class TestWebSocket implements AutoCloseable {
   private final WebSocket socket;
 
   TestWebSocket(HttpClient http, URI uri, Duration wait) {
+    this(http, uri, Map.of(), wait);
+  }
+
+  /** Opens the socket with these headers on the upgrade request. */
+  TestWebSocket(HttpClient http, URI uri, Map<String, String> headers, Duration wait) {
     this.wait = wait;
-    socket = http.newWebSocketBuilder().connectTimeout(wait).buildAsync(uri, new WebSocket.Listener() {
+    WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(wait);
+    headers.forEach(b::header);
+    socket = b.buildAsync(uri, new WebSocket.Listener() {
       @Override
       public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
         partial.append(data);
@@ -62,6 +70,18 @@ final class TestWebSocket implements AutoCloseable {
       assertThat(m).as("a '" + event + "' within " + wait).isNotNull();
       assertThat(m.path("event").asText()).as(m.toString()).isNotEqualTo("error");
       if (m.path("event").asText().equals(event)) {
+        return m;
+      }
+    }
+  }
+
+  /** The next {@code error}, skipping other messages; fails after the wait. */
+  JsonNode nextError() throws InterruptedException {
+    long end = System.nanoTime() + wait.toNanos();
+    while (true) {
+      JsonNode m = messages.poll(Math.max(1, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+      assertThat(m).as("an error within " + wait).isNotNull();
+      if (m.path("event").asText().equals("error")) {
         return m;
       }
     }
