@@ -6,6 +6,8 @@ import dev.ren.kv.KvStore;
 import dev.ren.kv.redis.RedisKvBackend;
 import dev.ren.log.EventLog;
 import dev.ren.realtime.Realtime;
+import dev.ren.realtime.RealtimeBackend;
+import dev.ren.realtime.redis.RedisRealtimeBackend;
 import dev.ren.redis.RedisEventLog;
 import dev.ren.storage.BlobStore;
 import dev.ren.transform.TransformService;
@@ -19,6 +21,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Lazy;
 
 import javax.sql.DataSource;
 import java.lang.System.Logger.Level;
@@ -30,7 +33,8 @@ import java.net.URI;
  * {@link KvStore} ({@code ren-kv}; on Redis with {@code ren-kv-redis} and {@code ren.redis.uri}),
  * {@link DocumentStore} ({@code ren-db}: on the application's {@link DataSource}, H2 or PostgreSQL, when it has
  * one, else H2 under {@code ren.data-dir}), {@link BlobStore} ({@code ren-storage}, under
- * {@code <ren.data-dir>/blobs}) and {@link Realtime} ({@code ren-realtime}). Every bean backs off when the
+ * {@code <ren.data-dir>/blobs}) and {@link Realtime} ({@code ren-realtime}; on Redis with {@code ren-realtime-redis}
+ * and {@code ren.redis.uri}). Every bean backs off when the
  * application defines its own. The servlet side is {@link RenWebAutoConfiguration}.
  *
  * <p>Thread-safety: configuration, run once by Spring.
@@ -138,18 +142,53 @@ public final class RenAutoConfiguration {
     }
   }
 
-  /** Realtime channels and presence, keeping {@code ren.realtime.history} messages per channel. */
+  /**
+   * Realtime on Redis (ren-realtime-redis) when {@code ren.redis.uri} is set: channel sequences, history and
+   * presence shared by every node on that Redis, under the keys {@code <ren.redis.stream-prefix>:rt:}. Backs off
+   * when the application defines its own {@link RealtimeBackend}. Lazy: made only when the realtime bean asks for
+   * it, so an application that defines its own {@link Realtime} gets no unused Redis client.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = {"dev.ren.realtime.Realtime", "dev.ren.realtime.redis.RedisRealtimeBackend"})
+  @ConditionalOnProperty("ren.redis.uri")
+  static class RedisRealtimeConfiguration {
+    /** Closed by the realtime that uses it; connects on first use. */
+    @Bean(destroyMethod = "")
+    @Lazy
+    @ConditionalOnMissingBean(RealtimeBackend.class)
+    RealtimeBackend renRealtimeBackend(RenProperties properties) {
+      URI uri = Settings.redisUri(properties);
+      LOG.log(Level.INFO, "REN realtime channels and presence are shared on the Redis at " + Settings.redacted(uri));
+      return Settings.check(() -> RedisRealtimeBackend.builder(uri)
+          .prefix(properties.getRedis().getStreamPrefix() + ":rt:").build());
+    }
+  }
+
+  /**
+   * Realtime channels and presence, keeping {@code ren.realtime.history} messages per channel; on the application's
+   * {@link RealtimeBackend} bean when it has one (with {@code ren.redis.uri} and {@code ren-realtime-redis}: Redis,
+   * see {@link RedisRealtimeConfiguration}), else in this process.
+   */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(name = "dev.ren.realtime.Realtime")
   static class RealtimeConfiguration {
+    /** Closing the realtime closes its backend. */
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    Realtime renRealtime(RenHub hub, RenProperties properties) {
+    Realtime renRealtime(RenHub hub, RenProperties properties, ObjectProvider<RealtimeBackend> backend) {
+      RealtimeBackend shared = backend.getIfUnique();
+      if (shared == null && properties.getRedis().getUri() != null) {
+        LOG.log(Level.WARNING, "ren.redis.uri is set, but realtime channels and presence stay in this process: "
+            + "add dev.ren:ren-realtime-redis to share them (sequences, history, presence) between the nodes");
+      }
       return Settings.check(() -> {
         Realtime.Builder b = Realtime.builder(hub);
         int history = properties.getRealtime().getHistory();
         if (history > 0) {
           b.history("*", history);
+        }
+        if (shared != null) {
+          b.backend(shared);
         }
         return b.build();
       });

@@ -89,6 +89,12 @@ public class RenProperties {
   /** How long each part of the ren health check (hub and log, each store) may take before it is down. */
   private Duration healthTimeout = Duration.ofSeconds(1);
 
+  /**
+   * Path of realtime over WebSocket (ren-websocket-realtime, with the realtime binding and a container that has
+   * Jakarta WebSocket); the Maravilla realtime client connects to /_rt/ws.
+   */
+  private String realtimeWsPath = "/_rt/ws";
+
   private final Tokens tokens = new Tokens();
   private final Redis redis = new Redis();
   private final Realtime realtime = new Realtime();
@@ -312,6 +318,14 @@ public class RenProperties {
 
   public void setHealthTimeout(Duration healthTimeout) {
     this.healthTimeout = healthTimeout;
+  }
+
+  public String getRealtimeWsPath() {
+    return realtimeWsPath;
+  }
+
+  public void setRealtimeWsPath(String realtimeWsPath) {
+    this.realtimeWsPath = realtimeWsPath;
   }
 
   public Tokens getTokens() {

@@ -10,9 +10,9 @@ import java.util.regex.Pattern;
 
 /**
  * The startup checks of the web configuration, run before any REN servlet exists, each failing with a
- * {@link RenStartupException} that says what to do: a stream path that is no path, a binding named without its
- * module (naming the artifact), {@code ren.redis.uri} without {@code ren-redis}, and bindings without an access
- * policy (REN is secure by default, as in the drop-in).
+ * {@link RenStartupException} that says what to do: a stream or WebSocket path that is no path, a binding named
+ * without its module (naming the artifact), {@code ren.redis.uri} without {@code ren-redis}, and bindings without an
+ * access policy (REN is secure by default, as in the drop-in).
  *
  * <p>Thread-safety: immutable.
  */
@@ -40,6 +40,11 @@ public final class RenSetupCheck {
     if (!PATH.matcher(path).matches()) {
       throw new RenStartupException("ren.path '" + path + "' is not an absolute path",
           "Set ren.path to a path like /api/maravilla/ren");
+    }
+    String wsPath = properties.getRealtimeWsPath();
+    if (!PATH.matcher(wsPath).matches()) {
+      throw new RenStartupException("ren.realtime-ws-path '" + wsPath + "' is not an absolute path",
+          "Set ren.realtime-ws-path to a path like /_rt/ws (where the Maravilla realtime client connects)");
     }
     Set<RenBinding> bindings = properties.getBindings().isEmpty() ? EnumSet.noneOf(RenBinding.class)
         : EnumSet.copyOf(properties.getBindings());

@@ -24,6 +24,7 @@ import dev.ren.storage.BlobStore;
 import dev.ren.storage.Presigner;
 import dev.ren.tokens.JwtTokens;
 import dev.ren.transform.TransformService;
+import dev.ren.websocket.realtime.RealtimeWebSocketServlet;
 import jakarta.servlet.DispatcherType;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -50,7 +51,8 @@ import java.util.EnumSet;
 /**
  * REN in a servlet web application: the SSE stream at {@code ren.path} (async, with {@code POST <path>/token} and
  * {@code <path>/client.js}), the client-id filter on {@code /api/*} and the stream, access control
- * ({@link RenSecurity}), the HTTP bindings named in {@code ren.bindings}, and graceful shutdown of the streams.
+ * ({@link RenSecurity}), the HTTP bindings named in {@code ren.bindings} (realtime also over WebSocket at
+ * {@code ren.realtime-ws-path} with {@code ren-websocket-realtime}), and graceful shutdown of the streams.
  *
  * <p>Access, as in the drop-in: an application {@link RenSecurity} bean is used as it is; else an
  * {@link AccessPolicy} bean, or {@code ren.access=open}, becomes one, with the caller from Spring Security when it
@@ -336,6 +338,47 @@ public final class RenWebAutoConfiguration {
     ServletRegistrationBean<RealtimeServlet> renRealtimeServletRegistration(RenSetupCheck check,
         RealtimeCalls calls) {
       return binding("ren-realtime", new RealtimeServlet(calls), RealtimeServlet.PATH);
+    }
+  }
+
+  /**
+   * Realtime over WebSocket at {@code ren.realtime-ws-path} (default {@code /_rt/ws}, where the Maravilla realtime
+   * client connects), with {@code ren-websocket-realtime} and the realtime binding: the same {@link RealtimeCalls}
+   * as the HTTP binding (one publish rate per caller, the same {@link RenSecurity}), so a WebSocket publish reaches
+   * SSE streams and an HTTP publish reaches WebSocket subscribers. Mounted when the servlet container has Jakarta
+   * WebSocket (Boot's embedded Tomcat has it with {@code tomcat-embed-websocket}); else a warning, and no failure.
+   * Origins in {@code ren.cors} may open the socket besides the server's own.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = {"dev.ren.websocket.realtime.RealtimeWebSocketServlet",
+      "dev.ren.servlet.realtime.RealtimeServlet", "dev.ren.realtime.Realtime"})
+  @ConditionalOnRenBinding(RenBinding.REALTIME)
+  static class RealtimeWebSocketBinding {
+    /** The endpoint; its threads start when the container starts it (see {@link RealtimeWebSocketMount}). */
+    @Bean
+    @ConditionalOnMissingBean
+    RealtimeWebSocketServlet renRealtimeWebSocketServlet(RenSetupCheck check, RenHub hub, RealtimeCalls calls,
+        RenProperties properties) {
+      java.util.Set<String> origins = Settings.check(() -> Cors.parse(String.join(",", properties.getCors())))
+          .origins();
+      return Settings.check(() -> {
+        RealtimeWebSocketServlet.Builder b = RealtimeWebSocketServlet.builder(hub, calls);
+        if (!origins.isEmpty()) {
+          b.allowedOrigins(origins);
+        }
+        return b.build();
+      });
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(name = "renRealtimeWebSocketServletRegistration")
+    ServletRegistrationBean<RealtimeWebSocketMount> renRealtimeWebSocketServletRegistration(
+        RealtimeWebSocketServlet endpoint, RenProperties properties) {
+      String path = properties.getRealtimeWsPath();
+      ServletRegistrationBean<RealtimeWebSocketMount> r =
+          binding("ren-realtime-ws", new RealtimeWebSocketMount(endpoint, path), path);
+      r.setLoadOnStartup(1); // started with the context, when the container's WebSocket support exists
+      return r;
     }
   }
 
