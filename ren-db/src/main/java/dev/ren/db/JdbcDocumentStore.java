@@ -110,10 +110,12 @@ final class JdbcDocumentStore implements DocumentStore {
     }
     // WRITE_DELAY=0: a commit is written to the file before it returns; H2FileStore makes it findable after a
     // crash (no reuse of dead space) and keeps the file compact (RETENTION_TIME=0 lets it drop dead chunks at once).
-    // async: H2's file system on an AsynchronousFileChannel, which an interrupt does not close: on the default
+    // ren-file: the file through a channel an interrupt does not close (InterruptSafeFilePath): on H2's default
     // FileChannel an interrupt that reaches a writer inside H2 (Future.cancel(true)) closes the channel and with it
     // the database, for every caller (InterruptDuringWriteTest). Same file, same format.
-    String url = "jdbc:h2:async:" + dir.toAbsolutePath().resolve("ren") + ";WRITE_DELAY=0;RETENTION_TIME=0";
+    InterruptSafeFilePath.register();
+    String url = "jdbc:h2:" + InterruptSafeFilePath.SCHEME + ":" + dir.toAbsolutePath().resolve("ren")
+        + ";WRITE_DELAY=0;RETENTION_TIME=0";
     JdbcConnectionPool pool = JdbcConnectionPool.create(url, "sa", "");
     H2FileStore h2File;
     try {
