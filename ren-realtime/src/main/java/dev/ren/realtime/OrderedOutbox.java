@@ -7,6 +7,7 @@ import dev.ren.RenPublisher;
 import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -110,6 +111,29 @@ final class OrderedOutbox {
       lane.publishLock.unlock();
     }
     return ticket.result();
+  }
+
+  /**
+   * {@link #await}s every ticket, in order, even after one failed.
+   *
+   * @throws AppliedButNotPublishedException the first failure, with the later ones suppressed in it
+   */
+  void awaitAll(List<Ticket> tickets) {
+    AppliedButNotPublishedException failure = null;
+    for (Ticket t : tickets) {
+      try {
+        await(t);
+      } catch (AppliedButNotPublishedException e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
   }
 
   /** Caller holds the lane's publish lock. */

@@ -278,21 +278,7 @@ final class PresenceTracker implements PresenceSide {
       lock.unlock();
     }
     timer.scheduleAt(next);
-    AppliedButNotPublishedException failure = null;
-    for (OrderedOutbox.Ticket t : leaves) {
-      try {
-        outbox.await(t);
-      } catch (AppliedButNotPublishedException e) {
-        if (failure == null) {
-          failure = e;
-        } else {
-          failure.addSuppressed(e);
-        }
-      }
-    }
-    if (failure != null) {
-      throw failure;
-    }
+    outbox.awaitAll(leaves);
   }
 
   @Override

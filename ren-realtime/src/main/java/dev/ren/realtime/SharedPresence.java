@@ -1,7 +1,6 @@
 package dev.ren.realtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.ren.AppliedButNotPublishedException;
 import dev.ren.EventTypes;
 import dev.ren.RenEvent;
 import dev.ren.hub.ClientTracker;
@@ -264,7 +263,7 @@ final class SharedPresence implements PresenceSide {
       }
     }
     timer.scheduleAt(next);
-    awaitAll(leaves);
+    outbox.awaitAll(leaves);
   }
 
   /** A member of a dead node that the backend removed and this node was told of: its (system-caused) leave. */
@@ -325,25 +324,7 @@ final class SharedPresence implements PresenceSide {
         stripe.unlock();
       }
     }
-    awaitAll(joins);
-  }
-
-  private void awaitAll(List<OrderedOutbox.Ticket> tickets) {
-    AppliedButNotPublishedException failure = null;
-    for (OrderedOutbox.Ticket t : tickets) {
-      try {
-        outbox.await(t);
-      } catch (AppliedButNotPublishedException e) {
-        if (failure == null) {
-          failure = e;
-        } else {
-          failure.addSuppressed(e);
-        }
-      }
-    }
-    if (failure != null) {
-      throw failure;
-    }
+    outbox.awaitAll(joins);
   }
 
   @Override
