@@ -63,6 +63,8 @@ public final class RealtimeConnection extends Endpoint {
   private final String clientId;
   private final String remoteAddress;
   private final String callerKey;
+  // the token the socket was opened with, when a token authenticated it: refused once the user is revoked
+  private final @Nullable String token;
 
   /** Subscribed channels; read by the hub's access check, changed under this monitor. */
   private final Map<String, Sub> subs = new ConcurrentHashMap<>();
@@ -105,13 +107,19 @@ public final class RealtimeConnection extends Endpoint {
   }
 
   RealtimeConnection(RealtimeWebSocketServlet owner, RealtimeCalls calls, RenCaller caller, String clientId,
-      String remoteAddress, String callerKey) {
+      String remoteAddress, String callerKey, @Nullable String token) {
     this.owner = owner;
     this.calls = calls;
     this.caller = caller;
     this.clientId = clientId;
     this.remoteAddress = remoteAddress;
     this.callerKey = callerKey;
+    this.token = token;
+  }
+
+  /** The token the socket was opened with ({@code ?token=} or a bearer header), or null for other credentials. */
+  @Nullable String token() {
+    return token;
   }
 
   RenCaller caller() {

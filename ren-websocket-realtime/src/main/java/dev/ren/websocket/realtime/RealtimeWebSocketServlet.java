@@ -9,6 +9,7 @@ import dev.ren.servlet.http.HttpError;
 import dev.ren.servlet.http.JsonServlet;
 import dev.ren.servlet.realtime.RealtimeCalls;
 import dev.ren.servlet.realtime.RealtimeServlet;
+import dev.ren.servlet.security.RenAuthenticator;
 import dev.ren.servlet.security.RenSecurity;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletContext;
@@ -25,6 +26,7 @@ import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -73,7 +75,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (the member leaves unless another connection or stream of the user holds it), and a connection that sends no
  * frame for {@linkplain Builder#pingTimeout the ping timeout} (default 60 s; the client pings every 25 s) is closed
  * with {@code 1008}. It is also closed when the credentials it was opened with expire or the user is
- * {@linkplain RenSecurity#revoke revoked}.
+ * {@linkplain RenSecurity#revoke revoked}; a token it was opened with is then refused ({@code 401}) until it expires,
+ * as for an SSE stream, so a client that reconnects with the same URL stays out.
  *
  * <h2>Bounds</h2>
  * {@linkplain Builder#maxFrameBytes frames} of at most 64 KiB (a larger one is {@code too_large}, the connection
@@ -162,13 +165,26 @@ public final class RealtimeWebSocketServlet extends JsonServlet {
     long every = Math.max(50, Math.min(1000, pingTimeout.toMillis() / 4));
     sweeper = ex.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
     executor = ex;
-    revocation = security().onRevoke(user -> {
-      for (RealtimeConnection c : connections) {
-        if (user.equals(c.caller().user())) {
-          c.cut(RealtimeConnection.POLICY, "revoked");
+    revocation = security().onRevoke(this::revoke);
+  }
+
+  /**
+   * Cuts every socket {@code user} holds; the tokens they were opened with are refused from now on until they
+   * expire, since a client reconnects with the same URL, token and all.
+   */
+  private void revoke(String user) {
+    RenSecurity sec = security();
+    for (RealtimeConnection c : connections) {
+      RenCaller holder = c.caller();
+      if (user.equals(holder.user())) {
+        String token = c.token();
+        Instant expiresAt = holder.expiresAt();
+        if (token != null && expiresAt != null) {
+          sec.revokeToken(token, expiresAt);
         }
+        c.cut(RealtimeConnection.POLICY, "revoked");
       }
-    });
+    }
   }
 
   @Override
@@ -217,7 +233,8 @@ public final class RealtimeWebSocketServlet extends JsonServlet {
       throw new HttpError(429, "too_many_streams", "at most " + security().maxStreamsPerCaller()
           + " realtime connections per caller").withHeader("Retry-After", "5");
     }
-    RealtimeConnection connection = new RealtimeConnection(this, calls, caller, cid, req.getRemoteAddr(), key);
+    RealtimeConnection connection = new RealtimeConnection(this, calls, caller, cid, req.getRemoteAddr(), key,
+        caller.expiresAt() != null ? RenAuthenticator.presentedToken(req) : null);
     ServerEndpointConfig config = ServerEndpointConfig.Builder.create(RealtimeConnection.class, PATH)
         .configurator(new OneConnection(connection)).build();
     ServerContainer container = (ServerContainer) getServletContext().getAttribute(ServerContainer.class.getName());

@@ -329,6 +329,29 @@ abstract class RealtimeWebSocketContract {
   }
 
   @Test
+  void revoke_user_socketCutAndItsTokenCannotReopenIt() throws Exception {
+    String aliceToken = security.mintStreamToken(RenCaller.user("alice", Set.of(), null));
+    String bobToken = security.mintStreamToken(RenCaller.user("bob", Set.of(), null));
+    WsTestClient alice = client("/_rt/ws", "c16&token=" + aliceToken, Map.of());
+    WsTestClient bob = client("/_rt/ws", "c17&token=" + bobToken, Map.of());
+    subscribe(alice, "room-r", "");
+    subscribe(bob, "room-r", "");
+
+    security.revoke("alice");
+
+    assertEquals(RealtimeConnection.POLICY,
+        alice.closed.get(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+    // a client reconnects with the very same URL; the revoked token must not bring it back
+    java.util.concurrent.CompletionException refused = org.junit.jupiter.api.Assertions.assertThrows(
+        java.util.concurrent.CompletionException.class, () -> client("/_rt/ws", "c16&token=" + aliceToken, Map.of()));
+    assertTrue(refused.getCause() instanceof java.net.http.WebSocketHandshakeException, refused.toString());
+    assertEquals(401, ((java.net.http.WebSocketHandshakeException) refused.getCause()).getResponse().statusCode());
+    // bob's socket is untouched
+    realtime.publish("room-r", WsTestClient.JSON.getNodeFactory().textNode("still here"), null);
+    assertEquals("still here", bob.next("message", WAIT).path("data").asText());
+  }
+
+  @Test
   void publishOverRate_rateLimitedError_connectionStays() throws Exception {
     SseTestClient sse = stream("realtime:room-r", "s5");
     WsTestClient c = client("/_rt/ws-rate", "c16", Map.of());
