@@ -27,8 +27,10 @@ import java.util.function.Consumer;
  * {@linkplain Builder#maxBackoff 30 s} (reset once connected); after every (re)connect it subscribes again to its
  * channels, with {@code lastEventId} = the last sequence number it received on each history channel, so the server
  * sends what was missed first (no gap), and it drops a message whose sequence number it has already seen (no
- * duplicate); it joins its presence channels again and pings every 25 s. Every server frame
- * ({@code message}, {@code presence:*}, {@code subscribed}, {@code error}, ...) goes to the listener, in order, on
+ * duplicate); when the server says a channel's sequence started over ({@code reset}: realtime restarted or the
+ * channel was dropped while idle), it forgets the number it held, so the messages numbered from 1 again are
+ * delivered. It joins its presence channels again and pings every 25 s. Every server frame ({@code message},
+ * {@code presence:*}, {@code subscribed}, {@code reset}, {@code error}, ...) goes to the listener, in order, on
  * the HTTP client's thread; keep the listener short.
  *
  * <pre>{@code
@@ -166,7 +168,7 @@ public final class RealtimeSocketClient implements AutoCloseable {
       o.put("token", token);
     }
     Long seq = lastSeq.get(channel);
-    if (seq != null && seq > 0) {
+    if (seq != null) { // 0 too: a history channel seen empty (or reset) catches up on all it got since
       o.put("lastEventId", seq);
     }
     return o.toString();
@@ -265,6 +267,14 @@ public final class RealtimeSocketClient implements AutoCloseable {
     } else if ("subscribed".equals(frame.path("event").asText()) && frame.has("seq")) {
       synchronized (this) {
         lastSeq.merge(frame.path("channel").asText(), frame.path("seq").asLong(), Math::max);
+      }
+    } else if ("reset".equals(frame.path("event").asText())) {
+      // the channel's sequence started over below the number held: what follows is numbered from 1
+      String channel = frame.path("channel").asText();
+      synchronized (this) {
+        if (subscriptions.containsKey(channel)) {
+          lastSeq.put(channel, 0L);
+        }
       }
     }
     try {

@@ -85,6 +85,66 @@ class RealtimeSocketClientTest {
   }
 
   @Test
+  void channelStartsOver_resetFromServer_messagesNumberedFromOneAgainDelivered() throws Exception {
+    // history kept 300 ms after the last message: an idle channel is dropped and its sequence starts over at 1
+    try (RenHub hub = RenHub.create();
+         Realtime realtime = Realtime.builder(hub).history("hist-*", 1000).historyRetention(Duration.ofMillis(300))
+             .build()) {
+      RealtimeCalls calls = new RealtimeCalls(realtime, RenSecurity.open(), RealtimeServlet.PublishRate.DEFAULT);
+      JettyTestServer server = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, RenSecurity.open())
+          .servlet(RealtimeWebSocketServlet.PATH, RealtimeWebSocketServlet.builder(hub, calls).build());
+      JakartaWebSocketServletContainerInitializer.configure(server.context(), null);
+      server.start();
+      List<String> seen = new ArrayList<>();
+      java.util.concurrent.CountDownLatch subscribed = new java.util.concurrent.CountDownLatch(1);
+      try (RealtimeSocketClient client = RealtimeSocketClient.builder(
+              URI.create("ws://127.0.0.1:" + server.port() + "/_rt/ws?cid=java2")).listener(f -> {
+            String event = f.path("event").asText();
+            if ("subscribed".equals(event)) {
+              subscribed.countDown();
+            } else if ("reset".equals(event) || "message".equals(event)) {
+              synchronized (seen) {
+                seen.add("reset".equals(event) ? "reset" : f.path("seq").asText());
+              }
+            }
+          }).build()) {
+        client.subscribe("hist-1", null);
+        assertTrue(subscribed.await(10, TimeUnit.SECONDS));
+        for (int i = 1; i <= 3; i++) {
+          realtime.publish("hist-1", JsonNodeFactory.instance.numberNode(i), null);
+        }
+        waitUntil(() -> client.lastSeq("hist-1") == 3, "three messages");
+        waitUntil(() -> realtime.channels().isEmpty(), "the idle channel dropped");
+
+        realtime.publish("hist-1", JsonNodeFactory.instance.numberNode(10), null);
+        realtime.publish("hist-1", JsonNodeFactory.instance.numberNode(11), null);
+
+        waitUntil(() -> {
+          synchronized (seen) {
+            return seen.size() >= 6;
+          }
+        }, "the messages after the reset");
+        synchronized (seen) {
+          assertEquals(List.of("1", "2", "3", "reset", "1", "2"), seen);
+        }
+        assertEquals(2, client.lastSeq("hist-1"));
+      } finally {
+        server.close();
+      }
+    }
+  }
+
+  private static void waitUntil(java.util.function.BooleanSupplier cond, String what) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!cond.getAsBoolean()) {
+      if (System.nanoTime() > end) {
+        throw new AssertionError("not within 10 s: " + what);
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  @Test
   void builder_repeatedOrBadSetting_refused() {
     RealtimeSocketClient.Builder b = RealtimeSocketClient.builder(URI.create("ws://127.0.0.1:1/_rt/ws"))
         .maxBackoff(Duration.ofSeconds(5));

@@ -618,7 +618,8 @@ export function leaveOnPageHide(channel, userId, options = {}) {
  * - subscribe(channel, callback, { token, lastEventId }) → unsubscribe(). callback(frame) gets every frame of the
  *   channel: `message` {channel, id, seq?, data, userId?, from?, ts}, `presence:join|update|leave` {channel, userId,
  *   metadata?, from?, ts}, `subscribed` {channel, seq?, truncated?} (after every (re)subscribe: a good moment to
- *   refetch the member list), and `error` {code, message, action?, channel?}. `token` is a channel token for a
+ *   refetch the member list), `reset` {channel} (the channel's sequence started over: what follows is numbered
+ *   from 1), and `error` {code, message, action?, channel?}. `token` is a channel token for a
  *   private- channel; `lastEventId` a channel sequence number to catch up from (history channels). Both apply when
  *   the channel's first listener subscribes (a later `token` re-sends the subscription with it).
  * - onAny(callback) → unsubscribe(): every frame, of every channel and none (`pong`, errors).
@@ -636,9 +637,9 @@ export function leaveOnPageHide(channel, userId, options = {}) {
  * half; reset once the new connection receives a frame), then subscribes again to every channel with lastEventId
  * = the last sequence number seen on it (history channels: the server sends what was missed first; a sequence
  * number already seen is dropped, so listeners see no gap and no duplicate), joins its presence again and sends
- * what was queued. When the server answers that nothing follows that number and part of it is gone (`subscribed`
- * with `truncated`), the channel's sequence started over (the server's realtime restarted): the client subscribes
- * again from 0 and counts from the new sequence. On `pagehide` it sends `presence:leave` for its members over the open socket, so a closed tab
+ * what was queued. When the server says a channel's sequence started over below that number (`reset`: the
+ * server's realtime restarted, or the channel was dropped while idle; before what the channel holds now, from
+ * seq 1), the client forgets the number and counts from the new sequence. On `pagehide` it sends `presence:leave` for its members over the open socket, so a closed tab
  * leaves at once; a page restored from the back-forward cache reconnects and joins again.
  */
 export class RealtimeClient {
@@ -715,7 +716,7 @@ export class RealtimeClient {
     if (!sub) {
       const catchUp = o.lastEventId !== undefined && o.lastEventId !== null;
       sub = { listeners: new Set(), token: o.token ? String(o.token) : null, catchUp,
-        lastSeq: catchUp ? sequenceNumber(o.lastEventId) : 0, asked: 0, replayed: 0 };
+        lastSeq: catchUp ? sequenceNumber(o.lastEventId) : 0 };
       this._channels.set(ch, sub);
       sub.listeners.add(callback);
       this._sendNow(this._subscribeFrame(ch, sub));
@@ -969,23 +970,14 @@ export class RealtimeClient {
         return;
       }
       sub.lastSeq = f.seq;
-      sub.replayed++;
-    } else if (f.event === 'subscribed' && typeof f.seq === 'number' && sub) {
-      if (f.truncated === true && sub.asked > 0 && sub.replayed === 0 && f.seq === sub.asked) {
-        // nothing after the sequence number asked for, and part of what was asked for is gone: the channel's
-        // sequence started over (the server's realtime restarted, or the channel was dropped while idle), so all
-        // it holds is new here. Subscribe again from 0 (the server forgets what it counted as sent).
-        this._log('sequence of', ch, 'started over: catching up from 0');
-        sub.lastSeq = 0;
-        sub.catchUp = true;
-        const ws = this._ws;
-        if (ws && ws.readyState === WS_OPEN) {
-          this._send(ws, { action: 'unsubscribe', channel: ch });
-          this._send(ws, this._subscribeFrame(ch, sub));
-        }
-      } else if (f.seq > sub.lastSeq) {
-        sub.lastSeq = f.seq;
-      }
+    } else if (f.event === 'reset' && sub) {
+      // the channel's sequence started over below the number held (the server's realtime restarted, or the
+      // channel was dropped while idle): what follows is numbered from 1, and a resubscribe asks from 0
+      this._log('sequence of', ch, 'started over');
+      sub.lastSeq = 0;
+      sub.catchUp = true;
+    } else if (f.event === 'subscribed' && typeof f.seq === 'number' && sub && f.seq > sub.lastSeq) {
+      sub.lastSeq = f.seq;
     }
     this._log('frame', f.event, ch);
     if (sub) {
@@ -1010,13 +1002,11 @@ export class RealtimeClient {
     }
   }
 
-  /** The subscribe frame, about to be sent: what it asks for is kept to read the server's answer. */
+  /** The subscribe frame, about to be sent. */
   _subscribeFrame(ch, sub) {
     const f = { action: 'subscribe', channel: ch };
     if (sub.token) f.token = sub.token;
     if (sub.catchUp || sub.lastSeq > 0) f.lastEventId = sub.lastSeq;
-    sub.asked = f.lastEventId === undefined ? 0 : f.lastEventId;
-    sub.replayed = 0;
     return f;
   }
 

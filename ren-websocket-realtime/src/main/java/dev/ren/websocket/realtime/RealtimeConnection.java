@@ -241,6 +241,7 @@ public final class RealtimeConnection extends Endpoint {
       }
       subs.put(channel, s);
       if (s.catchUp) {
+        startOverIfRestarted(channel, s);
         truncated = fill(channel, s, Long.MAX_VALUE);
       }
       boolean t = truncated;
@@ -254,6 +255,28 @@ public final class RealtimeConnection extends Endpoint {
         }
       }));
     }
+  }
+
+  /**
+   * When the channel's sequence started over since {@code s.delivered} was handed out (realtime restarted, the
+   * channel was dropped while idle, or a shared store lost its data: the channel now hands out numbers below it),
+   * tells the client with {@code reset} and starts {@code s} over from 0, so what the channel holds now follows
+   * from 1 instead of being taken for what the client already has. Caller holds the monitor.
+   *
+   * @return whether it started over
+   */
+  private boolean startOverIfRestarted(String channel, Sub s) {
+    if (s.delivered <= 0) {
+      return false;
+    }
+    StoredHistory page = calls.realtimeFor(caller).historyJson(channel, s.delivered, 1);
+    if (!page.truncated() || page.lastSeq() >= s.delivered) {
+      return false; // numbers past it were handed out: an earlier copy, or history dropped past it (not a restart)
+    }
+    LOG.log(Level.DEBUG, "sequence of a channel started over; resetting the client's position");
+    send(WsJson.object("reset", g -> g.writeStringField("channel", channel)));
+    s.delivered = 0;
+    return true;
   }
 
   /**
@@ -414,10 +437,14 @@ public final class RealtimeConnection extends Endpoint {
     long seq = 0;
     if (s.history && EventTypes.REALTIME_MESSAGE.equals(e.t()) && e.v() != null) {
       seq = Long.parseLong(String.valueOf(e.v()));
+      boolean restarted = false;
       if (seq <= s.delivered) {
-        return; // sent from history already
+        restarted = startOverIfRestarted(ch, s);
+        if (!restarted) {
+          return; // sent from history already
+        }
       }
-      if ((s.catchUp || s.delivered > 0) && seq > s.delivered + 1) {
+      if ((s.catchUp || s.delivered > 0 || restarted) && seq > s.delivered + 1) {
         // published while the subscription was being set up, or (realtime on several nodes) numbered before this
         // one by another node whose event is still on its way: from history, in order; the late event is dropped
         fill(ch, s, seq - 1);

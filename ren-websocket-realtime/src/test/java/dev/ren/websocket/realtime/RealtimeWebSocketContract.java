@@ -50,6 +50,8 @@ abstract class RealtimeWebSocketContract {
   final HttpClient http = HttpClient.newHttpClient();
   RenHub hub;
   Realtime realtime;
+  // history kept 300 ms after the last message: an idle channel is dropped and its sequence starts over at 1
+  Realtime shortLived;
   RenSecurity security;
   RealtimeWebSocketServlet ws;
   RealtimeWebSocketServlet shortPing;
@@ -76,6 +78,9 @@ abstract class RealtimeWebSocketContract {
     servlets.put(RealtimeServlet.PATH, new RealtimeServlet(calls));
     servlets.put(RealtimeWebSocketServlet.PATH, ws);
     servlets.put("/_rt/ws-short", shortPing);
+    shortLived = Realtime.builder(hub).history("hist-*", 1000).historyRetention(Duration.ofMillis(300)).build();
+    servlets.put("/_rt/ws-short-lived", RealtimeWebSocketServlet.builder(hub,
+        new RealtimeCalls(shortLived, security, RealtimeServlet.PublishRate.DEFAULT)).build());
     RealtimeCalls slowRate = new RealtimeCalls(realtime, security, new RealtimeServlet.PublishRate(0.01, 2));
     servlets.put("/_rt/ws-rate", RealtimeWebSocketServlet.builder(hub, slowRate).build());
     base = start(servlets, security);
@@ -93,6 +98,7 @@ abstract class RealtimeWebSocketContract {
       }
     }
     stop();
+    shortLived.close();
     realtime.close();
     hub.close();
   }
@@ -349,6 +355,61 @@ abstract class RealtimeWebSocketContract {
     // bob's socket is untouched
     realtime.publish("room-r", WsTestClient.JSON.getNodeFactory().textNode("still here"), null);
     assertEquals("still here", bob.next("message", WAIT).path("data").asText());
+  }
+
+  @Test
+  void subscribeWithLastEventId_channelStartedOverBelowIt_resetThenEverythingItHoldsFromOne() throws Exception {
+    for (int i = 1; i <= 3; i++) {
+      realtime.publish("hist-new", WsTestClient.JSON.getNodeFactory().numberNode(i), null);
+    }
+    WsTestClient c = client("c18");
+    // the client saw seq 50 of this channel before the server restarted: the channel now holds 1..3, all new to it
+    c.send("{\"action\":\"subscribe\",\"channel\":\"hist-new\",\"lastEventId\":50}");
+    assertEquals("reset", c.next(m -> true, WAIT).path("event").asText());
+    for (int i = 1; i <= 3; i++) {
+      JsonNode m = c.next(f -> true, WAIT);
+      assertEquals("message", m.path("event").asText(), m.toString());
+      assertEquals(i, m.path("seq").asLong(), m.toString());
+      assertEquals(i, m.path("data").asInt(), m.toString());
+    }
+    JsonNode ack = c.next(f -> true, WAIT);
+    assertEquals("subscribed", ack.path("event").asText(), ack.toString());
+    assertEquals(3, ack.path("seq").asLong(), ack.toString());
+
+    // asking for a number the channel did hand out is a plain resume: no reset
+    WsTestClient d = client("c19");
+    d.send("{\"action\":\"subscribe\",\"channel\":\"hist-new\",\"lastEventId\":2}");
+    JsonNode first = d.next(f -> true, WAIT);
+    assertEquals(3, first.path("seq").asLong(), first.toString());
+  }
+
+  @Test
+  void liveMessage_channelDroppedWhileIdleAndStartedOver_resetThenDeliveredFromOne() throws Exception {
+    WsTestClient c = client("/_rt/ws-short-lived", "c20", Map.of());
+    subscribe(c, "hist-idle", "");
+    for (int i = 1; i <= 3; i++) {
+      shortLived.publish("hist-idle", WsTestClient.JSON.getNodeFactory().numberNode(i), null);
+    }
+    for (int i = 1; i <= 3; i++) {
+      assertEquals(i, c.next("message", WAIT).path("seq").asLong());
+    }
+    long end = System.nanoTime() + WAIT.toNanos();
+    while (!shortLived.channels().isEmpty() && System.nanoTime() < end) {
+      Thread.sleep(20); // idle past the retention: the channel is dropped
+    }
+    assertTrue(shortLived.channels().isEmpty(), "channel dropped while idle");
+
+    assertEquals(1, shortLived.publish("hist-idle", WsTestClient.JSON.getNodeFactory().numberNode(10), null).seq());
+    shortLived.publish("hist-idle", WsTestClient.JSON.getNodeFactory().numberNode(11), null);
+
+    // seq 1 is below the 3 the client holds: without the reset it would be taken for a copy and dropped
+    assertEquals("reset", c.next(m -> true, WAIT).path("event").asText());
+    JsonNode m1 = c.next(m -> true, WAIT);
+    assertEquals(1, m1.path("seq").asLong(), m1.toString());
+    assertEquals(10, m1.path("data").asInt(), m1.toString());
+    JsonNode m2 = c.next(m -> true, WAIT);
+    assertEquals(2, m2.path("seq").asLong(), m2.toString());
+    assertEquals(11, m2.path("data").asInt(), m2.toString());
   }
 
   @Test
