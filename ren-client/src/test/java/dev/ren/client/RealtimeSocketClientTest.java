@@ -7,6 +7,7 @@ import dev.ren.servlet.realtime.RealtimeCalls;
 import dev.ren.servlet.realtime.RealtimeServlet;
 import dev.ren.servlet.security.RenSecurity;
 import dev.ren.testing.JettyTestServer;
+import dev.ren.testing.Waits;
 import dev.ren.websocket.realtime.RealtimeWebSocketServlet;
 import org.eclipse.jetty.ee10.websocket.jakarta.server.config.JakartaWebSocketServletContainerInitializer;
 import org.junit.jupiter.api.Test;
@@ -113,17 +114,17 @@ class RealtimeSocketClientTest {
         for (int i = 1; i <= 3; i++) {
           realtime.publish("hist-1", JsonNodeFactory.instance.numberNode(i), null);
         }
-        waitUntil(() -> client.lastSeq("hist-1") == 3, "three messages");
-        waitUntil(() -> realtime.channels().isEmpty(), "the idle channel dropped");
+        Waits.until(() -> client.lastSeq("hist-1") == 3);
+        Waits.until(() -> realtime.channels().isEmpty());
 
         realtime.publish("hist-1", JsonNodeFactory.instance.numberNode(10), null);
         realtime.publish("hist-1", JsonNodeFactory.instance.numberNode(11), null);
 
-        waitUntil(() -> {
+        Waits.until(() -> {
           synchronized (seen) {
             return seen.size() >= 6;
           }
-        }, "the messages after the reset");
+        });
         synchronized (seen) {
           assertEquals(List.of("1", "2", "3", "reset", "1", "2"), seen);
         }
@@ -131,16 +132,6 @@ class RealtimeSocketClientTest {
       } finally {
         server.close();
       }
-    }
-  }
-
-  private static void waitUntil(java.util.function.BooleanSupplier cond, String what) throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!cond.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("not within 10 s: " + what);
-      }
-      Thread.sleep(20);
     }
   }
 

@@ -8,6 +8,7 @@ import dev.ren.servlet.realtime.RealtimeCalls;
 import dev.ren.servlet.realtime.RealtimeServlet;
 import dev.ren.servlet.security.RenSecurity;
 import dev.ren.testing.JettyTestServer;
+import dev.ren.testing.Waits;
 import dev.ren.testing.PrivateRedis;
 import dev.ren.websocket.realtime.RealtimeWebSocketServlet;
 import org.eclipse.jetty.ee10.websocket.jakarta.server.config.JakartaWebSocketServletContainerInitializer;
@@ -22,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -68,17 +68,17 @@ class RedisRealtimeWebSocketResetTest {
         for (String s : List.of("a", "b", "c")) {
           realtime.publish("room-1", JsonNodeFactory.instance.textNode(s), null);
         }
-        waitUntil(() -> client.lastSeq("room-1") == 3, "three messages");
+        Waits.until(() -> client.lastSeq("room-1") == 3);
 
         assertEquals("OK", redis.command("FLUSHALL").substring(1)); // sequence, history and all
 
         assertEquals(1, realtime.publish("room-1", JsonNodeFactory.instance.textNode("d"), null).seq());
         realtime.publish("room-1", JsonNodeFactory.instance.textNode("e"), null);
-        waitUntil(() -> {
+        Waits.until(() -> {
           synchronized (seen) {
             return seen.size() >= 6;
           }
-        }, "the messages after the flush");
+        });
         synchronized (seen) {
           assertEquals(List.of("a@1", "b@2", "c@3", "reset", "d@1", "e@2"), seen);
         }
@@ -86,16 +86,6 @@ class RedisRealtimeWebSocketResetTest {
       } finally {
         server.close();
       }
-    }
-  }
-
-  private static void waitUntil(BooleanSupplier cond, String what) throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!cond.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("not within 10 s: " + what);
-      }
-      Thread.sleep(20);
     }
   }
 }
