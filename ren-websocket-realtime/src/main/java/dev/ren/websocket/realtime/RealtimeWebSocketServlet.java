@@ -65,8 +65,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * channels, {@code reset {channel}} when a history channel's sequence started over below the number the client
  * holds (realtime restarted, the channel was dropped while idle, the shared store lost its data): the client
  * forgets that number, and what the channel holds now follows from {@code seq} 1 (at a {@code subscribe} with
- * {@code lastEventId}, before the history; live, before the message that showed it), and {@code error {code, message, action?, channel?}} with {@code code} one of {@code unauthorized}
- * (401/403 on HTTP), {@code bad_request}, {@code rate_limited}, {@code too_large}, {@code full} (a realtime bound,
+ * {@code lastEventId}, before the history; live, before the message that showed it), and
+ * {@code error {code, message, action?, channel?}} with {@code code} one of {@code unauthorized} (401/403 on HTTP),
+ * {@code bad_request}, {@code rate_limited}, {@code too_large}, {@code full} (a realtime bound,
  * 507 on HTTP), {@code not_present}, {@code too_many_subscriptions}, {@code history_not_enabled},
  * {@code not_published}, {@code unavailable} (realtime on several nodes cannot reach its shared store; 503
  * {@code realtime_unavailable} on HTTP), {@code internal}. An error never closes the connection.
