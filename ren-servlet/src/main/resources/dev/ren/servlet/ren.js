@@ -611,7 +611,8 @@ export function leaveOnPageHide(channel, userId, options = {}) {
  * Options: url (default: `/_rt/ws` of the REN server this module came from; http(s) URLs become ws(s)), clientId
  * (default the persisted browser id; it is the `from` of what this client publishes and the holder of its members),
  * streamToken (a stream token from `POST /api/maravilla/ren/token`, or a function returning one or a promise of
- * one, called before every connect: browsers cannot send an Authorization header with a WebSocket), maxBackoffMs
+ * one, called before every connect and, shortly before the token expires, again to renew it on the open socket
+ * with `auth`: browsers cannot send an Authorization header with a WebSocket), maxBackoffMs
  * (30000), initialBackoffMs (1000), pingIntervalMs (25000), leaveOnPageHide (true), debug (false; also on with
  * localStorage.REN_DEBUG = '1').
  *
@@ -672,6 +673,8 @@ export class RealtimeClient {
     this._generation = 0;
     this._timer = null;
     this._pinger = null;
+    this._renewTimer = null; // renews the stream token before it expires (auth)
+    this._token = null; // the stream token the socket was opened or last renewed with
     this._connectTimer = null;
     this._heardSincePing = true;
 
@@ -844,6 +847,7 @@ export class RealtimeClient {
       const params = new URLSearchParams();
       params.set('cid', this._clientId);
       const t = typeof this._streamToken === 'function' ? await this._streamToken() : this._streamToken;
+      this._token = t ? String(t) : null;
       if (t) params.set('token', String(t));
       url += (url.indexOf('?') >= 0 ? '&' : '?') + params.toString();
     } catch (e) {
@@ -883,6 +887,7 @@ export class RealtimeClient {
       this._heardSincePing = true;
       clearInterval(this._pinger);
       this._pinger = setInterval(() => this._ping(ws), this._pingIntervalMs);
+      if (this._token) this._send(ws, { action: 'ping' }); // its pong says when the token expires
     };
     ws.onmessage = (m) => {
       if (this._ws !== ws) return;
@@ -934,6 +939,41 @@ export class RealtimeClient {
     this._send(ws, { action: 'ping' });
   }
 
+  /**
+   * Plans the renewal of the stream token `remainingMs` before it expires (a `pong` or `authed` said when): with a
+   * streamToken function, a fresh token is sent as `auth` shortly before the expiry, so the server does not cut the
+   * socket (and its presence does not leave and join again). A fixed token cannot be renewed: the socket is cut at
+   * its expiry and reconnects.
+   */
+  _scheduleRenewal(remainingMs) {
+    clearTimeout(this._renewTimer);
+    this._renewTimer = null;
+    if (typeof this._streamToken !== 'function' || !this._token || remainingMs <= 500) return;
+    const ws = this._ws;
+    const due = Date.now() + remainingMs;
+    const delay = Math.max(500, remainingMs - Math.max(1500, remainingMs / 4));
+    this._renewTimer = setTimeout(() => this._renew(ws, due), delay);
+  }
+
+  async _renew(ws, due) {
+    if (this._ws !== ws || !ws || ws.readyState !== WS_OPEN) return;
+    let t;
+    try {
+      t = await this._streamToken();
+    } catch (e) {
+      this._emit(this._errorListeners, e); // cut at the expiry; the reconnect asks for a token again
+      return;
+    }
+    if (this._ws !== ws || ws.readyState !== WS_OPEN) return;
+    if (!t || String(t) === this._token) {
+      this._scheduleRenewal(due - Date.now()); // not a fresher one yet: ask again nearer the expiry
+      return;
+    }
+    this._token = String(t);
+    this._log('renewing the stream token');
+    this._send(ws, { action: 'auth', token: this._token });
+  }
+
   /** Closes the current socket without reconnecting from its close event. */
   _drop(code, reason) {
     const ws = this._ws;
@@ -942,6 +982,8 @@ export class RealtimeClient {
     clearTimeout(this._connectTimer);
     clearInterval(this._pinger);
     this._pinger = null;
+    clearTimeout(this._renewTimer);
+    this._renewTimer = null;
     if (ws) {
       try {
         ws.close(code, reason);
@@ -961,6 +1003,9 @@ export class RealtimeClient {
     if (f === null || typeof f !== 'object' || Array.isArray(f) || typeof f.event !== 'string') {
       this._log('ignored a frame that is not a JSON object with an event', text);
       return;
+    }
+    if ((f.event === 'pong' || f.event === 'authed') && typeof f.expiresAt === 'number') {
+      this._scheduleRenewal(f.expiresAt - (typeof f.ts === 'number' ? f.ts : Date.now())); // the server's clock
     }
     const ch = typeof f.channel === 'string' ? f.channel : null;
     const sub = ch === null ? null : this._channels.get(ch);

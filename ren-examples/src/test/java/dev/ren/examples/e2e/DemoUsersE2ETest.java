@@ -124,6 +124,19 @@ class DemoUsersE2ETest {
   }
 
   @Test
+  void realtimeSocket_pastItsTokensLifetime_renewedWithAuthNeverReconnects() throws Exception {
+    WebDriver alice = loggedIn("alice", "alice-pw");
+    until(alice, WAIT, d -> Boolean.TRUE.equals(js(d, "return window.renDemo.realtime.isConnected()")));
+    js(alice, "window.rtStates = []; window.rtAuthed = 0;"
+        + " window.renDemo.realtime.onStateChange((s) => window.rtStates.push(s));"
+        + " window.renDemo.realtime.onAny((f) => { if (f.event === 'authed') window.rtAuthed++; });");
+    // two renewals on the open socket: it outlives the token it was opened with, and the one after
+    until(alice, Duration.ofSeconds(3L * TOKEN_TTL), d -> ((Number) js(d, "return window.rtAuthed")).intValue() >= 2);
+    assertEquals(java.util.List.of(), js(alice, "return window.rtStates"), "the socket never closed");
+    assertTrue(Boolean.TRUE.equals(js(alice, "return window.renDemo.realtime.isConnected()")));
+  }
+
+  @Test
   void upload_withUsers_thumbnailShownThroughTheCredentials() throws Exception {
     Path png = dir.resolve("dot.png");
     BufferedImage img = new BufferedImage(320, 240, BufferedImage.TYPE_INT_RGB);

@@ -81,12 +81,21 @@ public interface RenAuthenticator {
       if (token == null) {
         return null;
       }
-      TokenClaims claims = tokens.verify(token);
-      if (!TokenClaims.KIND_ACCESS.equals(claims.kind())) {
-        throw new InvalidCredentialsException("a " + claims.kind() + " token is not a credential");
-      }
-      return claims.caller();
+      return accessCaller(tokens, token);
     };
+  }
+
+  /**
+   * The caller an access token stands for.
+   *
+   * @throws InvalidCredentialsException if it does not verify or is not an access token
+   */
+  static RenCaller accessCaller(RenTokens tokens, String token) {
+    TokenClaims claims = tokens.verify(token);
+    if (!TokenClaims.KIND_ACCESS.equals(claims.kind())) {
+      throw new InvalidCredentialsException("a " + claims.kind() + " token is not a credential");
+    }
+    return claims.caller();
   }
 
   /**

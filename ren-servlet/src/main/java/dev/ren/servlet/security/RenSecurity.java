@@ -157,6 +157,35 @@ public final class RenSecurity {
   }
 
   /**
+   * The caller a stream token stands for, checked as {@link #caller} checks a token a request presents (signature,
+   * expiry, kind, revocation), for a connection that renews its credentials without a new request (realtime over
+   * WebSocket's {@code auth}). Its tenant is the token's: the {@link TenantResolver}, which reads requests, is not
+   * asked, so a caller comparing it with the connection's own caller sees a tenant change.
+   *
+   * @throws HttpError {@code 401 invalid_credentials} when the token does not hold or no {@link RenTokens} is
+   *     configured
+   */
+  public RenCaller callerOfToken(String token) {
+    Objects.requireNonNull(token, "token");
+    RenCaller c;
+    try {
+      if (tokens == null) {
+        throw new InvalidCredentialsException("no token codec is configured");
+      }
+      if (revokedTokens.containsKey(token)) {
+        throw new InvalidCredentialsException("the token was revoked");
+      }
+      c = RenAuthenticator.accessCaller(tokens, token);
+    } catch (InvalidCredentialsException e) {
+      throw new HttpError(401, "invalid_credentials", String.valueOf(e.getMessage()));
+    }
+    if (c.expired(clock.instant())) {
+      throw new HttpError(401, "invalid_credentials", "the credentials have expired");
+    }
+    return c;
+  }
+
+  /**
    * Refuses {@code operation} on {@code resource} unless the policy allows it to the request's caller.
    *
    * @return the caller, for the binding to work in its tenant and as its user

@@ -32,6 +32,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -59,12 +60,14 @@ public final class RealtimeConnection extends Endpoint {
 
   private final RealtimeWebSocketServlet owner;
   private final RealtimeCalls calls;
-  private final RenCaller caller;
+  // the credentials: replaced by an auth action renewing them (same user, same tenant); read by any thread
+  private volatile RenCaller caller;
   private final String clientId;
   private final String remoteAddress;
   private final String callerKey;
-  // the token the socket was opened with, when a token authenticated it: refused once the user is revoked
-  private final @Nullable String token;
+  // the token the socket was opened or last renewed with, when a token authenticated it: refused once the user
+  // is revoked
+  private volatile @Nullable String token;
 
   /** Subscribed channels; read by the hub's access check, changed under this monitor. */
   private final Map<String, Sub> subs = new ConcurrentHashMap<>();
@@ -117,7 +120,10 @@ public final class RealtimeConnection extends Endpoint {
     this.token = token;
   }
 
-  /** The token the socket was opened with ({@code ?token=} or a bearer header), or null for other credentials. */
+  /**
+   * The token the socket was opened with ({@code ?token=} or a bearer header) or last renewed with
+   * ({@code auth}), or null for other credentials.
+   */
   @Nullable String token() {
     return token;
   }
@@ -198,11 +204,12 @@ public final class RealtimeConnection extends Endpoint {
     try (RenOrigin.Scope scope = RenOrigin.open(clientId)) {
       JsonEnvelope in = JsonEnvelope.read(bytes, VALUE_FIELDS);
       action = in.text("action", true);
-      if (!"ping".equals(action)) {
+      if (!"ping".equals(action) && !"auth".equals(action)) {
         channel = Realtime.checkChannel(in.text("channel", true));
       }
       switch (String.valueOf(action)) {
-        case "ping" -> send(WsJson.object("pong", g -> g.writeNumberField("ts", System.currentTimeMillis())));
+        case "ping" -> send(pong());
+        case "auth" -> renew(Objects.requireNonNull(in.text("token", true)));
         case "subscribe" -> subscribe(channel, in);
         case "unsubscribe" -> {
           synchronized (this) {
@@ -219,6 +226,44 @@ public final class RealtimeConnection extends Endpoint {
     } catch (RuntimeException e) {
       send(error(e, action, channel));
     }
+  }
+
+  /** {@code pong {ts, expiresAt?}}: when the credentials expire, so a client renews them in time. */
+  private String pong() {
+    Instant until = caller.expiresAt();
+    return WsJson.object("pong", g -> {
+      g.writeNumberField("ts", System.currentTimeMillis());
+      if (until != null) {
+        g.writeNumberField("expiresAt", until.toEpochMilli());
+      }
+    });
+  }
+
+  /**
+   * Renews the credentials of a socket opened with a token, before they expire, with a fresh stream token of the
+   * same user and tenant: the socket, its subscriptions and the members it holds stay; what the new token
+   * grants applies from the next event on. Answered by {@code authed {ts, expiresAt}}; a token that does not hold or
+   * names someone else is refused ({@code unauthorized}) and changes nothing.
+   */
+  private void renew(String newToken) {
+    RenCaller current = caller;
+    if (token == null) {
+      throw new HttpError(400, "bad_request", "auth renews a socket opened with a token; this one was not");
+    }
+    RenCaller fresh = calls.security().callerOfToken(newToken); // 401 when it does not hold
+    if (!Objects.equals(fresh.user(), current.user()) || !Objects.equals(fresh.tenant(), current.tenant())) {
+      throw new HttpError(403, "forbidden", "auth takes a token of the same user and tenant; open a new socket"
+          + " to change them");
+    }
+    caller = fresh;
+    token = newToken;
+    Instant until = fresh.expiresAt();
+    send(WsJson.object("authed", g -> {
+      g.writeNumberField("ts", System.currentTimeMillis());
+      if (until != null) {
+        g.writeNumberField("expiresAt", until.toEpochMilli());
+      }
+    }));
   }
 
   private void subscribe(String channel, JsonEnvelope in) {

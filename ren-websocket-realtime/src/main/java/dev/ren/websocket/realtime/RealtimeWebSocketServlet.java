@@ -58,7 +58,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       no longer held some of the messages asked for);</li>
  *   <li>{@code unsubscribe {channel}}; {@code publish {channel, data, userId?, token?}};
  *       {@code presence:join|presence:update {channel, userId?, metadata, token?}}; {@code presence:leave
- *       {channel, userId?}}; {@code ping} (answered {@code {"event":"pong","ts"}}).</li>
+ *       {channel, userId?}}; {@code ping} (answered {@code {"event":"pong","ts","expiresAt"?}}, {@code expiresAt}
+ *       when the socket's credentials expire); {@code auth {token}}: a fresh stream token of the same user and
+ *       tenant renews the credentials of a socket opened with a token before they expire, so it is not closed at
+ *       the expiry (answered {@code {"event":"authed","ts","expiresAt"}}; refused {@code unauthorized} otherwise,
+ *       changing nothing).</li>
  * </ul>
  * Server to client ({@code event}): {@code message {channel, id, seq?, data, userId?, from?, ts}},
  * {@code presence:join|presence:update|presence:leave {channel, userId, metadata?, from?, ts}} for subscribed

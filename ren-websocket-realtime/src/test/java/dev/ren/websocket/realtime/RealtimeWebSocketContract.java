@@ -53,6 +53,7 @@ abstract class RealtimeWebSocketContract {
   // history kept 300 ms after the last message: an idle channel is dropped and its sequence starts over at 1
   Realtime shortLived;
   RenSecurity security;
+  JwtTokens tokens;
   RealtimeWebSocketServlet ws;
   RealtimeWebSocketServlet shortPing;
   final List<AutoCloseable> open = new ArrayList<>();
@@ -66,7 +67,7 @@ abstract class RealtimeWebSocketContract {
   void setUp() throws Exception {
     hub = RenHub.create();
     realtime = Realtime.builder(hub).history("hist-*", 1000).history("private-*", 10).build();
-    JwtTokens tokens = JwtTokens.randomKey();
+    tokens = JwtTokens.randomKey();
     security = RenSecurity.builder(AccessPolicy.open())
         .authenticator(RenAuthenticator.chain(RenAuthenticator.tokens(tokens), HEADERS)).tokens(tokens).build();
     RealtimeCalls calls = new RealtimeCalls(realtime, security, new RealtimeServlet.PublishRate(10_000, 10_000));
@@ -410,6 +411,53 @@ abstract class RealtimeWebSocketContract {
     JsonNode m2 = c.next(m -> true, WAIT);
     assertEquals(2, m2.path("seq").asLong(), m2.toString());
     assertEquals(11, m2.path("data").asInt(), m2.toString());
+  }
+
+  @Test
+  void auth_freshTokenOfSameUser_socketOutlivesTheFirstTokenAndKeepsItsSubscription() throws Exception {
+    RenCaller alice = RenCaller.user("alice", Set.of(), null);
+    String shortToken = tokens.mint(TokenClaims.access(alice, java.time.Instant.now().plusMillis(1500)));
+    WsTestClient c = client("/_rt/ws", "c21&token=" + shortToken, Map.of());
+    subscribe(c, "room-auth", "");
+    c.send("{\"action\":\"ping\"}");
+    JsonNode pong = c.next("pong", WAIT);
+    assertTrue(pong.path("expiresAt").asLong() > System.currentTimeMillis(), pong.toString()); // when to renew
+
+    String longToken = security.mintStreamToken(alice);
+    c.send("{\"action\":\"auth\",\"token\":\"" + longToken + "\"}");
+    JsonNode authed = c.next(m -> true, WAIT);
+    assertEquals("authed", authed.path("event").asText(), authed.toString());
+    assertTrue(authed.path("expiresAt").asLong() > System.currentTimeMillis() + 60_000, authed.toString());
+
+    Thread.sleep(2500); // past the first token's expiry: the sweep would have cut the socket
+    assertTrue(!c.closed.isDone(), "still open");
+    realtime.publish("room-auth", WsTestClient.JSON.getNodeFactory().textNode("after"), null);
+    assertEquals("after", c.next("message", WAIT).path("data").asText());
+  }
+
+  @Test
+  void auth_badOrOtherUsersOrChannelToken_refusedAndNothingChanges() throws Exception {
+    RenCaller alice = RenCaller.user("alice", Set.of(), null);
+    WsTestClient c = client("/_rt/ws", "c22&token=" + security.mintStreamToken(alice), Map.of());
+    String bob = security.mintStreamToken(RenCaller.user("bob", Set.of(), null));
+    String channel = security.mintChannelToken(alice, "private-a", Set.of(TokenClaims.SUBSCRIBE),
+        Duration.ofMinutes(5));
+    for (String t : List.of("forged", bob, channel)) {
+      c.send("{\"action\":\"auth\",\"token\":\"" + t + "\"}");
+      JsonNode error = c.next(m -> true, WAIT);
+      assertEquals("error", error.path("event").asText(), error.toString());
+      assertEquals("unauthorized", error.path("code").asText(), error.toString());
+    }
+    c.send("{\"action\":\"auth\"}");
+    assertEquals("bad_request", c.next("error", WAIT).path("code").asText()); // no token
+    // still alice: her presence, not bob's
+    subscribe(c, "room-a2", "");
+    c.send("{\"action\":\"presence:join\",\"channel\":\"room-a2\",\"metadata\":{}}");
+    assertEquals("alice", c.next("presence:join", WAIT).path("userId").asText());
+
+    WsTestClient anonymous = client("c23"); // opened without a token: nothing to renew
+    anonymous.send("{\"action\":\"auth\",\"token\":\"" + security.mintStreamToken(alice) + "\"}");
+    assertEquals("bad_request", anonymous.next("error", WAIT).path("code").asText());
   }
 
   @Test
