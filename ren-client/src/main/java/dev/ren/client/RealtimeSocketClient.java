@@ -8,8 +8,10 @@ import org.jspecify.annotations.Nullable;
 
 import java.lang.System.Logger.Level;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,6 +22,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * A client of REN's realtime WebSocket ({@code /_rt/ws}, module {@code ren-websocket-realtime}) on the JDK's
@@ -29,7 +32,9 @@ import java.util.function.Consumer;
  * sends what was missed first (no gap), and it drops a message whose sequence number it has already seen (no
  * duplicate); when the server says a channel's sequence started over ({@code reset}: realtime restarted or the
  * channel was dropped while idle), it forgets the number it held, so the messages numbered from 1 again are
- * delivered. It joins its presence channels again and pings every 25 s. Every server frame ({@code message},
+ * delivered. With {@linkplain Builder#streamToken a stream token supplier} it renews the socket's token before it
+ * expires ({@code auth}) instead of being closed at the expiry. It joins its presence channels again and pings
+ * every 25 s. Every server frame ({@code message},
  * {@code presence:*}, {@code subscribed}, {@code reset}, {@code error}, ...) goes to the listener, in order, on
  * the HTTP client's thread; keep the listener short.
  *
@@ -55,6 +60,7 @@ public final class RealtimeSocketClient implements AutoCloseable {
   private final Duration initialBackoff;
   private final Duration maxBackoff;
   private final Duration pingInterval;
+  private final @Nullable Supplier<String> streamTokens;
   private final HttpClient http;
   private final ScheduledExecutorService timer;
 
@@ -70,6 +76,9 @@ public final class RealtimeSocketClient implements AutoCloseable {
   private int connects;
   private boolean closed;
   private @Nullable ScheduledFuture<?> pinger;
+  /** The stream token the socket was opened or last renewed with (with {@link Builder#streamToken}). */
+  private @Nullable String token;
+  private @Nullable ScheduledFuture<?> renewal;
 
   private RealtimeSocketClient(Builder b) {
     this.uri = b.uri;
@@ -78,6 +87,7 @@ public final class RealtimeSocketClient implements AutoCloseable {
     this.initialBackoff = b.initialBackoff;
     this.maxBackoff = b.maxBackoff;
     this.pingInterval = b.pingInterval;
+    this.streamTokens = b.streamTokens;
     this.backoff = initialBackoff;
     this.http = HttpClient.newHttpClient();
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
@@ -197,10 +207,28 @@ public final class RealtimeSocketClient implements AutoCloseable {
         return;
       }
     }
+    URI target = uri;
+    Supplier<String> tokens = streamTokens;
+    if (tokens != null) {
+      String t;
+      try {
+        t = Objects.requireNonNull(tokens.get(), "the stream token supplier returned null");
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "no stream token for the realtime connection; trying again later", e);
+        lost();
+        return;
+      }
+      synchronized (this) {
+        token = t;
+      }
+      String q = uri.getRawQuery();
+      target = URI.create(uri.toString() + (q == null ? "?" : "&") + "token="
+          + URLEncoder.encode(t, StandardCharsets.UTF_8));
+    }
     WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
     headers.forEach(b::header);
     java.util.concurrent.CompletableFuture<WebSocket> unused =
-        b.buildAsync(uri, new Listener()).whenComplete((ws, error) -> {
+        b.buildAsync(target, new Listener()).whenComplete((ws, error) -> {
       if (error != null) {
         lost();
         return;
@@ -226,7 +254,64 @@ public final class RealtimeSocketClient implements AutoCloseable {
       for (String f : frames) {
         send(f);
       }
+      if (tokens != null) {
+        send("{\"action\":\"ping\"}"); // its pong says when the token expires
+      }
     });
+  }
+
+  /**
+   * Plans the renewal of the stream token {@code remainingMillis} before it expires (a {@code pong} or
+   * {@code authed} said when): shortly before the expiry a fresh token from {@link Builder#streamToken} is sent as
+   * {@code auth}, so the server does not close the socket (and the members it holds do not leave and join again).
+   */
+  private synchronized void scheduleRenewal(long remainingMillis) {
+    ScheduledFuture<?> r = renewal;
+    if (r != null) {
+      r.cancel(false);
+      renewal = null;
+    }
+    WebSocket ws = socket;
+    if (streamTokens == null || token == null || ws == null || closed || remainingMillis <= 500) {
+      return;
+    }
+    long due = System.currentTimeMillis() + remainingMillis;
+    long delay = Math.max(500, remainingMillis - Math.max(1500, remainingMillis / 4));
+    try {
+      renewal = timer.schedule(() -> renew(ws, due), delay, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      LOG.log(Level.DEBUG, "realtime client closed", e);
+    }
+  }
+
+  private void renew(WebSocket ws, long due) {
+    Supplier<String> tokens = Objects.requireNonNull(streamTokens);
+    synchronized (this) {
+      if (socket != ws || closed) {
+        return;
+      }
+    }
+    String t;
+    try {
+      t = tokens.get();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "no fresh stream token; the socket closes at the expiry and reconnects", e);
+      return;
+    }
+    ObjectNode auth = JSON.createObjectNode();
+    synchronized (this) {
+      if (socket != ws || closed) {
+        return;
+      }
+      if (t == null || t.equals(token)) {
+        scheduleRenewal(due - System.currentTimeMillis()); // not a fresher one yet: ask again nearer the expiry
+        return;
+      }
+      token = t;
+    }
+    auth.put("action", "auth");
+    auth.put("token", t);
+    send(auth.toString());
   }
 
   /** The connection is gone (or never came): reconnect after the backoff, doubling it. */
@@ -238,6 +323,11 @@ public final class RealtimeSocketClient implements AutoCloseable {
       if (p != null) {
         p.cancel(false);
         pinger = null;
+      }
+      ScheduledFuture<?> r = renewal;
+      if (r != null) {
+        r.cancel(false);
+        renewal = null;
       }
       if (closed) {
         return;
@@ -254,6 +344,11 @@ public final class RealtimeSocketClient implements AutoCloseable {
   }
 
   private void onFrame(JsonNode frame) {
+    String event = frame.path("event").asText();
+    if (("pong".equals(event) || "authed".equals(event)) && frame.path("expiresAt").isNumber()) {
+      long now = frame.path("ts").isNumber() ? frame.path("ts").asLong() : System.currentTimeMillis();
+      scheduleRenewal(frame.path("expiresAt").asLong() - now); // on the server's clock
+    }
     if ("message".equals(frame.path("event").asText()) && frame.has("seq")) {
       String channel = frame.path("channel").asText();
       long seq = frame.path("seq").asLong();
@@ -351,6 +446,7 @@ public final class RealtimeSocketClient implements AutoCloseable {
     private Duration initialBackoff = Duration.ofSeconds(1);
     private Duration maxBackoff = Duration.ofSeconds(30);
     private Duration pingInterval = Duration.ofSeconds(25);
+    private @Nullable Supplier<String> streamTokens;
 
     private Builder(URI uri) {
       this.uri = Objects.requireNonNull(uri, "uri");
@@ -378,6 +474,18 @@ public final class RealtimeSocketClient implements AutoCloseable {
     /** The longest reconnect delay; default 30 s, in [10 ms, 1 min]. */
     public Builder maxBackoff(Duration d) {
       this.maxBackoff = settings.once("maxBackoff", check("maxBackoff", d));
+      return this;
+    }
+
+    /**
+     * A stream token for every connect ({@code POST <stream path>/token}, or {@code RenSecurity.mintStreamToken} in
+     * the same JVM), sent as {@code ?token=}; asked again shortly before it expires, and sent on the open socket as
+     * {@code auth}, so the server renews the connection's credentials instead of closing it at the expiry. Called
+     * on the client's own thread; it may block briefly (an HTTP call). Default none (the URI's and headers'
+     * credentials, which are not renewed).
+     */
+    public Builder streamToken(Supplier<String> tokens) {
+      this.streamTokens = settings.once("streamToken", Objects.requireNonNull(tokens, "tokens"));
       return this;
     }
 

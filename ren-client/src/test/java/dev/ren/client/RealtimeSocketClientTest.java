@@ -1,22 +1,30 @@
 package dev.ren.client;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.ren.access.AccessPolicy;
+import dev.ren.access.RenCaller;
 import dev.ren.hub.RenHub;
 import dev.ren.realtime.Realtime;
 import dev.ren.servlet.realtime.RealtimeCalls;
 import dev.ren.servlet.realtime.RealtimeServlet;
+import dev.ren.servlet.security.RenAuthenticator;
 import dev.ren.servlet.security.RenSecurity;
+import dev.ren.servlet.security.TokenClaims;
 import dev.ren.testing.JettyTestServer;
 import dev.ren.testing.Waits;
+import dev.ren.tokens.JwtTokens;
 import dev.ren.websocket.realtime.RealtimeWebSocketServlet;
 import org.eclipse.jetty.ee10.websocket.jakarta.server.config.JakartaWebSocketServletContainerInitializer;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -129,6 +137,56 @@ class RealtimeSocketClientTest {
           assertEquals(List.of("1", "2", "3", "reset", "1", "2"), seen);
         }
         assertEquals(2, client.lastSeq("hist-1"));
+      } finally {
+        server.close();
+      }
+    }
+  }
+
+  @Test
+  void streamToken_tokensOfTwoSeconds_renewedOnTheOpenSocketWithoutReconnect() throws Exception {
+    JwtTokens jwt = JwtTokens.randomKey();
+    RenSecurity security = RenSecurity.builder(AccessPolicy.open()).authenticator(RenAuthenticator.tokens(jwt))
+        .tokens(jwt).build();
+    AtomicInteger minted = new AtomicInteger();
+    RenCaller alice = RenCaller.user("alice", Set.of(), null);
+    try (RenHub hub = RenHub.create(); Realtime realtime = Realtime.builder(hub).build()) {
+      RealtimeCalls calls = new RealtimeCalls(realtime, security, RealtimeServlet.PublishRate.DEFAULT);
+      RealtimeWebSocketServlet ws = RealtimeWebSocketServlet.builder(hub, calls).build();
+      JettyTestServer server = new JettyTestServer().attribute(RenSecurity.ATTRIBUTE, security)
+          .servlet(RealtimeWebSocketServlet.PATH, ws);
+      JakartaWebSocketServletContainerInitializer.configure(server.context(), null);
+      server.start();
+      List<String> messages = new ArrayList<>();
+      java.util.concurrent.CountDownLatch subscribed = new java.util.concurrent.CountDownLatch(1);
+      try (RealtimeSocketClient client = RealtimeSocketClient.builder(
+              URI.create("ws://127.0.0.1:" + server.port() + "/_rt/ws?cid=java3"))
+          .streamToken(() -> {
+            minted.incrementAndGet();
+            return jwt.mint(TokenClaims.access(alice, Instant.now().plusSeconds(2)));
+          })
+          .listener(f -> {
+            if ("subscribed".equals(f.path("event").asText())) {
+              subscribed.countDown();
+            } else if ("message".equals(f.path("event").asText())) {
+              synchronized (messages) {
+                messages.add(f.path("data").asText());
+              }
+            }
+          }).build()) {
+        client.subscribe("room-1", null);
+        assertTrue(subscribed.await(10, TimeUnit.SECONDS));
+
+        Thread.sleep(5000); // two and a half lifetimes of a token: the sweep closes a socket whose token expired
+        assertEquals(1, client.connects(), "never reconnected");
+        assertTrue(minted.get() >= 3, "renewed " + (minted.get() - 1) + " times");
+        assertEquals(1, ws.connectionCount());
+        realtime.publish("room-1", JsonNodeFactory.instance.textNode("still here"), null);
+        Waits.until(() -> {
+          synchronized (messages) {
+            return messages.contains("still here");
+          }
+        });
       } finally {
         server.close();
       }
