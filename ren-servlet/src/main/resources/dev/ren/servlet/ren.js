@@ -225,14 +225,37 @@ export class SseParser {
 }
 
 /**
+ * What both clients share: listeners called one by one (one that throws is logged, the others still run), and a
+ * connection state whose listeners hear each change once; 'closed' is final.
+ */
+class Listened {
+  _emit(set, arg) {
+    for (const fn of Array.from(set)) {
+      try {
+        fn(arg);
+      } catch (e) {
+        console.error('[ren] callback failed', e);
+      }
+    }
+  }
+
+  _setState(s) {
+    if (this._state === s || this._state === 'closed') return;
+    this._state = s;
+    this._emit(this._stateListeners, s);
+  }
+}
+
+/**
  * The REN stream client. Options: endpoint, subscriptions (array or comma string; default all), clientId
  * (default the persisted browser id), autoReconnect (true), maxBackoffMs (15000), debug (false; also on with
  * localStorage.REN_DEBUG = '1'), and beyond the documented ones initialBackoffMs (1000), heartbeatMs (15000, the
  * server's heartbeat; no byte for 2.5x this reconnects), lastEventId (resume point for the first connection),
  * withCredentials (send cookies cross-origin).
  */
-export class RenClient {
+export class RenClient extends Listened {
   constructor(options = {}) {
+    super();
     const o = options || {};
     this._endpoint = resolveEndpoint(o.endpoint);
     const subs = Array.isArray(o.subscriptions)
@@ -492,22 +515,6 @@ export class RenClient {
     }
   }
 
-  _emit(set, arg) {
-    for (const fn of Array.from(set)) {
-      try {
-        fn(arg);
-      } catch (e) {
-        console.error('[ren] callback failed', e);
-      }
-    }
-  }
-
-  _setState(s) {
-    if (this._state === s || this._state === 'closed') return;
-    this._state = s;
-    this._emit(this._stateListeners, s);
-  }
-
   _log(...args) {
     if (this._debug) console.debug('[ren]', ...args);
   }
@@ -640,11 +647,14 @@ export function leaveOnPageHide(channel, userId, options = {}) {
  * number already seen is dropped, so listeners see no gap and no duplicate), joins its presence again and sends
  * what was queued. When the server says a channel's sequence started over below that number (`reset`: the
  * server's realtime restarted, or the channel was dropped while idle; before what the channel holds now, from
- * seq 1), the client forgets the number and counts from the new sequence. On `pagehide` it sends `presence:leave` for its members over the open socket, so a closed tab
- * leaves at once; a page restored from the back-forward cache reconnects and joins again.
+ * seq 1), the client forgets the number and counts from the new sequence. On `pagehide` it sends `presence:leave`
+ * for its members over the open socket, so a closed tab leaves at once; a page restored from the back-forward
+ * cache reconnects and joins again. With a streamToken function it renews the socket's token before it expires
+ * (`auth`, when a `pong` says the expiry), so the socket is not closed at the expiry.
  */
-export class RealtimeClient {
+export class RealtimeClient extends Listened {
   constructor(options = {}) {
+    super();
     const o = options || {};
     this._url = resolveRealtimeUrl(o.url);
     if (o.clientId !== undefined && o.clientId !== null && !CLIENT_ID.test(String(o.clientId))) {
@@ -1087,22 +1097,6 @@ export class RealtimeClient {
     } catch (e) {
       this._log('send failed', e);
     }
-  }
-
-  _emit(set, arg) {
-    for (const fn of Array.from(set)) {
-      try {
-        fn(arg);
-      } catch (e) {
-        console.error('[ren] callback failed', e);
-      }
-    }
-  }
-
-  _setState(s) {
-    if (this._state === s || this._state === 'closed') return;
-    this._state = s;
-    this._emit(this._stateListeners, s);
   }
 
   _log(...args) {
