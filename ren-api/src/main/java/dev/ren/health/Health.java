@@ -1,6 +1,10 @@
 package dev.ren.health;
 
+import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The answer of a health check: whether a part of REN (the hub, its event log, a store) can do its work now, and a
@@ -35,6 +39,40 @@ public record Health(Status status, String description) {
   /** Down, with why. */
   public static Health down(String description) {
     return new Health(Status.DOWN, description);
+  }
+
+  /**
+   * Runs a round trip ({@code PING} and the like) bounded by {@code timeout} and says how it went: up with its
+   * answer and how long it took, or down saying why ({@code no answer within <timeout>} for a
+   * {@link TimeoutException}, the cause's message for an {@link ExecutionException}, a runtime failure's message,
+   * or an interrupt, which is kept). Never throws.
+   *
+   * @param what what is checked, the start of every description (a host and port at most)
+   */
+  public static Health probe(String what, Duration timeout, Probe probe) {
+    Objects.requireNonNull(what, "what");
+    Objects.requireNonNull(timeout, "timeout");
+    long t0 = System.nanoTime();
+    try {
+      String answer = probe.roundTrip();
+      return up(what + ": " + answer + " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms");
+    } catch (TimeoutException e) {
+      return down(what + ": no answer within " + timeout.toMillis() + " ms");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      return down(what + ": " + cause.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return down(what + ": check interrupted");
+    } catch (RuntimeException e) {
+      return down(what + ": " + e.getMessage());
+    }
+  }
+
+  /** One bounded round trip of a {@link #probe}: its answer (such as {@code PONG}), or the failure. */
+  @FunctionalInterface
+  public interface Probe {
+    String roundTrip() throws InterruptedException, ExecutionException, TimeoutException;
   }
 
   public boolean isUp() {

@@ -18,9 +18,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
@@ -179,21 +176,7 @@ public final class RedisEventLog implements EventLog {
     if (closed.get()) {
       return Health.down(what + ": log is closed");
     }
-    long t0 = System.nanoTime();
-    try {
-      String answer = publish.ping(timeout);
-      return Health.up(what + ": " + answer + " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms");
-    } catch (TimeoutException e) {
-      return Health.down(what + ": no answer within " + timeout.toMillis() + " ms");
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause() != null ? e.getCause() : e;
-      return Health.down(what + ": " + cause.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Health.down(what + ": check interrupted");
-    } catch (RuntimeException e) {
-      return Health.down(what + ": " + e.getMessage());
-    }
+    return Health.probe(what, timeout, () -> publish.ping(timeout));
   }
 
   /** Stops tailing, closes the connections and ends every thread the log started. Idempotent. */

@@ -404,48 +404,39 @@ public final class RedisKvBackend implements KvBackend {
     if (closed.get()) {
       return Health.down(what + ": backend is closed");
     }
-    long t0 = System.nanoTime();
-    long deadline = t0 + timeout.toNanos();
-    try {
-      StatefulRedisConnection<String, byte[]> c = connection;
-      if (c == null) {
-        CompletableFuture<StatefulRedisConnection<String, byte[]>> f =
-            client.connectAsync(CODEC, uri).toCompletableFuture();
-        StatefulRedisConnection<String, byte[]> fresh;
-        try {
-          fresh = f.get(Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException | InterruptedException e) {
-          CompletableFuture<?> unused = f.thenAccept(StatefulRedisConnection::close); // if it connects after all
-          throw e;
-        }
-        synchronized (connectLock) {
-          if (connection == null && !closed.get()) {
-            fresh.setTimeout(commandTimeout);
-            connection = fresh;
-            c = fresh;
-          } else {
-            fresh.close();
-            c = connection;
-          }
-        }
-        if (c == null) {
-          return Health.down(what + ": backend is closed");
+    return Health.probe(what, timeout, () -> ping(timeout));
+  }
+
+  /** {@code PING}'s answer within {@code timeout}, connecting first when there is no connection yet. */
+  private String ping(Duration timeout) throws InterruptedException, ExecutionException, TimeoutException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    StatefulRedisConnection<String, byte[]> c = connection;
+    if (c == null) {
+      CompletableFuture<StatefulRedisConnection<String, byte[]>> f =
+          client.connectAsync(CODEC, uri).toCompletableFuture();
+      StatefulRedisConnection<String, byte[]> fresh;
+      try {
+        fresh = f.get(Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException | InterruptedException e) {
+        CompletableFuture<?> unused = f.thenAccept(StatefulRedisConnection::close); // if it connects after all
+        throw e;
+      }
+      synchronized (connectLock) {
+        if (connection == null && !closed.get()) {
+          fresh.setTimeout(commandTimeout);
+          connection = fresh;
+          c = fresh;
+        } else {
+          fresh.close();
+          c = connection;
         }
       }
-      long left = Math.max(1, deadline - System.nanoTime());
-      String answer = c.async().ping().toCompletableFuture().get(left, TimeUnit.NANOSECONDS);
-      return Health.up(what + ": " + answer + " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms");
-    } catch (TimeoutException e) {
-      return Health.down(what + ": no answer within " + timeout.toMillis() + " ms");
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause() != null ? e.getCause() : e;
-      return Health.down(what + ": " + cause.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Health.down(what + ": check interrupted");
-    } catch (RuntimeException e) {
-      return Health.down(what + ": " + e.getMessage());
+      if (c == null) {
+        throw new IllegalStateException("backend is closed");
+      }
     }
+    long left = Math.max(1, deadline - System.nanoTime());
+    return c.async().ping().toCompletableFuture().get(left, TimeUnit.NANOSECONDS);
   }
 
   private static byte[] utf8(String s) {
