@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,7 +56,7 @@ final class PresenceTracker implements PresenceSide {
   // guarded by lock
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<ChannelKey, Map<String, Member>> channels = new HashMap<>();
-  private final Map<String, Set<Member>> clientHolds = new HashMap<>();
+  private final ClientHolds<Member> clientHolds;
   private int memberCount;
   private long metadataBytes;
 
@@ -67,6 +66,7 @@ final class PresenceTracker implements PresenceSide {
   PresenceTracker(ClientTracker clients, Clock clock, long graceMs, long ttlMs, OrderedOutbox outbox,
       ExpiryTimer timer, ChannelSlots slots, Bounds bounds) {
     this.clients = clients;
+    this.clientHolds = new ClientHolds<>(clients);
     this.clock = clock;
     this.graceMs = graceMs;
     this.ttlMs = ttlMs;
@@ -285,13 +285,10 @@ final class PresenceTracker implements PresenceSide {
   public void clientConnected(String clientId) {
     lock.lock();
     try {
-      Set<Member> held = clientHolds.get(clientId);
-      if (held != null) {
-        for (Member m : held) {
-          if (connected(clientId, m)) {
-            m.holds.put(clientId, LIVE); // a reconnect within grace: nothing happened
-          } // else: a stream of another caller with this client id, which keeps nothing of this member alive
-        }
+      for (Member m : clientHolds.of(clientId)) {
+        if (connected(clientId, m)) {
+          m.holds.put(clientId, LIVE); // a reconnect within grace: nothing happened
+        } // else: a stream of another caller with this client id, which keeps nothing of this member alive
       }
     } finally {
       lock.unlock();
@@ -303,8 +300,8 @@ final class PresenceTracker implements PresenceSide {
     long deadline;
     lock.lock();
     try {
-      Set<Member> held = clientHolds.get(clientId);
-      if (held == null) {
+      Set<Member> held = clientHolds.of(clientId);
+      if (held.isEmpty()) {
         return;
       }
       deadline = clock.millis() + graceMs;
@@ -384,10 +381,7 @@ final class PresenceTracker implements PresenceSide {
   public void releaseClients() {
     lock.lock();
     try {
-      for (String cid : clientHolds.keySet()) {
-        clients.released(cid);
-      }
-      clientHolds.clear();
+      clientHolds.releaseAll();
     } finally {
       lock.unlock();
     }
@@ -425,13 +419,7 @@ final class PresenceTracker implements PresenceSide {
     long deadline = live ? LIVE : now + ttlMs;
     m.holds.put(key, deadline);
     if (cid != null) {
-      Set<Member> held = clientHolds.get(cid);
-      if (held == null) {
-        held = new HashSet<>();
-        clientHolds.put(cid, held);
-        clients.held(cid); // the transports watch this client's streams closely while it holds a member
-      }
-      held.add(m);
+      clientHolds.add(cid, m);
     }
     return live ? (m.owner != null ? now + liveCheckMs : LIVE) : deadline;
   }
@@ -458,14 +446,7 @@ final class PresenceTracker implements PresenceSide {
     if (holder.equals(ANONYMOUS)) {
       return;
     }
-    Set<Member> held = clientHolds.get(holder);
-    if (held != null) {
-      held.remove(m);
-      if (held.isEmpty()) {
-        clientHolds.remove(holder);
-        clients.released(holder);
-      }
-    }
+    clientHolds.remove(holder, m);
   }
 
   /** A present user; guarded by the lock. Identity equality: it lives in {@code clientHolds} sets. */

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -57,12 +56,13 @@ final class SharedPresence implements PresenceSide {
   // guarded by lock
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<ChannelKey, Map<String, Local>> locals = new HashMap<>();
-  private final Map<String, Set<Local>> clientHolds = new HashMap<>();
+  private final ClientHolds<Local> clientHolds;
 
   SharedPresence(RealtimeBackend backend, ClientTracker clients, Clock clock, long graceMs, long ttlMs,
       OrderedOutbox outbox, ExpiryTimer timer) {
     this.backend = backend;
     this.clients = clients;
+    this.clientHolds = new ClientHolds<>(clients);
     this.clock = clock;
     this.graceMs = graceMs;
     this.ttlMs = ttlMs;
@@ -331,12 +331,9 @@ final class SharedPresence implements PresenceSide {
   public void clientConnected(String clientId) {
     lock.lock();
     try {
-      Set<Local> held = clientHolds.get(clientId);
-      if (held != null) {
-        for (Local m : held) {
-          if (connected(clientId, m)) {
-            m.holds.put(clientId, LIVE);
-          }
+      for (Local m : clientHolds.of(clientId)) {
+        if (connected(clientId, m)) {
+          m.holds.put(clientId, LIVE);
         }
       }
     } finally {
@@ -349,8 +346,8 @@ final class SharedPresence implements PresenceSide {
     long deadline;
     lock.lock();
     try {
-      Set<Local> held = clientHolds.get(clientId);
-      if (held == null) {
+      Set<Local> held = clientHolds.of(clientId);
+      if (held.isEmpty()) {
         return;
       }
       deadline = clock.millis() + graceMs;
@@ -427,13 +424,7 @@ final class SharedPresence implements PresenceSide {
     long deadline = live ? LIVE : now + ttlMs;
     m.holds.put(key, deadline);
     if (cid != null) {
-      Set<Local> held = clientHolds.get(cid);
-      if (held == null) {
-        held = new HashSet<>();
-        clientHolds.put(cid, held);
-        clients.held(cid); // the transports watch this client's streams closely while it holds a member
-      }
-      held.add(m);
+      clientHolds.add(cid, m);
     }
     return live ? (m.owner != null ? now + liveCheckMs : LIVE) : deadline;
   }
@@ -443,24 +434,14 @@ final class SharedPresence implements PresenceSide {
     if (holder.equals(ANONYMOUS)) {
       return;
     }
-    Set<Local> held = clientHolds.get(holder);
-    if (held != null) {
-      held.remove(m);
-      if (held.isEmpty()) {
-        clientHolds.remove(holder);
-        clients.released(holder);
-      }
-    }
+    clientHolds.remove(holder, m);
   }
 
   @Override
   public void releaseClients() {
     lock.lock();
     try {
-      for (String cid : clientHolds.keySet()) {
-        clients.released(cid);
-      }
-      clientHolds.clear();
+      clientHolds.releaseAll();
     } finally {
       lock.unlock();
     }
