@@ -286,8 +286,7 @@ public final class RealtimeConnection extends Endpoint {
       }
       subs.put(channel, s);
       if (s.catchUp) {
-        startOverIfRestarted(channel, s);
-        truncated = fill(channel, s, Long.MAX_VALUE);
+        truncated = fill(channel, s, Long.MAX_VALUE, true);
       }
       boolean t = truncated;
       send(WsJson.object("subscribed", g -> {
@@ -308,14 +307,11 @@ public final class RealtimeConnection extends Endpoint {
    * tells the client with {@code reset} and starts {@code s} over from 0, so what the channel holds now follows
    * from 1 instead of being taken for what the client already has. Caller holds the monitor.
    *
+   * @param page the channel's history read after {@code s.delivered}
    * @return whether it started over
    */
-  private boolean startOverIfRestarted(String channel, Sub s) {
-    if (s.delivered <= 0) {
-      return false;
-    }
-    StoredHistory page = calls.realtimeFor(caller).historyJson(channel, s.delivered, 1);
-    if (!page.truncated() || page.lastSeq() >= s.delivered) {
+  private boolean startOverIfRestarted(String channel, Sub s, StoredHistory page) {
+    if (s.delivered <= 0 || !page.truncated() || page.lastSeq() >= s.delivered) {
       return false; // numbers past it were handed out: an earlier copy, or history dropped past it (not a restart)
     }
     LOG.log(Level.DEBUG, "sequence of a channel started over; resetting the client's position");
@@ -327,13 +323,22 @@ public final class RealtimeConnection extends Endpoint {
   /**
    * Sends the channel's history after {@code s.delivered} up to {@code upTo}, in order (caller holds the monitor).
    *
+   * @param asked a subscribe asked for what follows {@code s.delivered}: the first page also says whether the
+   *     channel started over below it ({@link #startOverIfRestarted})
    * @return whether history had lost messages the client asked for
    */
-  private boolean fill(String channel, Sub s, long upTo) {
+  private boolean fill(String channel, Sub s, long upTo, boolean asked) {
     Realtime rt = calls.realtimeFor(caller);
     boolean truncated = false;
+    boolean checkRestart = asked;
     while (s.delivered < upTo) {
       StoredHistory page = rt.historyJson(channel, s.delivered, Realtime.MAX_HISTORY_LIMIT);
+      if (checkRestart) {
+        checkRestart = false;
+        if (startOverIfRestarted(channel, s, page)) {
+          continue; // read again from 0: all the channel holds is new to the client
+        }
+      }
       truncated |= page.truncated();
       if (page.messages().isEmpty()) {
         break;
@@ -484,7 +489,7 @@ public final class RealtimeConnection extends Endpoint {
       seq = Long.parseLong(String.valueOf(e.v()));
       boolean restarted = false;
       if (seq <= s.delivered) {
-        restarted = startOverIfRestarted(ch, s);
+        restarted = startOverIfRestarted(ch, s, calls.realtimeFor(caller).historyJson(ch, s.delivered, 1));
         if (!restarted) {
           return; // sent from history already
         }
@@ -492,7 +497,7 @@ public final class RealtimeConnection extends Endpoint {
       if ((s.catchUp || s.delivered > 0 || restarted) && seq > s.delivered + 1) {
         // published while the subscription was being set up, or (realtime on several nodes) numbered before this
         // one by another node whose event is still on its way: from history, in order; the late event is dropped
-        fill(ch, s, seq - 1);
+        fill(ch, s, seq - 1, false);
       }
       s.delivered = seq;
     }
